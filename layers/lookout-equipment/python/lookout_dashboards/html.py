@@ -1,0 +1,76 @@
+"""HTML for widgets: Jinja2 templates with autoescaping, so no value reaches the page raw.
+
+`<cwdb-action>` payloads are JSON made by `json.dumps`, then escaped like any other text: the
+console reads the element's text content, which the browser has already unescaped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+Display = Literal["widget", "popup"]
+Tone = Literal["success", "failed", "progress", "neutral"]
+MessageKind = Literal["info", "error", "empty"]
+
+
+@cache
+def environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(Path(__file__).with_name("templates")),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(template_name: str, **context: Any) -> str:
+    """Render a widget template; `components` and `style` are available to every template."""
+    return environment().get_template(template_name).render(**context)
+
+
+def _components() -> Any:
+    return environment().get_template("components.html").module
+
+
+def action_button(
+    label: str,
+    endpoint: str,
+    payload: Mapping[str, Any],
+    *,
+    display: Display = "widget",
+    confirmation: str | None = None,
+    primary: bool = True,
+    disabled: bool = False,
+) -> Markup:
+    """A console button that calls `endpoint` (a Lambda name or ARN) with `payload`."""
+    payload_json = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return Markup(
+        _components().action_button(label, endpoint, payload_json, display, confirmation, primary, disabled)
+    )
+
+
+def dashboard_link(label: str, dashboard_name: str, *, disabled: bool = False) -> Markup:
+    """A button that opens another CloudWatch dashboard in the console."""
+    return Markup(_components().dashboard_link(label, dashboard_name, disabled))
+
+
+def status_label(text: str, tone: Tone) -> Markup:
+    return Markup(_components().status_label(text, tone))
+
+
+def message(text: str, kind: MessageKind = "info", detail: str | None = None) -> str:
+    """A whole widget body that says something instead of showing data."""
+    return str(Markup(render("style.html")) + Markup(_components().message(text, kind, detail)))
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], caption: str | None = None) -> Markup:
+    """A table; cells are escaped unless they are `Markup` made by the helpers above."""
+    return Markup(_components().table(list(headers), [list(row) for row in rows], caption))

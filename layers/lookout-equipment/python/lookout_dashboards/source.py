@@ -1,0 +1,58 @@
+"""The port between widgets and where anomaly data comes from.
+
+Widgets depend on this protocol only; `sources.lookout_equipment` is today's adapter, and an
+archive of results in S3 or AWS IoT SiteWise can be added beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Protocol
+
+from .domain import (
+    AnomalyEvent,
+    Dataset,
+    Execution,
+    ExecutionStatus,
+    InferenceResults,
+    Model,
+    ModelSummary,
+    Scheduler,
+    SchedulerStatus,
+    SchedulerSummary,
+    TimeRange,
+)
+
+
+class AnomalySource(Protocol):
+    def list_datasets(self) -> list[Dataset]: ...
+
+    def get_dataset(self, name: str) -> Dataset: ...
+
+    def list_models(self, created_in: TimeRange | None = None) -> list[ModelSummary]: ...
+
+    def get_model(self, name: str) -> Model: ...
+
+    def list_schedulers(self) -> list[SchedulerSummary]: ...
+
+    def get_scheduler(self, name: str) -> Scheduler: ...
+
+    def start_scheduler(self, name: str) -> SchedulerStatus: ...
+
+    def stop_scheduler(self, name: str) -> SchedulerStatus: ...
+
+    def iter_executions(
+        self,
+        scheduler_name: str,
+        data_after: datetime | None = None,
+        data_before: datetime | None = None,
+        status: ExecutionStatus | None = None,
+        page_size: int | None = None,
+    ) -> Iterator[Execution]:
+        """Executions newest first, fetched page by page as the caller consumes them."""
+        ...
+
+    def list_anomaly_events(self, scheduler_name: str, interval: TimeRange) -> list[AnomalyEvent]: ...
+
+    def read_inference_results(self, execution: Execution) -> InferenceResults: ...

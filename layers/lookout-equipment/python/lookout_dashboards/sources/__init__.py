@@ -1,0 +1,1 @@
+"""Source adapters: each fills the domain model from one service."""

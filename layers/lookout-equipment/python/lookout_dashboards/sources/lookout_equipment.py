@@ -1,0 +1,269 @@
+"""Adapter from Amazon Lookout for Equipment (and its objects in S3) to the domain model."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..aws import pages
+from ..domain import (
+    AnomalyEvent,
+    Dataset,
+    DatasetStatus,
+    Execution,
+    ExecutionStatus,
+    InferenceOutcome,
+    InferenceResults,
+    InputFileNaming,
+    Model,
+    ModelStatus,
+    ModelSummary,
+    S3Location,
+    S3Object,
+    Scheduler,
+    SchedulerStatus,
+    SchedulerSummary,
+    TimeRange,
+)
+from ..errors import InvalidInputError, ResourceNotFoundError, SourceUnavailableError
+from .lookout_formats import (
+    parse_event_diagnostics,
+    parse_inference_results,
+    parse_model_metrics,
+    parse_schema,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_lookoutequipment import LookoutEquipmentClient
+    from mypy_boto3_s3 import S3Client
+
+MAX_PAGE_SIZE = 500
+_FREQUENCY = re.compile(r"^PT(\d+)([MH])$")
+_TIME_ZONE_OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
+
+
+class LookoutEquipmentSource:
+    """Implements `AnomalySource` over the Lookout for Equipment API."""
+
+    def __init__(self, lookout: LookoutEquipmentClient, s3: S3Client) -> None:
+        self._lookout = lookout
+        self._s3 = s3
+
+    def list_datasets(self) -> list[Dataset]:
+        with _translated_errors("datasets"):
+            return [
+                Dataset(item["DatasetName"], DatasetStatus(item["Status"]), item.get("CreatedAt"))
+                for item in pages(self._lookout.list_datasets, "DatasetSummaries", MaxResults=MAX_PAGE_SIZE)
+            ]
+
+    def get_dataset(self, name: str) -> Dataset:
+        with _translated_errors(f"dataset {name}"):
+            response = self._lookout.describe_dataset(DatasetName=name)
+        s3_input = response.get("IngestionInputConfiguration", {}).get("S3InputConfiguration")
+        return Dataset(
+            name=response["DatasetName"],
+            status=DatasetStatus(response["Status"]),
+            created_at=response.get("CreatedAt"),
+            components=parse_schema(response.get("Schema")),
+            source=S3Location(s3_input["Bucket"], s3_input.get("Prefix", "")) if s3_input else None,
+            data_range=_time_range(response.get("DataStartTime"), response.get("DataEndTime")),
+        )
+
+    def list_models(self, created_in: TimeRange | None = None) -> list[ModelSummary]:
+        with _translated_errors("models"):
+            summaries = [
+                ModelSummary(
+                    name=item["ModelName"],
+                    dataset_name=item.get("DatasetName", ""),
+                    status=ModelStatus(item["Status"]),
+                    created_at=item.get("CreatedAt"),
+                )
+                for item in pages(self._lookout.list_models, "ModelSummaries", MaxResults=MAX_PAGE_SIZE)
+            ]
+        if created_in is None:
+            return summaries
+        return [m for m in summaries if m.created_at is not None and created_in.contains(m.created_at)]
+
+    def get_model(self, name: str) -> Model:
+        with _translated_errors(f"model {name}"):
+            response = self._lookout.describe_model(ModelName=name)
+        sampling = response.get("DataPreProcessingConfiguration", {}).get("TargetSamplingRate")
+        return Model(
+            name=response["ModelName"],
+            dataset_name=response.get("DatasetName", ""),
+            status=ModelStatus(response["Status"]),
+            created_at=response.get("CreatedAt"),
+            components=parse_schema(response.get("Schema")),
+            training_range=_time_range(response.get("TrainingDataStartTime"), response.get("TrainingDataEndTime")),
+            evaluation_range=_time_range(
+                response.get("EvaluationDataStartTime"), response.get("EvaluationDataEndTime")
+            ),
+            training_run=_time_range(
+                response.get("TrainingExecutionStartTime"), response.get("TrainingExecutionEndTime")
+            ),
+            failed_reason=response.get("FailedReason"),
+            sampling_rate=sampling,
+            evaluation=parse_model_metrics(response.get("ModelMetrics")),
+        )
+
+    def list_schedulers(self) -> list[SchedulerSummary]:
+        with _translated_errors("inference schedulers"):
+            return [
+                SchedulerSummary(
+                    name=item["InferenceSchedulerName"],
+                    model_name=item.get("ModelName", ""),
+                    status=SchedulerStatus(item["Status"]),
+                    upload_frequency=parse_frequency(item.get("DataUploadFrequency", "PT5M")),
+                    delay_offset=timedelta(minutes=item.get("DataDelayOffsetInMinutes", 0)),
+                    latest_outcome=_outcome(item.get("LatestInferenceResult")),
+                )
+                for item in pages(
+                    self._lookout.list_inference_schedulers,
+                    "InferenceSchedulerSummaries",
+                    MaxResults=MAX_PAGE_SIZE,
+                )
+            ]
+
+    def get_scheduler(self, name: str) -> Scheduler:
+        with _translated_errors(f"inference scheduler {name}"):
+            response = self._lookout.describe_inference_scheduler(InferenceSchedulerName=name)
+        data_input = response.get("DataInputConfiguration", {})
+        s3_input = data_input.get("S3InputConfiguration", {})
+        s3_output = response.get("DataOutputConfiguration", {}).get("S3OutputConfiguration", {})
+        naming = data_input.get("InferenceInputNameConfiguration", {})
+        return Scheduler(
+            name=response["InferenceSchedulerName"],
+            model_name=response.get("ModelName", ""),
+            status=SchedulerStatus(response["Status"]),
+            upload_frequency=parse_frequency(response.get("DataUploadFrequency", "PT5M")),
+            delay_offset=timedelta(minutes=response.get("DataDelayOffsetInMinutes", 0)),
+            input_location=S3Location(s3_input.get("Bucket", ""), s3_input.get("Prefix", "")),
+            output_location=S3Location(s3_output.get("Bucket", ""), s3_output.get("Prefix", "")),
+            input_naming=InputFileNaming(
+                timestamp_format=naming.get("TimestampFormat", "yyyyMMddHHmmss"),
+                delimiter=naming.get("ComponentTimestampDelimiter", "_"),
+            ),
+            input_time_zone_offset=parse_time_zone_offset(data_input.get("InputTimeZoneOffset", "+00:00")),
+            created_at=response.get("CreatedAt"),
+            latest_outcome=_outcome(response.get("LatestInferenceResult")),
+        )
+
+    def start_scheduler(self, name: str) -> SchedulerStatus:
+        with _translated_errors(f"inference scheduler {name}"):
+            return SchedulerStatus(self._lookout.start_inference_scheduler(InferenceSchedulerName=name)["Status"])
+
+    def stop_scheduler(self, name: str) -> SchedulerStatus:
+        with _translated_errors(f"inference scheduler {name}"):
+            return SchedulerStatus(self._lookout.stop_inference_scheduler(InferenceSchedulerName=name)["Status"])
+
+    def iter_executions(
+        self,
+        scheduler_name: str,
+        data_after: datetime | None = None,
+        data_before: datetime | None = None,
+        status: ExecutionStatus | None = None,
+        page_size: int | None = None,
+    ) -> Iterator[Execution]:
+        params: dict[str, Any] = {
+            "InferenceSchedulerName": scheduler_name,
+            "MaxResults": min(page_size or MAX_PAGE_SIZE, MAX_PAGE_SIZE),
+        }
+        if data_after is not None:
+            params["DataStartTimeAfter"] = data_after
+        if data_before is not None:
+            params["DataEndTimeBefore"] = data_before
+        if status is not None:
+            params["Status"] = status.value
+        with _translated_errors(f"executions of {scheduler_name}"):
+            for item in pages(self._lookout.list_inference_executions, "InferenceExecutionSummaries", **params):
+                yield _execution(item)
+
+    def list_anomaly_events(self, scheduler_name: str, interval: TimeRange) -> list[AnomalyEvent]:
+        with _translated_errors(f"inference events of {scheduler_name}"):
+            items = list(
+                pages(
+                    self._lookout.list_inference_events,
+                    "InferenceEventSummaries",
+                    InferenceSchedulerName=scheduler_name,
+                    IntervalStartTime=interval.start,
+                    IntervalEndTime=interval.end,
+                    MaxResults=MAX_PAGE_SIZE,
+                )
+            )
+        events = [
+            AnomalyEvent(item["EventStartTime"], item["EventEndTime"], parse_event_diagnostics(item.get("Diagnostics")))
+            for item in items
+        ]
+        return sorted(events, key=lambda event: event.start)
+
+    def read_inference_results(self, execution: Execution) -> InferenceResults:
+        result = execution.result_object
+        if result is None:
+            raise ResourceNotFoundError(f"The execution of {execution.scheduled_start:%Y-%m-%d %H:%M} has no result object.")
+        with _translated_errors(f"s3://{result.bucket}/{result.key}"):
+            body = self._s3.get_object(Bucket=result.bucket, Key=result.key)["Body"].read()
+        return parse_inference_results(body)
+
+
+def parse_frequency(value: str) -> timedelta:
+    """`PT5M` … `PT1H` to a timedelta."""
+    match = _FREQUENCY.match(value)
+    if not match:
+        raise ValueError(f"unsupported upload frequency {value!r}")
+    amount, unit = int(match.group(1)), match.group(2)
+    return timedelta(minutes=amount) if unit == "M" else timedelta(hours=amount)
+
+
+def parse_time_zone_offset(value: str) -> timedelta:
+    """`+05:30` or `-03:00` to a signed timedelta."""
+    match = _TIME_ZONE_OFFSET.match(value)
+    if not match:
+        raise ValueError(f"unsupported time zone offset {value!r}")
+    sign = -1 if match.group(1) == "-" else 1
+    return sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3)))
+
+
+def _execution(item: Mapping[str, Any]) -> Execution:
+    result = item.get("CustomerResultObject")
+    return Execution(
+        scheduler_name=item.get("InferenceSchedulerName", ""),
+        status=ExecutionStatus(item["Status"]),
+        scheduled_start=item["ScheduledStartTime"],
+        data_range=_time_range(item.get("DataStartTime"), item.get("DataEndTime")),
+        result_object=S3Object(result["Bucket"], result["Key"]) if result else None,
+        failed_reason=item.get("FailedReason"),
+    )
+
+
+def _time_range(start: datetime | None, end: datetime | None) -> TimeRange | None:
+    return TimeRange(start, end) if start is not None and end is not None and end >= start else None
+
+
+def _outcome(value: str | None) -> InferenceOutcome | None:
+    return InferenceOutcome(value) if value in InferenceOutcome.__members__ else None
+
+
+_NOT_FOUND = {"ResourceNotFoundException", "NoSuchKey", "NoSuchBucket", "404"}
+_INVALID = {"ValidationException", "ConflictException"}
+
+
+@contextmanager
+def _translated_errors(what: str) -> Iterator[None]:
+    """Turn service errors into widget errors whose message says what could not be read."""
+    try:
+        yield
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        message = error.response.get("Error", {}).get("Message", "")
+        if code in _NOT_FOUND:
+            raise ResourceNotFoundError(f"Not found: {what}.") from error
+        if code in _INVALID:
+            raise InvalidInputError(f"Lookout for Equipment refused the request for {what}: {message}") from error
+        raise SourceUnavailableError(f"Could not read {what} ({code}): {message}") from error
+    except BotoCoreError as error:
+        raise SourceUnavailableError(f"Could not reach the service for {what}: {error}") from error

@@ -1,0 +1,1 @@
+"""Offline stand-ins (never shipped): the Lookout for Equipment fake, Synthetics gaps, demo account."""
