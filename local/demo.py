@@ -66,10 +66,9 @@ def default_now() -> datetime:
 @contextmanager
 def demo_account(size: DemoSize = SMALL, now: datetime | None = None) -> Iterator[DemoAccount]:
     """Start moto, the Lookout for Equipment fake and the Synthetics gaps, and fill the account."""
-    from moto import mock_aws
-
     from lookout_dashboards.aws import make_client
     from lookout_dashboards.config import load_settings
+    from moto import mock_aws
 
     for variable, value in {
         "AWS_ACCESS_KEY_ID": "demo",
@@ -100,52 +99,135 @@ def build_demo_account(fake: FakeLookoutEquipment, s3: Any, size: DemoSize, now:
         f"pump-{index}": [f"pump{index}-sensor-{n:02d}" for n in range(size.pump_sensors_per_component)]
         for index in (1, 2)
     } | {"motor": [f"motor-sensor-{n:02d}" for n in range(size.pump_sensors_per_component)]}
-    compressor_components = {"compressor": [f"compressor-{name}" for name in ("pressure", "temperature", "flow", "vibration", "current", "speed")]}
+    compressor_components = {
+        "compressor": [
+            f"compressor-{name}" for name in ("pressure", "temperature", "flow", "vibration", "current", "speed")
+        ]
+    }
 
-    dominant = [("pump-1", pump_components["pump-1"][3]), ("motor", pump_components["motor"][7]), ("pump-2", pump_components["pump-2"][1])]
+    dominant = [
+        ("pump-1", pump_components["pump-1"][3]),
+        ("motor", pump_components["motor"][7]),
+        ("pump-2", pump_components["pump-2"][1]),
+    ]
     account.dominant_sensors = [sensor for _, sensor in dominant]
     pump_windows = _anomaly_windows(rng, split, now, size.events_per_day)
     _write_dataset(s3, "pump-station", pump_components, start, now, size.sample_minutes, pump_windows, dominant, rng)
     compressor_windows = _anomaly_windows(rng, split, now, size.events_per_day / 2)
     compressor_dominant = [("compressor", compressor_components["compressor"][3])]
-    _write_dataset(s3, "compressor", compressor_components, start, now, size.sample_minutes, compressor_windows, compressor_dominant, rng)
+    _write_dataset(
+        s3,
+        "compressor",
+        compressor_components,
+        start,
+        now,
+        size.sample_minutes,
+        compressor_windows,
+        compressor_dominant,
+        rng,
+    )
 
     for name, components in (("pump-station", pump_components), ("compressor", compressor_components)):
-        fake.add_dataset(name, components, bucket=PLANT_BUCKET, prefix=f"datasets/{name}/", created_at=start - timedelta(days=1), data_start=start, data_end=now)
+        fake.add_dataset(
+            name,
+            components,
+            bucket=PLANT_BUCKET,
+            prefix=f"datasets/{name}/",
+            created_at=start - timedelta(days=1),
+            data_start=start,
+            data_end=now,
+        )
         account.sensors[name] = [sensor for sensors in components.values() for sensor in sensors]
 
     pump_metrics = _model_metrics(pump_windows, pump_components, dominant, rng)
-    labeled = [{"start": _iso(s - timedelta(hours=1)), "end": _iso(e + timedelta(hours=1))} for s, e in pump_windows[:: max(1, len(pump_windows) // 5)]]
+    labeled = [
+        {"start": _iso(s - timedelta(hours=1)), "end": _iso(e + timedelta(hours=1))}
+        for s, e in pump_windows[:: max(1, len(pump_windows) // 5)]
+    ]
     trained = {"training": (start, split), "evaluation": (split, now), "sampling_rate": f"PT{size.sample_minutes}M"}
 
     def add_model(key: str, name: str, dataset: str, created: datetime, **kwargs: Any) -> None:
         fake.add_model(name, dataset, created_at=created, **kwargs)
         account.models[key] = name
 
-    add_model("labeled", "pump-station-labeled", "pump-station", now - timedelta(days=20), status="SUCCESS",
-              training_run=(now - timedelta(days=20), now - timedelta(days=20) + timedelta(minutes=47)),
-              model_metrics={**pump_metrics, "labeled_ranges": labeled}, **trained)
-    add_model("trained", "pump-station-baseline", "pump-station", now - timedelta(days=30), status="SUCCESS",
-              training_run=(now - timedelta(days=30), now - timedelta(days=30) + timedelta(minutes=52)),
-              model_metrics=pump_metrics, **trained)
-    add_model("failed", "pump-station-failed", "pump-station", now - timedelta(days=15), status="FAILED",
-              training_run=(now - timedelta(days=15), now - timedelta(days=15) + timedelta(minutes=3)),
-              failed_reason="Training data has fewer than 14 days of data after the off-condition filter.")
-    add_model("training", "pump-station-training", "pump-station", now - timedelta(hours=2), status="IN_PROGRESS",
-              training_run=(now - timedelta(hours=2), None))
-    add_model("compressor", "compressor-health", "compressor", now - timedelta(days=25), status="SUCCESS",
-              training_run=(now - timedelta(days=25), now - timedelta(days=25) + timedelta(minutes=21)),
-              model_metrics=_model_metrics(compressor_windows, compressor_components, compressor_dominant, rng), **trained)
-    add_model("no_events", "compressor-quiet", "compressor", now - timedelta(days=10), status="SUCCESS",
-              training_run=(now - timedelta(days=10), now - timedelta(days=10) + timedelta(minutes=18)),
-              model_metrics={"predicted_ranges": [], "labeled_ranges": []}, **trained)
-    add_model("old", "compressor-2025", "compressor", now - timedelta(days=200), status="SUCCESS",
-              training_run=(now - timedelta(days=200), now - timedelta(days=200) + timedelta(minutes=25)),
-              model_metrics=pump_metrics | {"predicted_ranges": []}, **trained)
+    add_model(
+        "labeled",
+        "pump-station-labeled",
+        "pump-station",
+        now - timedelta(days=20),
+        status="SUCCESS",
+        training_run=(now - timedelta(days=20), now - timedelta(days=20) + timedelta(minutes=47)),
+        model_metrics={**pump_metrics, "labeled_ranges": labeled},
+        **trained,
+    )
+    add_model(
+        "trained",
+        "pump-station-baseline",
+        "pump-station",
+        now - timedelta(days=30),
+        status="SUCCESS",
+        training_run=(now - timedelta(days=30), now - timedelta(days=30) + timedelta(minutes=52)),
+        model_metrics=pump_metrics,
+        **trained,
+    )
+    add_model(
+        "failed",
+        "pump-station-failed",
+        "pump-station",
+        now - timedelta(days=15),
+        status="FAILED",
+        training_run=(now - timedelta(days=15), now - timedelta(days=15) + timedelta(minutes=3)),
+        failed_reason="Training data has fewer than 14 days of data after the off-condition filter.",
+    )
+    add_model(
+        "training",
+        "pump-station-training",
+        "pump-station",
+        now - timedelta(hours=2),
+        status="IN_PROGRESS",
+        training_run=(now - timedelta(hours=2), None),
+    )
+    add_model(
+        "compressor",
+        "compressor-health",
+        "compressor",
+        now - timedelta(days=25),
+        status="SUCCESS",
+        training_run=(now - timedelta(days=25), now - timedelta(days=25) + timedelta(minutes=21)),
+        model_metrics=_model_metrics(compressor_windows, compressor_components, compressor_dominant, rng),
+        **trained,
+    )
+    add_model(
+        "no_events",
+        "compressor-quiet",
+        "compressor",
+        now - timedelta(days=10),
+        status="SUCCESS",
+        training_run=(now - timedelta(days=10), now - timedelta(days=10) + timedelta(minutes=18)),
+        model_metrics={"predicted_ranges": [], "labeled_ranges": []},
+        **trained,
+    )
+    add_model(
+        "old",
+        "compressor-2025",
+        "compressor",
+        now - timedelta(days=200),
+        status="SUCCESS",
+        training_run=(now - timedelta(days=200), now - timedelta(days=200) + timedelta(minutes=25)),
+        model_metrics=pump_metrics | {"predicted_ranges": []},
+        **trained,
+    )
     for index in range(size.extra_models):
         created = now - timedelta(days=1 + index * 80 / max(1, size.extra_models))
-        fake.add_model(f"pump-station-experiment-{index:02d}", "pump-station", created_at=created, status="SUCCESS",
-                       training_run=(created, created + timedelta(minutes=40)), model_metrics=pump_metrics, **trained)
+        fake.add_model(
+            f"pump-station-experiment-{index:02d}",
+            "pump-station",
+            created_at=created,
+            status="SUCCESS",
+            training_run=(created, created + timedelta(minutes=40)),
+            model_metrics=pump_metrics,
+            **trained,
+        )
 
     _add_schedulers(account, fake, s3, size, now, pump_components, dominant, rng)
     _damage_results(fake, s3, account.schedulers["hourly"])
@@ -157,11 +239,15 @@ def _damage_results(fake: FakeLookoutEquipment, s3: Any, scheduler_name: str) ->
     successes = [run for run in reversed(fake.executions[scheduler_name]) if run["Status"] == "SUCCESS"]
     damaged, deleted = successes[1]["CustomerResultObject"], successes[3]["CustomerResultObject"]
     body = s3.get_object(Bucket=damaged["Bucket"], Key=damaged["Key"])["Body"].read()
-    s3.put_object(Bucket=damaged["Bucket"], Key=damaged["Key"], Body=body + b'{"timestamp": "2026-01-01T00:00:00", "predic\n')
+    s3.put_object(
+        Bucket=damaged["Bucket"], Key=damaged["Key"], Body=body + b'{"timestamp": "2026-01-01T00:00:00", "predic\n'
+    )
     s3.delete_object(Bucket=deleted["Bucket"], Key=deleted["Key"])
 
 
-def _anomaly_windows(rng: np.random.Generator, start: datetime, end: datetime, per_day: float) -> list[tuple[datetime, datetime]]:
+def _anomaly_windows(
+    rng: np.random.Generator, start: datetime, end: datetime, per_day: float
+) -> list[tuple[datetime, datetime]]:
     count = max(3, int((end - start).days * per_day))
     span = (end - start).total_seconds()
     starts = np.sort(rng.uniform(0.02, 0.95, count)) * span
@@ -205,22 +291,39 @@ def _write_dataset(
         for month, part in frame.groupby(frame.index.to_period("M")):
             buffer = io.StringIO()
             part.to_csv(buffer, date_format=TIMESTAMP_FORMAT)
-            s3.put_object(Bucket=PLANT_BUCKET, Key=f"datasets/{dataset}/{component}/{component}_{month}.csv", Body=buffer.getvalue().encode())
+            s3.put_object(
+                Bucket=PLANT_BUCKET,
+                Key=f"datasets/{dataset}/{component}/{component}_{month}.csv",
+                Body=buffer.getvalue().encode(),
+            )
 
 
-def _diagnostics(components: dict[str, list[str]], dominant: list[tuple[str, str]], rng: np.random.Generator) -> list[dict[str, Any]]:
+def _diagnostics(
+    components: dict[str, list[str]], dominant: list[tuple[str, str]], rng: np.random.Generator
+) -> list[dict[str, Any]]:
     """Importance of every sensor for one event, summing to 1, dominated by a few sensors."""
     names = [(component, sensor) for component, sensors in components.items() for sensor in sensors]
     weights = rng.uniform(0.2, 1.0, len(names))
     for rank, key in enumerate(dominant):
         weights[names.index(key)] += rng.uniform(4, 8) / (rank + 1)
     weights /= weights.sum()
-    return [{"name": f"{component}\\{sensor}", "value": round(float(weight), 5)} for (component, sensor), weight in zip(names, weights, strict=True)]
+    return [
+        {"name": f"{component}\\{sensor}", "value": round(float(weight), 5)}
+        for (component, sensor), weight in zip(names, weights, strict=True)
+    ]
 
 
-def _model_metrics(windows: list[tuple[datetime, datetime]], components: dict[str, list[str]], dominant: list[tuple[str, str]], rng: np.random.Generator) -> dict[str, Any]:
+def _model_metrics(
+    windows: list[tuple[datetime, datetime]],
+    components: dict[str, list[str]],
+    dominant: list[tuple[str, str]],
+    rng: np.random.Generator,
+) -> dict[str, Any]:
     return {
-        "predicted_ranges": [{"start": _iso(start), "end": _iso(end), "diagnostics": _diagnostics(components, dominant, rng)} for start, end in windows],
+        "predicted_ranges": [
+            {"start": _iso(start), "end": _iso(end), "diagnostics": _diagnostics(components, dominant, rng)}
+            for start, end in windows
+        ],
         "labeled_ranges": [],
         "labeled_event_metrics": {"precision": 0.82, "recall": 0.9},
     }
@@ -230,31 +333,104 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
-def _add_schedulers(account: DemoAccount, fake: FakeLookoutEquipment, s3: Any, size: DemoSize, now: datetime,
-                    components: dict[str, list[str]], dominant: list[tuple[str, str]], rng: np.random.Generator) -> None:
+def _add_schedulers(
+    account: DemoAccount,
+    fake: FakeLookoutEquipment,
+    s3: Any,
+    size: DemoSize,
+    now: datetime,
+    components: dict[str, list[str]],
+    dominant: list[tuple[str, str]],
+    rng: np.random.Generator,
+) -> None:
     common = {"input_bucket": PLANT_BUCKET, "output_bucket": PLANT_BUCKET}
     specs = [
-        ("live", "pump-station-live", "labeled", "RUNNING", "PT5M", 2, "+00:00", "yyyyMMddHHmmss", "_", size.recent_executions),
-        ("hourly", "pump-station-hourly", "trained", "RUNNING", "PT1H", 0, "+02:00", "yyyy-MM-dd-HH-mm-ss", "-", max(12, size.recent_executions // 12)),
+        (
+            "live",
+            "pump-station-live",
+            "labeled",
+            "RUNNING",
+            "PT5M",
+            2,
+            "+00:00",
+            "yyyyMMddHHmmss",
+            "_",
+            size.recent_executions,
+        ),
+        (
+            "hourly",
+            "pump-station-hourly",
+            "trained",
+            "RUNNING",
+            "PT1H",
+            0,
+            "+02:00",
+            "yyyy-MM-dd-HH-mm-ss",
+            "-",
+            max(12, size.recent_executions // 12),
+        ),
         ("stopped", "compressor-nightly", "compressor", "STOPPED", "PT10M", 5, "-05:00", "EPOCH", "_", 36),
         ("never_ran", "compressor-standby", "no_events", "STOPPED", "PT15M", 0, "+00:00", "yyyyMMddHHmmss", "_", 0),
     ]
     if size.long_history_executions:
-        specs.append(("long_history", "pump-station-archive", "trained", "RUNNING", "PT5M", 0, "+00:00", "yyyyMMddHHmmss", "_", size.long_history_executions))
+        specs.append(
+            (
+                "long_history",
+                "pump-station-archive",
+                "trained",
+                "RUNNING",
+                "PT5M",
+                0,
+                "+00:00",
+                "yyyyMMddHHmmss",
+                "_",
+                size.long_history_executions,
+            )
+        )
     for key, name, model_key, status, frequency, delay, offset, timestamp_format, delimiter, runs in specs:
-        fake.add_scheduler(name, account.models[model_key], status=status, created_at=now - timedelta(days=60),
-                           frequency=frequency, delay_offset_minutes=delay, time_zone_offset=offset,
-                           timestamp_format=timestamp_format, delimiter=delimiter,
-                           input_prefix=f"inference/{name}/input/", output_prefix=f"inference/{name}/output/", **common)
+        fake.add_scheduler(
+            name,
+            account.models[model_key],
+            status=status,
+            created_at=now - timedelta(days=60),
+            frequency=frequency,
+            delay_offset_minutes=delay,
+            time_zone_offset=offset,
+            timestamp_format=timestamp_format,
+            delimiter=delimiter,
+            input_prefix=f"inference/{name}/input/",
+            output_prefix=f"inference/{name}/output/",
+            **common,
+        )
         account.schedulers[key] = name
         step = timedelta(minutes=int(frequency[2:-1]) * (60 if frequency.endswith("H") else 1))
         last_run = (now - step if status == "RUNNING" else now - timedelta(days=3)).replace(second=0, microsecond=0)
-        _add_executions(fake, s3, name, runs, last_run, step, components if key != "stopped" else {"compressor": account.sensors["compressor"]},
-                        dominant if key != "stopped" else [("compressor", account.sensors["compressor"][3])], rng, write_results=min(runs, 600))
+        _add_executions(
+            fake,
+            s3,
+            name,
+            runs,
+            last_run,
+            step,
+            components if key != "stopped" else {"compressor": account.sensors["compressor"]},
+            dominant if key != "stopped" else [("compressor", account.sensors["compressor"][3])],
+            rng,
+            write_results=min(runs, 600),
+        )
 
 
-def _add_executions(fake: FakeLookoutEquipment, s3: Any, name: str, runs: int, last_run: datetime, step: timedelta,
-                    components: dict[str, list[str]], dominant: list[tuple[str, str]], rng: np.random.Generator, write_results: int) -> None:
+def _add_executions(
+    fake: FakeLookoutEquipment,
+    s3: Any,
+    name: str,
+    runs: int,
+    last_run: datetime,
+    step: timedelta,
+    components: dict[str, list[str]],
+    dominant: list[tuple[str, str]],
+    rng: np.random.Generator,
+    write_results: int,
+) -> None:
     """Runs oldest first: every 9th failed, anomalies in bursts, results in JSON Lines in S3.
 
     Only the newest `write_results` runs get a result object written (the archive's older runs
@@ -267,8 +443,14 @@ def _add_executions(fake: FakeLookoutEquipment, s3: Any, name: str, runs: int, l
         data_start = data_end - step
         scheduled = data_end + timedelta(minutes=1)
         if number % 9 == 4:
-            fake.add_execution(name, scheduled_start=scheduled, data_start=data_start, data_end=data_end, status="FAILED",
-                               failed_reason="No input file found for the data window (timestamps must fall in it).")
+            fake.add_execution(
+                name,
+                scheduled_start=scheduled,
+                data_start=data_start,
+                data_end=data_end,
+                status="FAILED",
+                failed_reason="No input file found for the data window (timestamps must fall in it).",
+            )
             continue
         anomalous = (number // 6) % 5 == 3
         key = f"inference/{name}/output/{data_end:%Y-%m-%d-%H-%M-%S}/results.jsonl"
@@ -276,15 +458,28 @@ def _add_executions(fake: FakeLookoutEquipment, s3: Any, name: str, runs: int, l
             lines = []
             for minute in range(int(step.total_seconds() // 60)):
                 moment = data_start + timedelta(minutes=minute)
-                lines.append(json.dumps({
-                    "timestamp": _iso(moment),
-                    "prediction": int(anomalous),
-                    "prediction_reason": "ANOMALY_DETECTED" if anomalous else "NO_ANOMALY_DETECTED",
-                    "anomaly_score": round(float(rng.uniform(0.7, 1.0) if anomalous else rng.uniform(0, 0.3)), 4),
-                    "diagnostics": _diagnostics(components, dominant, rng),
-                }))
+                lines.append(
+                    json.dumps(
+                        {
+                            "timestamp": _iso(moment),
+                            "prediction": int(anomalous),
+                            "prediction_reason": "ANOMALY_DETECTED" if anomalous else "NO_ANOMALY_DETECTED",
+                            "anomaly_score": round(
+                                float(rng.uniform(0.7, 1.0) if anomalous else rng.uniform(0, 0.3)), 4
+                            ),
+                            "diagnostics": _diagnostics(components, dominant, rng),
+                        }
+                    )
+                )
             s3.put_object(Bucket=PLANT_BUCKET, Key=key, Body=("\n".join(lines) + "\n").encode())
-        fake.add_execution(name, scheduled_start=scheduled, data_start=data_start, data_end=data_end, status="SUCCESS", result_object=(PLANT_BUCKET, key))
+        fake.add_execution(
+            name,
+            scheduled_start=scheduled,
+            data_start=data_start,
+            data_end=data_end,
+            status="SUCCESS",
+            result_object=(PLANT_BUCKET, key),
+        )
         latest = "ANOMALOUS" if anomalous else "NORMAL"
         if anomalous and event_start is None:
             event_start = data_start

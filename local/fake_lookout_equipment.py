@@ -240,9 +240,7 @@ class FakeLookoutEquipment:
                 raise FakeServiceError("ValidationException", f"{operation} is not implemented by the fake")
             result = method(params)
         except FakeServiceError as error:
-            return response(
-                request.url, error.status, {"__type": error.code, "message": error.message}
-            )
+            return response(request.url, error.status, {"__type": error.code, "message": error.message})
         return response(request.url, 200, result)
 
     def _operations(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
@@ -287,8 +285,16 @@ class FakeLookoutEquipment:
         return self._get(self.models, params["ModelName"], "Model")
 
     def _list_schedulers(self, params: dict[str, Any]) -> dict[str, Any]:
-        keys = ("ModelName", "ModelArn", "InferenceSchedulerName", "InferenceSchedulerArn", "Status",
-                "DataDelayOffsetInMinutes", "DataUploadFrequency", "LatestInferenceResult")
+        keys = (
+            "ModelName",
+            "ModelArn",
+            "InferenceSchedulerName",
+            "InferenceSchedulerArn",
+            "Status",
+            "DataDelayOffsetInMinutes",
+            "DataUploadFrequency",
+            "LatestInferenceResult",
+        )
         items = [
             {key: scheduler[key] for key in keys if key in scheduler}
             for name, scheduler in sorted(self.schedulers.items())
@@ -389,4 +395,3 @@ def schema_json(components: Mapping[str, list[str]]) -> str:
             ]
         }
     )
-

@@ -66,7 +66,6 @@ class _CompletedSynthetics(SyntheticsResponse):
         view = canary.to_dict()
         view["Status"] = {**view["Status"], "State": canary.state}
         view["Timeline"] = {key: value.timestamp() if value else None for key, value in canary.timeline.items()}
-        view["Arn"] = canary_arn(self.region, self.current_account, canary.name)
         return {key: value for key, value in view.items() if value is not None}
 
     @staticmethod
@@ -83,10 +82,10 @@ class _CompletedSynthetics(SyntheticsResponse):
         names = params.get("Names")
         selected = [c for name, c in sorted(self._canaries().items()) if not names or name in names]
         size = min(int(params.get("MaxResults", DESCRIBE_PAGE_SIZE)), DESCRIBE_PAGE_SIZE)
-        offset = int(params.get("NextToken") or 0)
+        offset = int(str(params.get("NextToken") or "offset-0").removeprefix("offset-"))
         page: dict[str, Any] = {"Canaries": [self._view(c) for c in selected[offset : offset + size]]}
         if offset + size < len(selected):
-            page["NextToken"] = str(offset + size)
+            page["NextToken"] = f"offset-{offset + size}"
         return json.dumps(page)
 
     def start_canary(self) -> str:

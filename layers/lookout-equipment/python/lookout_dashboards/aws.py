@@ -27,9 +27,7 @@ def make_client(service: str, settings: Settings | None = None) -> Any:
     return boto3.client(service, region_name=settings.region, config=config)
 
 
-def pages(
-    call: Callable[..., Mapping[str, Any]], result_key: str, **params: Any
-) -> Iterator[Mapping[str, Any]]:
+def pages(call: Callable[..., Mapping[str, Any]], result_key: str, **params: Any) -> Iterator[Mapping[str, Any]]:
     """Yield every item of a `NextToken`-paginated list call, one request per page."""
     token: str | None = None
     while True:

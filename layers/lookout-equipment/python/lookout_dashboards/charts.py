@@ -36,8 +36,23 @@ THEMES = {
         text="#16191f",
         muted="#687078",
         grid="#e9ebed",
-        series=("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-                "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5"),
+        series=(
+            "#1f77b4",
+            "#ff7f0e",
+            "#2ca02c",
+            "#d62728",
+            "#9467bd",
+            "#8c564b",
+            "#e377c2",
+            "#7f7f7f",
+            "#bcbd22",
+            "#17becf",
+            "#aec7e8",
+            "#ffbb78",
+            "#98df8a",
+            "#ff9896",
+            "#c5b0d5",
+        ),
         above="#d13212",
         below="#1d8102",
         event="#d13212",
@@ -48,8 +63,23 @@ THEMES = {
         text="#d1d5db",
         muted="#95a5a6",
         grid="#414750",
-        series=("#539fe5", "#ff9e3d", "#5fbe5f", "#ff6b6b", "#b19cd9", "#c49c94", "#f7b6d2", "#c7c7c7",
-                "#dbdb8d", "#9edae5", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5"),
+        series=(
+            "#539fe5",
+            "#ff9e3d",
+            "#5fbe5f",
+            "#ff6b6b",
+            "#b19cd9",
+            "#c49c94",
+            "#f7b6d2",
+            "#c7c7c7",
+            "#dbdb8d",
+            "#9edae5",
+            "#aec7e8",
+            "#ffbb78",
+            "#98df8a",
+            "#ff9896",
+            "#c5b0d5",
+        ),
         above="#ff5d64",
         below="#6aaf35",
         event="#ff5d64",
@@ -73,7 +103,9 @@ def theme_for(name: str) -> ChartTheme:
 def new_figure(width_px: int, height_px: int, theme: ChartTheme) -> Figure:
     """An empty figure of the widget's size in pixels."""
     with matplotlib.rc_context(_RC):
-        return Figure(figsize=(width_px / DPI, height_px / DPI), dpi=DPI, facecolor=theme.background, layout="constrained")
+        return Figure(
+            figsize=(width_px / DPI, height_px / DPI), dpi=DPI, facecolor=theme.background, layout="constrained"
+        )
 
 
 def style_axes(axes: Axes, theme: ChartTheme) -> None:

@@ -52,16 +52,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         snapshot_bucket=env.get("SNAPSHOT_BUCKET", DEMO_BUCKET),
         dashboard_prefix=env.get("DASHBOARD_PREFIX", "Lookout-for-Equipment"),
         canary_prefix=env.get("CANARY_PREFIX", "l4e-"),
-        canary_role_arn=env.get(
-            "CANARY_ROLE_ARN", "arn:aws:iam::123456789012:role/l4e-dashboards-canary"
-        ),
+        canary_role_arn=env.get("CANARY_ROLE_ARN", "arn:aws:iam::123456789012:role/l4e-dashboards-canary"),
         canary_runtime=env.get("CANARY_RUNTIME", "syn-python-selenium-6.0"),
         snapshot_runs=env.get("SNAPSHOT_RUNS", "Weekly"),
         stack_name=stack_name,
         retry_mode=env.get("AWS_RETRY_MODE", "standard"),
         max_attempts=int(env.get("AWS_MAX_ATTEMPTS", "4")),
         cache_dir=env.get("CACHE_DIR", "/tmp/l4e-dashboards"),
-        function_names={
-            widget: env.get(variable, widget) for widget, variable in FUNCTION_VARIABLES.items()
-        },
+        function_names={widget: env.get(variable, widget) for widget, variable in FUNCTION_VARIABLES.items()},
     )

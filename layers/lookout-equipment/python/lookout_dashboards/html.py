@@ -32,11 +32,12 @@ def environment() -> Environment:
 
 
 def render(template_name: str, **context: Any) -> str:
-    """Render a widget template; `components` and `style` are available to every template."""
+    """Render a template of this package (widgets import `components.html` for their parts)."""
     return environment().get_template(template_name).render(**context)
 
 
 def _components() -> Any:
+    """The macros of `components.html`; each returns `Markup`, already escaped."""
     return environment().get_template("components.html").module
 
 
@@ -52,25 +53,23 @@ def action_button(
 ) -> Markup:
     """A console button that calls `endpoint` (a Lambda name or ARN) with `payload`."""
     payload_json = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-    return Markup(
-        _components().action_button(label, endpoint, payload_json, display, confirmation, primary, disabled)
-    )
+    return _components().action_button(label, endpoint, payload_json, display, confirmation, primary, disabled)
 
 
 def dashboard_link(label: str, dashboard_name: str, *, disabled: bool = False) -> Markup:
     """A button that opens another CloudWatch dashboard in the console."""
-    return Markup(_components().dashboard_link(label, dashboard_name, disabled))
+    return _components().dashboard_link(label, dashboard_name, disabled)
 
 
 def status_label(text: str, tone: Tone) -> Markup:
-    return Markup(_components().status_label(text, tone))
+    return _components().status_label(text, tone)
 
 
 def message(text: str, kind: MessageKind = "info", detail: str | None = None) -> str:
     """A whole widget body that says something instead of showing data."""
-    return str(Markup(render("style.html")) + Markup(_components().message(text, kind, detail)))
+    return render("message.html", text=text, kind=kind, detail=detail)
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], caption: str | None = None) -> Markup:
     """A table; cells are escaped unless they are `Markup` made by the helpers above."""
-    return Markup(_components().table(list(headers), [list(row) for row in rows], caption))
+    return _components().table(list(headers), [list(row) for row in rows], caption)

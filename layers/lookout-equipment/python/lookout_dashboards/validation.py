@@ -18,9 +18,7 @@ def resource_name(params: Mapping[str, Any], key: str, what: str) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidInputError(f"The widget needs a `{key}` parameter naming the {what}.")
     if not RESOURCE_NAME.match(value):
-        raise InvalidInputError(
-            f"`{key}` must be a {what} name of 1 to 200 letters, digits, hyphens or underscores."
-        )
+        raise InvalidInputError(f"`{key}` must be a {what} name of 1 to 200 letters, digits, hyphens or underscores.")
     return value
 
 

@@ -204,7 +204,9 @@ class LookoutEquipmentSource:
     def read_inference_results(self, execution: Execution) -> InferenceResults:
         result = execution.result_object
         if result is None:
-            raise ResourceNotFoundError(f"The execution of {execution.scheduled_start:%Y-%m-%d %H:%M} has no result object.")
+            raise ResourceNotFoundError(
+                f"The execution of {execution.scheduled_start:%Y-%m-%d %H:%M} has no result object."
+            )
         with _translated_errors(f"s3://{result.bucket}/{result.key}"):
             body = self._s3.get_object(Bucket=result.bucket, Key=result.key)["Body"].read()
         return parse_inference_results(body)

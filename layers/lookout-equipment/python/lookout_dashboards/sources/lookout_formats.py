@@ -121,9 +121,7 @@ def parse_schema(text: str | None) -> tuple[Component, ...]:
         sensors = tuple(
             column["Name"]
             for column in item.get("Columns", [])
-            if isinstance(column, Mapping)
-            and isinstance(column.get("Name"), str)
-            and column.get("Type") != "DATETIME"
+            if isinstance(column, Mapping) and isinstance(column.get("Name"), str) and column.get("Type") != "DATETIME"
         )
         components.append(Component(item["ComponentName"], sensors))
     return tuple(components)

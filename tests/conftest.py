@@ -1,0 +1,41 @@
+"""Fixtures shared by unit and functional tests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+EVENTS = Path(__file__).parent / "events"
+DEMO_NOW = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+
+def load_event(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / f"{name}.json").read_text())
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials and a region, so no test can reach a real account."""
+    for variable, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "AWS_MAX_ATTEMPTS": "1",
+    }.items():
+        monkeypatch.setenv(variable, value)
+
+
+@pytest.fixture
+def demo(aws_credentials: None) -> Iterator[Any]:
+    """The small demo account, fresh for each test."""
+    from local.demo import SMALL, demo_account
+
+    with demo_account(SMALL, now=DEMO_NOW) as account:
+        yield account

@@ -1,0 +1,73 @@
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+from lookout_dashboards import charts
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def draw(theme_name: str, title: str) -> str:
+    theme = charts.theme_for(theme_name)
+    figure = charts.new_figure(640, 320, theme)
+    axes = figure.add_subplot()
+    charts.style_axes(axes, theme)
+    x = np.arange(500.0)
+    axes.plot(x, np.sin(x / 25), color=theme.series[0])
+    axes.barh(["a", "b"], [0.3, 0.7], color=[theme.below, theme.above])
+    axes.set_title(title)
+    return charts.to_svg(figure)
+
+
+def test_svg_is_byte_stable_across_renders() -> None:
+    assert draw("light", "pump\\flow") == draw("light", "pump\\flow")
+    assert draw("dark", "pump\\flow") == draw("dark", "pump\\flow")
+
+
+def test_svg_has_widget_size_theme_background_and_escaped_text() -> None:
+    svg = draw("dark", "<img src=x onerror=alert(1)> & co")
+    root = ET.fromstring(svg)  # noqa: S314 - SVG we just produced, not untrusted input
+
+    assert root.get("viewBox") == "0 0 460.8 230.4"  # 640 x 320 px at 72 pt per 100 px
+    assert charts.THEMES["dark"].background in svg
+    assert "<img" not in svg
+    texts = ["".join(node.itertext()) for node in root.iter(f"{SVG}text")]
+    assert "<img src=x onerror=alert(1)> & co" in texts
+    assert "Date" not in svg
+
+
+def test_decimation_keeps_extremes_and_bounds_points() -> None:
+    rng = np.random.default_rng(7)
+    x = np.arange(100_000, dtype=float)
+    y = rng.normal(size=x.size)
+    y[12_345] = 50
+    y[67_890] = -50
+
+    kept_x, kept_y = charts.decimate_min_max(x, y, 300)
+
+    assert kept_x.size <= 600
+    assert kept_y.max() == 50 and kept_y.min() == -50
+    assert np.all(np.diff(kept_x) > 0)
+    assert set(kept_x).issubset(set(x))
+
+
+def test_decimation_leaves_short_series_and_drops_nans() -> None:
+    x = np.array([0.0, 1.0, 2.0, 3.0])
+    y = np.array([1.0, np.nan, 3.0, 2.0])
+
+    kept_x, kept_y = charts.decimate_min_max(x, y, 10)
+
+    assert kept_x.tolist() == [0.0, 2.0, 3.0]
+    assert kept_y.tolist() == [1.0, 3.0, 2.0]
+
+
+@pytest.mark.parametrize("columns", [1, 7, 640])
+def test_decimation_size_depends_on_columns_not_on_data(columns: int) -> None:
+    for length in (10_000, 100_000):
+        x = np.linspace(0, 1, length)
+        kept_x, _ = charts.decimate_min_max(x, np.cos(x * 50), columns)
+        assert kept_x.size <= 2 * columns
+
+
+def test_unknown_theme_is_light() -> None:
+    assert charts.theme_for("sepia") == charts.THEMES["light"]

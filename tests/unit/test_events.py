@@ -1,0 +1,81 @@
+from datetime import UTC, datetime, timedelta
+
+from lookout_dashboards.events import DEFAULT_HEIGHT, DEFAULT_WIDTH, is_describe, parse_widget_event
+
+from tests.conftest import load_event
+
+
+def test_full_context_is_read_field_by_field() -> None:
+    event = parse_widget_event(load_event("widget-full"))
+
+    assert event.has_context
+    assert event.params == {"model": "pump-station-baseline", "signal": "pump-1\\pump1-sensor-03"}
+    context = event.context
+    assert context.dashboard_name == "Lookout-for-Equipment-Model-pump-station-baseline"
+    assert (context.width, context.height) == (1200, 450)
+    assert context.theme == "dark"
+    assert context.timezone_offset == timedelta(hours=5, minutes=30)
+    assert context.time_range is not None
+    assert context.time_range.start == datetime.fromtimestamp(1760000000, tz=UTC)
+    assert context.time_range.end == datetime.fromtimestamp(1762000000, tz=UTC)
+    assert context.time_range.visible_start == datetime.fromtimestamp(1761000000, tz=UTC)
+    assert context.time_range.visible_end == datetime.fromtimestamp(1761500000, tz=UTC)
+
+
+def test_submitted_form_wins_over_the_parameter() -> None:
+    event = parse_widget_event(load_event("widget-full"))
+
+    assert event.form_value("signal") == "motor\\motor-sensor-07"
+    assert event.form_value("model") == "pump-station-baseline"
+
+
+def test_missing_context_gives_defaults_and_a_90_day_range() -> None:
+    event = parse_widget_event(load_event("widget-minimal"))
+    now = datetime(2026, 11, 28, tzinfo=UTC)
+
+    assert not event.has_context
+    assert (event.context.width, event.context.height) == (DEFAULT_WIDTH, DEFAULT_HEIGHT)
+    assert event.context.theme == "light"
+    window = event.time_range(now)
+    assert (window.start, window.end) == (now - timedelta(days=90), now)
+    assert window.visible_start == window.start
+
+
+def test_light_theme_and_no_zoom() -> None:
+    raw = load_event("widget-full")
+    raw["widgetContext"]["theme"] = "light"
+    del raw["widgetContext"]["timeRange"]["zoom"]
+
+    event = parse_widget_event(raw)
+
+    assert event.context.theme == "light"
+    assert event.context.time_range is not None
+    assert event.context.time_range.zoom_start is None
+    assert event.context.time_range.visible_end == event.context.time_range.end
+
+
+def test_malformed_context_fields_fall_back_instead_of_failing() -> None:
+    event = parse_widget_event(
+        {
+            "widgetContext": {
+                "width": "wide",
+                "height": -5,
+                "theme": "<script>",
+                "timeRange": {"start": 20, "end": 10},
+                "forms": "nope",
+                "timezone": {"offsetInMinutes": 60},
+            }
+        }
+    )
+
+    assert event.context.width == DEFAULT_WIDTH
+    assert event.context.height == 50
+    assert event.context.theme == "light"
+    assert event.context.time_range is None
+    assert event.context.forms == {}
+    assert event.context.timezone_offset == timedelta(minutes=60)
+
+
+def test_describe_is_recognised() -> None:
+    assert is_describe(load_event("describe"))
+    assert not is_describe(load_event("widget-minimal"))

@@ -1,0 +1,36 @@
+import pytest
+from lookout_dashboards.config import DEMO_BUCKET, load_settings
+from lookout_dashboards.errors import InvalidInputError
+from lookout_dashboards.validation import choice, resource_name
+
+
+def test_resource_names_follow_the_service_pattern() -> None:
+    assert resource_name({"model": "pump_station-1"}, "model", "model") == "pump_station-1"
+    for bad in ("", "a b", "<img src=x>", "x" * 201, 3, None):
+        with pytest.raises(InvalidInputError):
+            resource_name({"model": bad}, "model", "model")
+
+
+def test_choice_accepts_only_listed_values() -> None:
+    allowed = frozenset({"start", "stop"})
+    assert choice({"action": "stop"}, "action", allowed) == "stop"
+    assert choice({}, "action", allowed, default="start") == "start"
+    with pytest.raises(InvalidInputError, match="start, stop"):
+        choice({"action": "__import__('os')"}, "action", allowed)
+
+
+def test_settings_default_to_the_demo_account() -> None:
+    settings = load_settings({})
+
+    assert settings.snapshot_bucket == DEMO_BUCKET
+    assert settings.region == "us-east-1"
+    assert settings.function_names["list-models"] == "list-models"
+
+
+def test_settings_come_from_the_environment() -> None:
+    settings = load_settings(
+        {"AWS_REGION": "eu-west-1", "SNAPSHOT_BUCKET": "snaps", "LIST_MODELS_FUNCTION": "stack-ListModels-1"}
+    )
+
+    assert (settings.region, settings.snapshot_bucket) == ("eu-west-1", "snaps")
+    assert settings.function_names["list-models"] == "stack-ListModels-1"
