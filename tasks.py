@@ -46,7 +46,7 @@ def build(c: Context, runtime: str = "", architecture: str = "") -> None:
     if any((ROOT / "synthetics").glob("*.py")):
         built.append(zip_folders(dist / "canary-dashboard-snapshot.zip", [(ROOT / "synthetics", "python")]))
     for path in built:
-        print(f"{sha256(path)}  {path.relative_to(ROOT)}")
+        print(f"{sha256(path)}  {path}")
 
 
 @task
@@ -63,3 +63,31 @@ def lint(c: Context) -> None:
 def test(c: Context, args: str = "") -> None:
     """Run the test suite (offline: moto and the Lookout for Equipment fake)."""
     c.run(f"pytest {args}", pty=False)
+
+
+@task(help={"size": "small (tests) or large (benchmark)"})
+def demo(c: Context, size: str = "small") -> None:
+    """Build the offline demo account and print what it holds, read back through the widgets' source."""
+    sys.path.insert(0, str(ROOT / "layers" / "lookout-equipment" / "python"))
+    from local.demo import SIZES, demo_account
+    from lookout_dashboards.aws import make_client
+    from lookout_dashboards.sources.lookout_equipment import LookoutEquipmentSource
+
+    with demo_account(SIZES[size]) as account:
+        source = LookoutEquipmentSource(make_client("lookoutequipment"), make_client("s3"))
+        print(
+            f"Demo account ({size}), region {make_client('s3').meta.region_name}, now {account.now:%Y-%m-%d %H:%M} UTC"
+        )
+        for dataset in source.list_datasets():
+            detail = source.get_dataset(dataset.name)
+            print(f"  dataset {dataset.name}: {detail.sensor_count} sensors in {len(detail.components)} components")
+        for model in source.list_models():
+            events = len(source.get_model(model.name).evaluation.events)
+            print(f"  model {model.name} ({model.dataset_name}): {model.status.value}, {events} evaluation events")
+        for scheduler in source.list_schedulers():
+            runs = sum(1 for _ in source.iter_executions(scheduler.name))
+            outcome = scheduler.latest_outcome.value if scheduler.latest_outcome else "no result yet"
+            print(
+                f"  scheduler {scheduler.name} ({scheduler.model_name}): {scheduler.status.value}, "
+                f"{runs} executions, latest {outcome}"
+            )

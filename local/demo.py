@@ -66,9 +66,10 @@ def default_now() -> datetime:
 @contextmanager
 def demo_account(size: DemoSize = SMALL, now: datetime | None = None) -> Iterator[DemoAccount]:
     """Start moto, the Lookout for Equipment fake and the Synthetics gaps, and fill the account."""
+    from moto import mock_aws
+
     from lookout_dashboards.aws import make_client
     from lookout_dashboards.config import load_settings
-    from moto import mock_aws
 
     for variable, value in {
         "AWS_ACCESS_KEY_ID": "demo",

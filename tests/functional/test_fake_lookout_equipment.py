@@ -5,13 +5,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from local.fake_lookout_equipment import FakeLookoutEquipment
 from lookout_dashboards.aws import make_client
 from lookout_dashboards.domain import ExecutionStatus, ModelStatus, SchedulerStatus, TimeRange
 from lookout_dashboards.errors import InvalidInputError, ResourceNotFoundError, SourceUnavailableError
 from lookout_dashboards.sources.lookout_equipment import LookoutEquipmentSource
-from moto import mock_aws
-
-from local.fake_lookout_equipment import FakeLookoutEquipment
 
 START = datetime(2026, 10, 1, tzinfo=UTC)
 

@@ -3,10 +3,10 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from lookout_dashboards.aws import make_client
 from moto import mock_aws
 
 from local.synthetics_gaps import canary_arn, synthetics_completed
+from lookout_dashboards.aws import make_client
 
 
 @pytest.fixture

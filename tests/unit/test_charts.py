@@ -2,6 +2,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+
 from lookout_dashboards import charts
 
 SVG = "{http://www.w3.org/2000/svg}"

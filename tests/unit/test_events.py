@@ -1,7 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
 from lookout_dashboards.events import DEFAULT_HEIGHT, DEFAULT_WIDTH, is_describe, parse_widget_event
-
 from tests.conftest import load_event
 
 

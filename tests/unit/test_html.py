@@ -4,6 +4,7 @@ import json
 from html.parser import HTMLParser
 
 import pytest
+
 from lookout_dashboards import html
 
 HOSTILE = [

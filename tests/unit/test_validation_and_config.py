@@ -1,4 +1,5 @@
 import pytest
+
 from lookout_dashboards.config import DEMO_BUCKET, load_settings
 from lookout_dashboards.errors import InvalidInputError
 from lookout_dashboards.validation import choice, resource_name

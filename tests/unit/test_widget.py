@@ -1,7 +1,6 @@
 from lookout_dashboards.errors import ResourceNotFoundError
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.widget import serve_widget
-
 from tests.conftest import load_event
 
 DOCS = "## Example\n```yaml\nmodel: my-model\n```"

@@ -1,0 +1,48 @@
+"""The build task's logic, with invoke's MockContext standing in for the shell."""
+
+from pathlib import Path
+
+from invoke import Config, MockContext, Result
+
+import tasks
+
+
+def context(dist: Path) -> MockContext:
+    config = Config(runtime_path=str(Path(tasks.__file__).with_name("invoke.yaml")))
+    config.load_runtime()
+    config["dist"] = str(dist)
+    return MockContext(config=config, run=Result(), repeat=True)
+
+
+def test_build_makes_each_layer_for_the_lambda_platform_and_zips_functions(tmp_path: Path, capsys) -> None:
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    for name in ("lookout-equipment", "data-science"):
+        (dist / f"layer-{name}.zip").write_bytes(b"layer built by create-layer.sh")
+    c = context(dist)
+
+    tasks.build(c, runtime="python3.13", architecture="arm64")
+
+    commands = [call.args[0] for call in c.run.call_args_list]
+    assert len(commands) == 2
+    library, science = commands
+    assert "create-layer.sh -o" in library and "-r python3.13 -a arm64" in library
+    assert "layers/lookout-equipment/python" in library and "'jinja2>=3.1,<4'" in library
+    assert "pandas" in science and "'python-dateutil>=2.8,<3'" in science and "-x" not in science
+    printed = capsys.readouterr().out.splitlines()
+    function_zips = sorted(path.name for path in dist.glob("function-*.zip"))
+    assert function_zips == sorted(f"function-{folder.name}.zip" for folder in tasks.function_folders())
+    assert len(printed) == 2 + len(function_zips) + (1 if (dist / "canary-dashboard-snapshot.zip").exists() else 0)
+    assert all(len(line.split()[0]) == 64 for line in printed)
+
+
+def test_architecture_defaults_come_from_invoke_yaml(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    for name in ("lookout-equipment", "data-science"):
+        (dist / f"layer-{name}.zip").write_bytes(b"x")
+    c = context(dist)
+
+    tasks.build(c)
+
+    assert all("-r python3.13 -a arm64" in call.args[0] for call in c.run.call_args_list)
