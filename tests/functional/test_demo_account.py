@@ -1,9 +1,10 @@
 """The demo account holds every case the widgets must show, read back through the adapter."""
 
+from datetime import timedelta
 from typing import Any
 
 from lookout_dashboards.aws import make_client
-from lookout_dashboards.domain import ExecutionStatus, ModelStatus, SchedulerStatus
+from lookout_dashboards.domain import ExecutionStatus, ModelStatus, SchedulerStatus, TimeRange
 from lookout_dashboards.sources.lookout_equipment import LookoutEquipmentSource
 
 
@@ -68,3 +69,17 @@ def test_damaged_results_are_there_to_be_shown(demo: Any) -> None:
         assert type(error).__name__ == "ResourceNotFoundError"
     else:
         raise AssertionError("the deleted result object was read")
+
+
+def test_inference_events_are_listed_for_an_interval(demo: Any) -> None:
+    live = demo.schedulers["live"]
+    everything = TimeRange(demo.now - timedelta(days=7), demo.now)
+
+    events = source().list_anomaly_events(live, everything)
+
+    assert events, "the live scheduler has anomalies in its last day"
+    assert all(event.start < event.end for event in events)
+    assert [event.start for event in events] == sorted(event.start for event in events)
+    assert events[0].diagnostics[0].component
+    later = TimeRange(events[-1].end + timedelta(minutes=1), demo.now)
+    assert source().list_anomaly_events(live, later) == []
