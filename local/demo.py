@@ -249,16 +249,15 @@ def _damage_results(fake: FakeLookoutEquipment, s3: Any, scheduler_name: str) ->
 def _anomaly_windows(
     rng: np.random.Generator, start: datetime, end: datetime, per_day: float
 ) -> list[tuple[datetime, datetime]]:
+    """`per_day` anomalies a day on average, one in each equal slot of the period, never overlapping."""
     count = max(3, int((end - start).days * per_day))
-    span = (end - start).total_seconds()
-    starts = np.sort(rng.uniform(0.02, 0.95, count)) * span
+    slot = (end - start) / count
     windows = []
-    for offset in starts:
-        begin = start + timedelta(seconds=float(offset))
-        begin = begin.replace(second=0, microsecond=0)
-        stop = begin + timedelta(minutes=int(rng.integers(20, 150)))
-        if not windows or begin > windows[-1][1]:
-            windows.append((begin, stop))
+    for number in range(count):
+        duration = timedelta(minutes=int(rng.integers(20, 150))) if slot > timedelta(hours=3) else slot * 0.6
+        offset = (slot - duration) * float(rng.uniform(0, 1))
+        begin = (start + slot * number + offset).replace(second=0, microsecond=0)
+        windows.append((begin, (begin + duration).replace(second=0, microsecond=0)))
     return windows
 
 
