@@ -23,9 +23,6 @@ class TimeRange:
     def contains(self, moment: datetime) -> bool:
         return self.start <= moment <= self.end
 
-    def overlaps(self, other: TimeRange) -> bool:
-        return self.start <= other.end and other.start <= self.end
-
 
 @dataclass(frozen=True)
 class SensorImportance:

@@ -25,8 +25,6 @@ from ..domain import (
 
 logger = logging.getLogger(__name__)
 
-ANOMALY_DETECTED = "ANOMALY_DETECTED"
-
 
 def parse_timestamp(value: Any) -> datetime:
     """ISO 8601 or epoch seconds to an aware UTC datetime; naive times are UTC in this service."""
