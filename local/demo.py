@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lookout_dashboards.sources.lookout_equipment import parse_frequency
+
 from .fake_lookout_equipment import FakeLookoutEquipment
 from .synthetics_gaps import synthetics_completed
 
@@ -230,7 +232,8 @@ def build_demo_account(fake: FakeLookoutEquipment, s3: Any, size: DemoSize, now:
             **trained,
         )
 
-    _add_schedulers(account, fake, s3, size, now, pump_components, dominant, rng)
+    plants = {"pump-station": (pump_components, dominant), "compressor": (compressor_components, compressor_dominant)}
+    _add_schedulers(account, fake, s3, size, now, plants, rng)
     _damage_results(fake, s3, account.schedulers["hourly"])
     return account
 
@@ -339,10 +342,10 @@ def _add_schedulers(
     s3: Any,
     size: DemoSize,
     now: datetime,
-    components: dict[str, list[str]],
-    dominant: list[tuple[str, str]],
+    plants: dict[str, tuple[dict[str, list[str]], list[tuple[str, str]]]],
     rng: np.random.Generator,
 ) -> None:
+    """Schedulers of every kind; each one's results use the sensors of its model's dataset."""
     common = {"input_bucket": PLANT_BUCKET, "output_bucket": PLANT_BUCKET}
     specs = [
         (
@@ -403,7 +406,8 @@ def _add_schedulers(
             **common,
         )
         account.schedulers[key] = name
-        step = timedelta(minutes=int(frequency[2:-1]) * (60 if frequency.endswith("H") else 1))
+        step = parse_frequency(frequency)
+        components, dominant = plants[fake.models[account.models[model_key]]["DatasetName"]]
         last_run = (now - step if status == "RUNNING" else now - timedelta(days=3)).replace(second=0, microsecond=0)
         _add_executions(
             fake,
@@ -412,8 +416,8 @@ def _add_schedulers(
             runs,
             last_run,
             step,
-            components if key != "stopped" else {"compressor": account.sensors["compressor"]},
-            dominant if key != "stopped" else [("compressor", account.sensors["compressor"][3])],
+            components,
+            dominant,
             rng,
             write_results=min(runs, 600),
         )
