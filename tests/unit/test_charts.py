@@ -3,13 +3,13 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from lookout_dashboards import charts
+from lookout_dashboards import charts, themes
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 def draw(theme_name: str, title: str) -> str:
-    theme = charts.theme_for(theme_name)
+    theme = themes.theme_for(theme_name)
     figure = charts.new_figure(640, 320, theme)
     axes = figure.add_subplot()
     charts.style_axes(axes, theme)
@@ -30,7 +30,7 @@ def test_svg_has_widget_size_theme_background_and_escaped_text() -> None:
     root = ET.fromstring(svg)  # noqa: S314 - SVG we just produced, not untrusted input
 
     assert root.get("viewBox") == "0 0 460.8 230.4"  # 640 x 320 px at 72 pt per 100 px
-    assert charts.THEMES["dark"].background in svg
+    assert themes.THEMES["dark"].background in svg
     assert "<img" not in svg
     texts = ["".join(node.itertext()) for node in root.iter(f"{SVG}text")]
     assert "<img src=x onerror=alert(1)> & co" in texts
@@ -71,4 +71,4 @@ def test_decimation_size_depends_on_columns_not_on_data(columns: int) -> None:
 
 
 def test_unknown_theme_is_light() -> None:
-    assert charts.theme_for("sepia") == charts.THEMES["light"]
+    assert themes.theme_for("sepia") == themes.THEMES["light"]

@@ -6,19 +6,25 @@ botocore ships no paginators for Lookout for Equipment, so `pages` follows `Next
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
-import boto3
-from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 from . import __version__
 from .config import Settings, load_settings
+from .errors import InvalidInputError, ResourceNotFoundError, SourceUnavailableError
 
 USER_AGENT = f"lookout-equipment-dashboards/{__version__}"
+_NOT_FOUND = {"ResourceNotFoundException", "ResourceNotFound", "NoSuchKey", "NoSuchBucket", "404"}
+_INVALID = {"ValidationException", "ConflictException"}
 
 
 def make_client(service: str, settings: Settings | None = None) -> Any:
     """A client with our retry policy and user agent; call it at run time, never at import."""
+    import boto3  # imported on first use: it costs ~180 ms, which list widgets keep out of their cold import
+    from botocore.config import Config
+
     settings = settings or load_settings()
     config = Config(
         retries={"mode": settings.retry_mode, "total_max_attempts": settings.max_attempts},
@@ -36,3 +42,24 @@ def pages(call: Callable[..., Mapping[str, Any]], result_key: str, **params: Any
         token = response.get("NextToken")
         if not token:
             return
+
+
+def error_code(error: ClientError) -> str:
+    return error.response.get("Error", {}).get("Code", "")
+
+
+@contextmanager
+def translated_errors(what: str, verb: str = "read") -> Iterator[None]:
+    """Turn service errors into widget errors whose message says what could not be read or changed."""
+    try:
+        yield
+    except ClientError as error:
+        code = error_code(error)
+        message = error.response.get("Error", {}).get("Message", "")
+        if code in _NOT_FOUND:
+            raise ResourceNotFoundError(f"Not found: {what}.") from error
+        if code in _INVALID:
+            raise InvalidInputError(f"AWS refused the request for {what}: {message}") from error
+        raise SourceUnavailableError(f"Could not {verb} {what} ({code}): {message}") from error
+    except BotoCoreError as error:
+        raise SourceUnavailableError(f"Could not reach the service for {what}: {error}") from error

@@ -6,86 +6,26 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 
 import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from .domain import TimeRange
+from .formatting import percent
+from .importance import DailyEvents, DailyImportance, SensorShare
+from .themes import ChartTheme
 
 DPI = 100
+SECONDS_PER_DAY = 86_400
+UTC_OFFSET = timedelta(0)
 SVG_HASH_SALT = "lookout-equipment-dashboards"
 
-
-@dataclass(frozen=True)
-class ChartTheme:
-    background: str
-    text: str
-    muted: str
-    grid: str
-    series: tuple[str, ...]
-    above: str
-    below: str
-    event: str
-    label: str
-
-
-THEMES = {
-    "light": ChartTheme(
-        background="#ffffff",
-        text="#16191f",
-        muted="#687078",
-        grid="#e9ebed",
-        series=(
-            "#1f77b4",
-            "#ff7f0e",
-            "#2ca02c",
-            "#d62728",
-            "#9467bd",
-            "#8c564b",
-            "#e377c2",
-            "#7f7f7f",
-            "#bcbd22",
-            "#17becf",
-            "#aec7e8",
-            "#ffbb78",
-            "#98df8a",
-            "#ff9896",
-            "#c5b0d5",
-        ),
-        above="#d13212",
-        below="#1d8102",
-        event="#d13212",
-        label="#0073bb",
-    ),
-    "dark": ChartTheme(
-        background="#2a2e33",
-        text="#d1d5db",
-        muted="#95a5a6",
-        grid="#414750",
-        series=(
-            "#539fe5",
-            "#ff9e3d",
-            "#5fbe5f",
-            "#ff6b6b",
-            "#b19cd9",
-            "#c49c94",
-            "#f7b6d2",
-            "#c7c7c7",
-            "#dbdb8d",
-            "#9edae5",
-            "#aec7e8",
-            "#ffbb78",
-            "#98df8a",
-            "#ff9896",
-            "#c5b0d5",
-        ),
-        above="#ff5d64",
-        below="#6aaf35",
-        event="#ff5d64",
-        label="#44b9d6",
-    ),
-}
 
 _RC = {
     "svg.hashsalt": SVG_HASH_SALT,
@@ -94,10 +34,6 @@ _RC = {
     "font.size": 9,
     "path.simplify": True,
 }
-
-
-def theme_for(name: str) -> ChartTheme:
-    return THEMES.get(name, THEMES["light"])
 
 
 def new_figure(width_px: int, height_px: int, theme: ChartTheme) -> Figure:
@@ -167,3 +103,118 @@ def _first_per_bin(mask: np.ndarray, bins: np.ndarray, count: int) -> np.ndarray
     positions = np.flatnonzero(mask)
     _, first = np.unique(bins[positions], return_index=True)
     return positions[first][:count]
+
+
+def day_number(moment: datetime | date, offset: timedelta = UTC_OFFSET) -> float:
+    """matplotlib's date number (days since 1970) of a moment seen in the zone `offset` east of UTC."""
+    if isinstance(moment, datetime):
+        return (moment.timestamp() + offset.total_seconds()) / SECONDS_PER_DAY
+    return float((moment - date(1970, 1, 1)).days)
+
+
+def day_numbers(epoch_seconds: np.ndarray, offset: timedelta) -> np.ndarray:
+    return (np.asarray(epoch_seconds, dtype=float) + offset.total_seconds()) / SECONDS_PER_DAY
+
+
+def time_axis(axes: Axes, interval: TimeRange, offset: timedelta, *, labels: bool = True) -> None:
+    """Limit the x axis to the interval in local time, with concise date ticks."""
+    axes.set_xlim(day_number(interval.start, offset), day_number(interval.end, offset))
+    locator = AutoDateLocator(minticks=3, maxticks=8)
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
+    axes.tick_params(axis="x", labelbottom=labels)
+
+
+def pixel_spans(spans: Sequence[tuple[float, float]], axis_span: float, pixels: int) -> list[tuple[float, float]]:
+    """Spans `(start, width)` merged when closer than a pixel and widened to at least one pixel.
+
+    However many events there are, a ribbon then holds at most one shape per two pixels.
+    """
+    pixel = axis_span / max(1, pixels)
+    merged: list[list[float]] = []
+    for start, end in sorted(spans):
+        end = max(end, start + pixel)
+        if merged and start - merged[-1][1] < pixel:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end - start) for start, end in merged]
+
+
+def draw_ribbon(
+    axes: Axes,
+    spans: Sequence[tuple[float, float]],
+    pixels: int,
+    color: str,
+    label: str,
+    theme: ChartTheme,
+    gid: str,
+) -> None:
+    """A one-row strip with a mark where each event (in day numbers) lies, labelled on its left."""
+    low, high = axes.get_xlim()
+    shapes = pixel_spans(spans, high - low, pixels)
+    axes.broken_barh(shapes, (0, 1), facecolors=color, gid=gid)
+    axes.set_ylim(0, 1)
+    axes.set_yticks([])
+    axes.set_facecolor(theme.background)
+    for side in axes.spines.values():
+        side.set_color(theme.grid)
+    axes.set_ylabel(label, rotation=0, ha="right", va="center", color=theme.text, fontsize=8)
+
+
+def draw_daily_events(axes: Axes, daily: DailyEvents, theme: ChartTheme) -> None:
+    """Events per day as steps, and their mean duration (minutes) on a second axis."""
+    style_axes(axes, theme)
+    edges = [day_number(day) for day in daily.days] + [day_number(daily.days[-1]) + 1]
+    axes.stairs(daily.counts, edges, fill=True, color=theme.event, alpha=0.55, gid="daily-events")
+    axes.set_ylabel("Events / day", color=theme.text, fontsize=8)
+    axes.set_ylim(0, max(1, *daily.counts) * 1.15)
+    durations = axes.twinx()
+    durations.stairs(daily.mean_minutes, edges, color=theme.label, linewidth=1.2, gid="daily-duration")
+    durations.set_ylabel("Mean duration (min)", color=theme.label, fontsize=8)
+    durations.set_ylim(0, max(1.0, *daily.mean_minutes) * 1.15)
+    durations.tick_params(colors=theme.muted, labelcolor=theme.label)
+    for side in durations.spines.values():
+        side.set_visible(False)
+
+
+def importance_bars_svg(
+    shares: Sequence[SensorShare],
+    labels: dict[str, str],
+    sensor_count: int,
+    width: int,
+    height: int,
+    theme: ChartTheme,
+) -> str:
+    """Horizontal bars, largest on top, with their percentage and a dotted line at 1/N.
+
+    A bar is red above 1/N (the sensor weighs more than an even share) and green below.
+    """
+    figure = new_figure(width, height, theme)
+    axes = figure.add_subplot()
+    style_axes(axes, theme)
+    uniform = 1 / max(1, sensor_count)
+    positions = np.arange(len(shares))[::-1]
+    for rank, (position, item) in enumerate(zip(positions, shares, strict=True)):
+        color = theme.above if item.share > uniform else theme.below
+        axes.barh(position, item.share, color=color, height=0.7, gid=f"importance-bar-{rank}")
+        axes.text(item.share, position, f" {percent(item.share)}", va="center", color=theme.text, fontsize=8)
+    axes.axvline(uniform, color=theme.text, linestyle=":", linewidth=1.2, gid="uniform-share")
+    axes.set_yticks(positions, [labels.get(item.label, item.label) for item in shares])
+    axes.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    axes.set_xlim(0, max(uniform, *(item.share for item in shares)) * 1.18)
+    axes.grid(False, axis="y")
+    return to_svg(figure)
+
+
+def draw_daily_importance(axes: Axes, daily: DailyImportance, colors: dict[str, str], theme: ChartTheme) -> None:
+    """Each sensor's daily mean importance as stacked steps, one shape per sensor."""
+    style_axes(axes, theme)
+    edges = [day_number(day) for day in daily.days] + [day_number(daily.days[-1]) + 1]
+    baseline = np.zeros(len(daily.days))
+    for position, (label, shares) in enumerate(zip(daily.labels, daily.shares, strict=True)):
+        top = baseline + np.asarray(shares)
+        axes.stairs(top, edges, baseline=baseline, fill=True, color=colors[label], gid=f"daily-importance-{position}")
+        baseline = top
+    axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    axes.set_ylim(0, max(0.01, float(baseline.max())) * 1.05)

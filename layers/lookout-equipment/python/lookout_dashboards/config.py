@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 DEMO_BUCKET = "l4e-dashboards-demo"
+#: The account a function assumes when neither CloudWatch nor Lambda tells it (local runs, moto).
+DEMO_ACCOUNT_ID = "123456789012"
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,8 @@ class Settings:
     canary_prefix: str
     canary_role_arn: str
     canary_runtime: str
+    canary_code_bucket: str
+    canary_code_key: str
     snapshot_runs: str
     stack_name: str
     retry_mode: str
@@ -54,6 +58,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         canary_prefix=env.get("CANARY_PREFIX", "l4e-"),
         canary_role_arn=env.get("CANARY_ROLE_ARN", "arn:aws:iam::123456789012:role/l4e-dashboards-canary"),
         canary_runtime=env.get("CANARY_RUNTIME", "syn-python-selenium-6.0"),
+        canary_code_bucket=env.get("CANARY_CODE_BUCKET", DEMO_BUCKET),
+        canary_code_key=env.get("CANARY_CODE_KEY", "artifacts/canary-dashboard-snapshot.zip"),
         snapshot_runs=env.get("SNAPSHOT_RUNS", "Weekly"),
         stack_name=stack_name,
         retry_mode=env.get("AWS_RETRY_MODE", "standard"),

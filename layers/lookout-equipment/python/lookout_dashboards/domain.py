@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,20 @@ class Model:
     @property
     def sensor_count(self) -> int:
         return sum(len(component.sensors) for component in self.components)
+
+
+@dataclass(frozen=True, eq=False)
+class SensorHistory:
+    """One sensor's recorded values: numpy arrays of UTC epoch seconds and values, sorted by time."""
+
+    component: str
+    sensor: str
+    epoch_seconds: Any
+    values: Any
+
+    @property
+    def label(self) -> str:
+        return SensorImportance(self.component, self.sensor, 0.0).label
 
 
 class SchedulerStatus(StrEnum):

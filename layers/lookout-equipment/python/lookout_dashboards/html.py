@@ -73,3 +73,19 @@ def message(text: str, kind: MessageKind = "info", detail: str | None = None) ->
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], caption: str | None = None) -> Markup:
     """A table; cells are escaped unless they are `Markup` made by the helpers above."""
     return _components().table(list(headers), [list(row) for row in rows], caption)
+
+
+def select_form(name: str, label: str, options: Sequence[tuple[str, str]], selected: str) -> Markup:
+    """A one-field form; CloudWatch sends its value in `forms.all` with every call of the widget."""
+    return _components().select_form(name, label, list(options), selected)
+
+
+def page(
+    content: Markup | str,
+    *,
+    notice: str | None = None,
+    notice_kind: MessageKind = "info",
+    footnote: str | None = None,
+) -> str:
+    """A whole widget body: an optional notice (the outcome of an action), the content, a footnote."""
+    return render("page.html", content=content, notice=notice, notice_kind=notice_kind, footnote=footnote)

@@ -21,6 +21,7 @@ from .domain import (
     Scheduler,
     SchedulerStatus,
     SchedulerSummary,
+    SensorHistory,
     TimeRange,
 )
 
@@ -33,6 +34,10 @@ class AnomalySource(Protocol):
     def list_models(self, created_in: TimeRange | None = None) -> list[ModelSummary]: ...
 
     def get_model(self, name: str) -> Model: ...
+
+    def read_sensor_history(self, dataset_name: str, component: str, sensor: str) -> SensorHistory:
+        """Every recorded value of one sensor; repeated reads of unchanged data come from a cache."""
+        ...
 
     def list_schedulers(self) -> list[SchedulerSummary]: ...
 

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from ..aws import pages
+from ..aws import pages, translated_errors
 from ..domain import (
     AnomalyEvent,
     Dataset,
@@ -28,9 +25,11 @@ from ..domain import (
     Scheduler,
     SchedulerStatus,
     SchedulerSummary,
+    SensorHistory,
     TimeRange,
 )
-from ..errors import InvalidInputError, ResourceNotFoundError, SourceUnavailableError
+from ..errors import NothingToShowError, ResourceNotFoundError
+from ..sensor_cache import SensorHistoryCache, fingerprint
 from .lookout_formats import (
     parse_event_diagnostics,
     parse_inference_results,
@@ -50,19 +49,22 @@ _TIME_ZONE_OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
 class LookoutEquipmentSource:
     """Implements `AnomalySource` over the Lookout for Equipment API."""
 
-    def __init__(self, lookout: LookoutEquipmentClient, s3: S3Client) -> None:
+    def __init__(
+        self, lookout: LookoutEquipmentClient, s3: S3Client, sensor_cache: SensorHistoryCache | None = None
+    ) -> None:
         self._lookout = lookout
         self._s3 = s3
+        self._sensor_cache = sensor_cache
 
     def list_datasets(self) -> list[Dataset]:
-        with _translated_errors("datasets"):
+        with translated_errors("datasets"):
             return [
                 Dataset(item["DatasetName"], DatasetStatus(item["Status"]), item.get("CreatedAt"))
                 for item in pages(self._lookout.list_datasets, "DatasetSummaries", MaxResults=MAX_PAGE_SIZE)
             ]
 
     def get_dataset(self, name: str) -> Dataset:
-        with _translated_errors(f"dataset {name}"):
+        with translated_errors(f"dataset {name}"):
             response = self._lookout.describe_dataset(DatasetName=name)
         s3_input = response.get("IngestionInputConfiguration", {}).get("S3InputConfiguration")
         return Dataset(
@@ -75,7 +77,7 @@ class LookoutEquipmentSource:
         )
 
     def list_models(self, created_in: TimeRange | None = None) -> list[ModelSummary]:
-        with _translated_errors("models"):
+        with translated_errors("models"):
             summaries = [
                 ModelSummary(
                     name=item["ModelName"],
@@ -90,7 +92,7 @@ class LookoutEquipmentSource:
         return [m for m in summaries if m.created_at is not None and created_in.contains(m.created_at)]
 
     def get_model(self, name: str) -> Model:
-        with _translated_errors(f"model {name}"):
+        with translated_errors(f"model {name}"):
             response = self._lookout.describe_model(ModelName=name)
         sampling = response.get("DataPreProcessingConfiguration", {}).get("TargetSamplingRate")
         return Model(
@@ -111,8 +113,48 @@ class LookoutEquipmentSource:
             evaluation=parse_model_metrics(response.get("ModelMetrics")),
         )
 
+    def read_sensor_history(self, dataset_name: str, component: str, sensor: str) -> SensorHistory:
+        """The dataset's CSV files of that component (`<prefix><component>/*.csv`), through the cache."""
+        dataset = self.get_dataset(dataset_name)
+        if dataset.source is None:
+            raise NothingToShowError(f"Dataset {dataset_name} has no S3 location, so its sensor data cannot be shown.")
+        bucket = dataset.source.bucket
+        folder = f"{dataset.source.prefix.rstrip('/')}/{component}/".lstrip("/")
+        with translated_errors(f"the sensor data of {component} in s3://{bucket}/{folder}"):
+            objects = {
+                item["Key"]: item.get("ETag", "")
+                for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=folder)
+                for item in page.get("Contents", [])
+                if item["Key"].lower().endswith(".csv")
+            }
+        if not objects:
+            raise NothingToShowError(f"No CSV files of component {component} in s3://{bucket}/{folder}.")
+        source_fingerprint = fingerprint({f"s3://{bucket}/{key}": etag for key, etag in objects.items()})
+        cached = self._sensor_cache.get(source_fingerprint, sensor) if self._sensor_cache else None
+        if cached is None:
+            extracts = self._read_component(bucket, sorted(objects))
+            if self._sensor_cache:
+                self._sensor_cache.put(source_fingerprint, extracts)
+            if sensor not in extracts:
+                raise ResourceNotFoundError(
+                    f"Sensor {sensor} is not in the CSV files of {component} (s3://{bucket}/{folder})."
+                )
+            cached = extracts[sensor]
+        return SensorHistory(component, sensor, *cached)
+
+    def _read_component(self, bucket: str, keys: list[str]) -> dict[str, tuple[Any, Any]]:
+        from .lookout_sensor_files import read_component_files  # pandas: only the chart widgets pay for it
+
+        def bodies() -> Iterator[tuple[str, bytes]]:
+            for key in keys:
+                with translated_errors(f"s3://{bucket}/{key}"):
+                    body = self._s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+                yield f"s3://{bucket}/{key}", body
+
+        return read_component_files(bodies())
+
     def list_schedulers(self) -> list[SchedulerSummary]:
-        with _translated_errors("inference schedulers"):
+        with translated_errors("inference schedulers"):
             return [
                 SchedulerSummary(
                     name=item["InferenceSchedulerName"],
@@ -130,7 +172,7 @@ class LookoutEquipmentSource:
             ]
 
     def get_scheduler(self, name: str) -> Scheduler:
-        with _translated_errors(f"inference scheduler {name}"):
+        with translated_errors(f"inference scheduler {name}"):
             response = self._lookout.describe_inference_scheduler(InferenceSchedulerName=name)
         data_input = response.get("DataInputConfiguration", {})
         s3_input = data_input.get("S3InputConfiguration", {})
@@ -154,11 +196,11 @@ class LookoutEquipmentSource:
         )
 
     def start_scheduler(self, name: str) -> SchedulerStatus:
-        with _translated_errors(f"inference scheduler {name}"):
+        with translated_errors(f"inference scheduler {name}"):
             return SchedulerStatus(self._lookout.start_inference_scheduler(InferenceSchedulerName=name)["Status"])
 
     def stop_scheduler(self, name: str) -> SchedulerStatus:
-        with _translated_errors(f"inference scheduler {name}"):
+        with translated_errors(f"inference scheduler {name}"):
             return SchedulerStatus(self._lookout.stop_inference_scheduler(InferenceSchedulerName=name)["Status"])
 
     def iter_executions(
@@ -179,12 +221,12 @@ class LookoutEquipmentSource:
             params["DataEndTimeBefore"] = data_before
         if status is not None:
             params["Status"] = status.value
-        with _translated_errors(f"executions of {scheduler_name}"):
+        with translated_errors(f"executions of {scheduler_name}"):
             for item in pages(self._lookout.list_inference_executions, "InferenceExecutionSummaries", **params):
                 yield _execution(item)
 
     def list_anomaly_events(self, scheduler_name: str, interval: TimeRange) -> list[AnomalyEvent]:
-        with _translated_errors(f"inference events of {scheduler_name}"):
+        with translated_errors(f"inference events of {scheduler_name}"):
             items = list(
                 pages(
                     self._lookout.list_inference_events,
@@ -207,7 +249,7 @@ class LookoutEquipmentSource:
             raise ResourceNotFoundError(
                 f"The execution of {execution.scheduled_start:%Y-%m-%d %H:%M} has no result object."
             )
-        with _translated_errors(f"s3://{result.bucket}/{result.key}"):
+        with translated_errors(f"s3://{result.bucket}/{result.key}"):
             body = self._s3.get_object(Bucket=result.bucket, Key=result.key)["Body"].read()
         return parse_inference_results(body)
 
@@ -248,24 +290,3 @@ def _time_range(start: datetime | None, end: datetime | None) -> TimeRange | Non
 
 def _outcome(value: str | None) -> InferenceOutcome | None:
     return InferenceOutcome(value) if value in InferenceOutcome.__members__ else None
-
-
-_NOT_FOUND = {"ResourceNotFoundException", "NoSuchKey", "NoSuchBucket", "404"}
-_INVALID = {"ValidationException", "ConflictException"}
-
-
-@contextmanager
-def _translated_errors(what: str) -> Iterator[None]:
-    """Turn service errors into widget errors whose message says what could not be read."""
-    try:
-        yield
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        message = error.response.get("Error", {}).get("Message", "")
-        if code in _NOT_FOUND:
-            raise ResourceNotFoundError(f"Not found: {what}.") from error
-        if code in _INVALID:
-            raise InvalidInputError(f"Lookout for Equipment refused the request for {what}: {message}") from error
-        raise SourceUnavailableError(f"Could not read {what} ({code}): {message}") from error
-    except BotoCoreError as error:
-        raise SourceUnavailableError(f"Could not reach the service for {what}: {error}") from error

@@ -1,0 +1,153 @@
+"""The models list: every model created in the dashboard's time range, and its dashboard's buttons.
+
+It imports neither pandas nor matplotlib, and its calls grow with pages of models and dashboards,
+never with the number of models: the list call says all a row needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from markupsafe import Markup
+
+from lookout_dashboards.aws import make_client
+from lookout_dashboards.config import Settings, load_settings
+from lookout_dashboards.dashboards import DashboardKind, DashboardOutcome, DashboardPublisher, DashboardTarget
+from lookout_dashboards.domain import ModelStatus, ModelSummary, TimeRange
+from lookout_dashboards.errors import WidgetError
+from lookout_dashboards.events import WidgetEvent
+from lookout_dashboards.formatting import local_time, zone_label
+from lookout_dashboards.html import Tone, action_button, dashboard_link, page, status_label, table
+from lookout_dashboards.model_widgets import model_dashboard_body, trained_model
+from lookout_dashboards.source import AnomalySource
+from lookout_dashboards.sources import default_source
+from lookout_dashboards.validation import choice, resource_name
+from lookout_dashboards.widget import Endpoints, endpoints, serve_widget
+
+WIDGET = "list-models"
+DOCUMENTATION = """\
+## Lookout for Equipment models
+
+Lists every model **created in the dashboard's time range** (all of them, page after page), grouped
+by dataset, with its training status. For a trained model, **Create** writes the model's dashboard
+and the canary that emails its snapshot; **View** opens it; **Delete** removes both.
+
+Parameters: none. Buttons call this function back with one of:
+
+```json
+{"action": "create_dashboard", "model": "<model name>"}
+{"action": "delete_dashboard", "model": "<model name>"}
+```
+"""
+STATUS_TONES: dict[ModelStatus, Tone] = {
+    ModelStatus.SUCCESS: "success",
+    ModelStatus.FAILED: "failed",
+    ModelStatus.IN_PROGRESS: "progress",
+    ModelStatus.IMPORT_IN_PROGRESS: "progress",
+}
+
+
+def create_dashboard(
+    source: AnomalySource, publisher: DashboardPublisher, links: Endpoints, model: str
+) -> DashboardOutcome:
+    trained = trained_model(source, {"model": model})
+    return publisher.create(DashboardTarget(DashboardKind.MODEL, model), model_dashboard_body(trained, links.of))
+
+
+def delete_dashboard(
+    source: AnomalySource, publisher: DashboardPublisher, links: Endpoints, model: str
+) -> DashboardOutcome:
+    return publisher.delete(DashboardTarget(DashboardKind.MODEL, model))
+
+
+ACTIONS: Mapping[str, Callable[[AnomalySource, DashboardPublisher, Endpoints, str], DashboardOutcome]] = {
+    "create_dashboard": create_dashboard,
+    "delete_dashboard": delete_dashboard,
+}
+
+
+def render_models_list(
+    widget: WidgetEvent, source: AnomalySource, publisher: DashboardPublisher, links: Endpoints
+) -> str:
+    """Run the requested action, if any, then draw the table with the state it left."""
+    notice, notice_kind = None, "info"
+    if "action" in widget.params:
+        try:
+            action = choice(widget.params, "action", frozenset(ACTIONS))
+            outcome = ACTIONS[action](source, publisher, links, resource_name(widget.params, "model", "model"))
+            notice, notice_kind = outcome.text, "info" if outcome.complete else "error"
+        except WidgetError as error:
+            notice, notice_kind = str(error), "error"
+
+    shown = widget.time_range()
+    created_in = TimeRange(shown.start, shown.end)
+    models = sorted(source.list_models(created_in=created_in), key=lambda model: (model.dataset_name, model.name))
+    offset = widget.context.timezone_offset
+    period = f"{local_time(created_in.start, offset)} and {local_time(created_in.end, offset)} {zone_label(offset)}"
+    if not models:
+        return page(
+            Markup(""),
+            notice=notice or f"No model was created between {period}. Widen the time range to see older models.",
+            notice_kind=notice_kind if notice else "info",
+        )
+    existing = publisher.existing(DashboardKind.MODEL)
+    caption = f"{len(models)} model{'s' if len(models) != 1 else ''} created between {period}"
+    content = table(
+        ["Dataset", "Model", "Training status", "Model dashboard"],
+        _rows(models, existing, publisher, links),
+        caption,
+    )
+    return page(content, notice=notice, notice_kind=notice_kind)
+
+
+def _rows(
+    models: Sequence[ModelSummary], existing: set[str], publisher: DashboardPublisher, links: Endpoints
+) -> list[list[Any]]:
+    rows = []
+    previous_dataset = None
+    for model in models:
+        dataset = model.dataset_name if model.dataset_name != previous_dataset else ""
+        previous_dataset = model.dataset_name
+        status = status_label(model.status.value.replace("_", " "), STATUS_TONES.get(model.status, "neutral"))
+        rows.append([dataset or Markup(""), model.name, status, _actions(model, existing, publisher, links)])
+    return rows
+
+
+def _actions(model: ModelSummary, existing: set[str], publisher: DashboardPublisher, links: Endpoints) -> Markup | str:
+    if model.status is ModelStatus.FAILED:
+        return "Training failed: no results to show."
+    if model.status is not ModelStatus.SUCCESS:
+        return "Training in progress."
+    name = publisher.dashboard_name(DashboardTarget(DashboardKind.MODEL, model.name))
+    exists = name in existing
+    endpoint = links.own(WIDGET)
+    buttons = [
+        action_button("Create", endpoint, {"action": "create_dashboard", "model": model.name}, disabled=exists),
+        dashboard_link("View", name, disabled=not exists),
+    ]
+    if exists:
+        buttons.append(
+            action_button(
+                "Delete",
+                endpoint,
+                {"action": "delete_dashboard", "model": model.name},
+                primary=False,
+                confirmation=f"Delete dashboard {name} and its snapshot canary? Snapshots already emailed are kept.",
+            )
+        )
+    return Markup(" ").join(buttons)
+
+
+def lambda_handler(event: Mapping[str, Any], context: Any) -> str:
+    def render(widget: WidgetEvent) -> str:
+        settings = load_settings()
+        return render_models_list(
+            widget, default_source(settings), publisher(settings), endpoints(widget, context, settings)
+        )
+
+    return serve_widget(event, documentation=DOCUMENTATION, render=render)
+
+
+def publisher(settings: Settings) -> DashboardPublisher:
+    return DashboardPublisher(make_client("cloudwatch", settings), make_client("synthetics", settings), settings)

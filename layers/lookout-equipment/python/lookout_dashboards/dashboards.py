@@ -1,0 +1,255 @@
+"""Per-model and per-scheduler dashboards, and the snapshot canary that photographs each one.
+
+Names are derived, never stored: a dashboard's name comes from the stack's prefix and the
+resource's name, its canary's name from a digest of the dashboard's name. So the list widgets
+find what exists with one paginated `ListDashboards` call, and clean-up finds it by prefix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from .aws import error_code, pages, translated_errors
+from .config import Settings
+from .errors import InvalidInputError, SourceUnavailableError
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_synthetics import SyntheticsClient
+
+DASHBOARD_NAME_LIMIT = 255
+CANARY_NAME_LIMIT = 21
+_INVALID_DASHBOARD_CHARACTERS = re.compile(r"[^A-Za-z0-9_-]")
+_INVALID_CANARY_CHARACTERS = re.compile(r"[^0-9a-z_-]")
+CANARY_HANDLER = "dashboard_snapshot.handler"
+CANARY_TIMEOUT_SECONDS = 180
+CANARY_READY_POLLS = 20
+TAG_STACK = "l4e-dashboards:stack"
+TAG_DASHBOARD = "l4e-dashboards:dashboard"
+SNAPSHOT_SCHEDULES = {
+    "Daily": "cron(0 6 ? * MON-FRI *)",
+    "Weekly": "cron(0 6 ? * MON *)",
+    "None": None,
+}
+RUN_ONCE = "rate(0 minute)"
+
+
+class DashboardKind(StrEnum):
+    MODEL = "Model"
+    SCHEDULER = "Scheduler"
+
+
+@dataclass(frozen=True)
+class DashboardTarget:
+    """What a dashboard is about: a model or a scheduler, by name."""
+
+    kind: DashboardKind
+    resource_name: str
+
+    @property
+    def tag_key(self) -> str:
+        return f"l4e-dashboards:{self.kind.value.lower()}"
+
+
+def dashboard_name(prefix: str, target: DashboardTarget) -> str:
+    """`<prefix>-<Kind>-<name>`; a name CloudWatch would reject is cleaned and given a digest suffix.
+
+    The digest is of the original name, so two names that clean to the same text stay apart.
+    """
+    name = f"{prefix}-{target.kind.value}-{target.resource_name}"
+    if len(name) <= DASHBOARD_NAME_LIMIT and not _INVALID_DASHBOARD_CHARACTERS.search(name):
+        return name
+    suffix = "-" + _digest(name)[:10]
+    cleaned = _INVALID_DASHBOARD_CHARACTERS.sub("-", name)
+    return cleaned[: DASHBOARD_NAME_LIMIT - len(suffix)] + suffix
+
+
+def dashboard_prefix(prefix: str, kind: DashboardKind) -> str:
+    return f"{prefix}-{kind.value}-"
+
+
+def canary_name(prefix: str, target: DashboardTarget, dashboard: str) -> str:
+    """At most 21 lowercase characters: the prefix, the start of the resource's name, a digest.
+
+    The digest is of the dashboard's name, so each dashboard has its own canary.
+    """
+    digest = _digest(dashboard)[:6]
+    budget = CANARY_NAME_LIMIT - len(prefix) - len(digest) - 1
+    if budget < 0:
+        raise ValueError(f"canary prefix {prefix!r} leaves no room in a {CANARY_NAME_LIMIT}-character name")
+    readable = _INVALID_CANARY_CHARACTERS.sub("-", target.resource_name.lower())[:budget].strip("-_")
+    return f"{prefix}{readable}-{digest}" if readable else f"{prefix}{digest}"
+
+
+def snapshot_schedule(kind: DashboardKind, snapshot_runs: str) -> str | None:
+    """Model dashboards are photographed once; scheduler dashboards on the stack's schedule, or never."""
+    if kind is DashboardKind.MODEL:
+        return RUN_ONCE
+    if snapshot_runs not in SNAPSHOT_SCHEDULES:
+        raise ValueError(f"SNAPSHOT_RUNS must be one of {', '.join(SNAPSHOT_SCHEDULES)}, not {snapshot_runs!r}")
+    return SNAPSHOT_SCHEDULES[snapshot_runs]
+
+
+def function_endpoint(function: str, region: str, account_id: str) -> str:
+    """A custom widget's endpoint must be a Lambda ARN; settings may hold a bare function name."""
+    if function.startswith("arn:"):
+        return function
+    partition = "aws-cn" if region.startswith("cn-") else "aws"
+    return f"arn:{partition}:lambda:{region}:{account_id}:function:{function}"
+
+
+def custom_widget(
+    endpoint: str, title: str, params: Mapping[str, Any], x: int, y: int, width: int, height: int
+) -> dict[str, Any]:
+    """One custom widget of a dashboard body, re-drawn on refresh, resize and time range changes."""
+    return {
+        "type": "custom",
+        "x": x,
+        "y": y,
+        "width": width,
+        "height": height,
+        "properties": {
+            "endpoint": endpoint,
+            "params": dict(params),
+            "title": title,
+            "updateOn": {"refresh": True, "resize": True, "timeRange": True},
+        },
+    }
+
+
+@dataclass(frozen=True)
+class DashboardOutcome:
+    """What an action did, in words for the widget, and whether all of it worked."""
+
+    dashboard: str
+    text: str
+    complete: bool
+
+
+class DashboardPublisher:
+    """Creates and deletes a resource's dashboard together with its snapshot canary."""
+
+    def __init__(
+        self,
+        cloudwatch: CloudWatchClient,
+        synthetics: SyntheticsClient,
+        settings: Settings,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._cloudwatch = cloudwatch
+        self._synthetics = synthetics
+        self._settings = settings
+        self._sleep = sleep
+
+    def dashboard_name(self, target: DashboardTarget) -> str:
+        return dashboard_name(self._settings.dashboard_prefix, target)
+
+    def existing(self, kind: DashboardKind) -> set[str]:
+        """Names of this stack's dashboards of one kind: one call per page of dashboards."""
+        with translated_errors("the list of dashboards"):
+            return {
+                item["DashboardName"]
+                for item in pages(
+                    self._cloudwatch.list_dashboards,
+                    "DashboardEntries",
+                    DashboardNamePrefix=dashboard_prefix(self._settings.dashboard_prefix, kind),
+                )
+            }
+
+    def create(self, target: DashboardTarget, body: Mapping[str, Any]) -> DashboardOutcome:
+        """Write the dashboard, then its canary; a canary failure keeps the dashboard and says so."""
+        name = self.dashboard_name(target)
+        with translated_errors(f"dashboard {name}", "change"):
+            response = self._cloudwatch.put_dashboard(DashboardName=name, DashboardBody=json.dumps(body))
+        problems = [item.get("Message", "") for item in response.get("DashboardValidationMessages", [])]
+        if problems:
+            raise InvalidInputError(f"CloudWatch refused dashboard {name}: {'; '.join(problems)}")
+        schedule = snapshot_schedule(target.kind, self._settings.snapshot_runs)
+        if schedule is None:
+            return DashboardOutcome(name, f"Dashboard {name} created (snapshots are turned off).", True)
+        try:
+            with translated_errors(f"the snapshot canary of {name}", "change"):
+                canary = self._create_canary(target, name, schedule)
+        except SourceUnavailableError as error:
+            return DashboardOutcome(name, f"Dashboard {name} created, but not its snapshot canary: {error}", False)
+        return DashboardOutcome(name, f"Dashboard {name} created; canary {canary} will email its snapshot.", True)
+
+    def delete(self, target: DashboardTarget) -> DashboardOutcome:
+        """Remove the canary (stopping it first) and the dashboard; either may already be gone."""
+        name = self.dashboard_name(target)
+        canary = canary_name(self._settings.canary_prefix, target, name)
+        with translated_errors(f"the snapshot canary of {name}", "change"):
+            self._delete_canary(canary)
+        with translated_errors(f"dashboard {name}", "change"):
+            try:
+                self._cloudwatch.delete_dashboards(DashboardNames=[name])
+            except ClientError as error:
+                if error_code(error) not in ("ResourceNotFound", "DashboardNotFoundError"):
+                    raise
+        return DashboardOutcome(name, f"Dashboard {name} and its snapshot canary deleted.", True)
+
+    def _create_canary(self, target: DashboardTarget, dashboard: str, schedule: str) -> str:
+        settings = self._settings
+        name = canary_name(settings.canary_prefix, target, dashboard)
+        if self._canary_state(name) is None:
+            self._synthetics.create_canary(
+                Name=name,
+                Code={
+                    "S3Bucket": settings.canary_code_bucket,
+                    "S3Key": settings.canary_code_key,
+                    "Handler": CANARY_HANDLER,
+                },
+                ArtifactS3Location=f"s3://{settings.snapshot_bucket}/snapshots/{dashboard}/",
+                ExecutionRoleArn=settings.canary_role_arn,
+                Schedule={"Expression": schedule},
+                RunConfig={
+                    "TimeoutInSeconds": CANARY_TIMEOUT_SECONDS,
+                    "EnvironmentVariables": {"DASHBOARD_NAME": dashboard, "DASHBOARD_REGION": settings.region},
+                },
+                RuntimeVersion=settings.canary_runtime,
+                Tags={TAG_STACK: settings.stack_name, TAG_DASHBOARD: dashboard, target.tag_key: target.resource_name},
+            )
+        state = self._wait_while(name, {"CREATING", "UPDATING"})
+        if state not in ("RUNNING", "STARTING"):
+            self._synthetics.start_canary(Name=name)
+        return name
+
+    def _delete_canary(self, name: str) -> None:
+        state = self._canary_state(name)
+        if state is None:
+            return
+        if state in ("RUNNING", "STARTING"):
+            self._synthetics.stop_canary(Name=name)
+        self._wait_while(name, {"CREATING", "UPDATING", "STARTING", "RUNNING", "STOPPING"})
+        self._synthetics.delete_canary(Name=name, DeleteLambda=True)
+
+    def _canary_state(self, name: str) -> str | None:
+        try:
+            return self._synthetics.get_canary(Name=name)["Canary"]["Status"]["State"]
+        except ClientError as error:
+            if error_code(error) == "ResourceNotFoundException":
+                return None
+            raise
+
+    def _wait_while(self, name: str, transient: set[str]) -> str | None:
+        """Poll a canary until it leaves a transient state; a bounded wait, the function has a timeout."""
+        state = self._canary_state(name)
+        for _ in range(CANARY_READY_POLLS):
+            if state not in transient:
+                return state
+            self._sleep(1.0)
+            state = self._canary_state(name)
+        raise SourceUnavailableError(f"canary {name} is still {state}; try again in a minute")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()

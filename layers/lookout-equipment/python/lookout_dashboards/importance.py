@@ -1,0 +1,110 @@
+"""Which sensors drive a model's anomalies: averages over events and per day, in pure Python.
+
+Both the importance chart and its legend order sensors with `average_importance`, so their
+colours, given by `themes.sensor_colors` in that order, agree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from .domain import AnomalyEvent, TimeRange
+
+TOP_SENSORS = 15
+
+
+@dataclass(frozen=True)
+class SensorShare:
+    label: str
+    share: float
+
+
+@dataclass(frozen=True)
+class DailyEvents:
+    """Per local day of an interval: events that started that day and their mean duration."""
+
+    days: tuple[date, ...]
+    counts: tuple[int, ...]
+    mean_minutes: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class DailyImportance:
+    """Per local day: each sensor's average importance over the events that started that day."""
+
+    days: tuple[date, ...]
+    labels: tuple[str, ...]
+    shares: tuple[tuple[float, ...], ...]  # shares[sensor][day]
+
+
+def average_importance(events: Iterable[AnomalyEvent]) -> list[SensorShare]:
+    """Every sensor's mean importance over the events (0 where an event lacks it), largest first."""
+    totals: dict[str, float] = defaultdict(float)
+    count = 0
+    for event in events:
+        count += 1
+        for item in event.diagnostics:
+            totals[item.label] += item.importance
+    if not count:
+        return []
+    shares = [SensorShare(label, total / count) for label, total in totals.items()]
+    return sorted(shares, key=lambda item: (-item.share, item.label))
+
+
+def local_days(interval: TimeRange, offset: timedelta) -> tuple[date, ...]:
+    first, last = (interval.start + offset).date(), (interval.end + offset).date()
+    return tuple(first + timedelta(days=number) for number in range((last - first).days + 1))
+
+
+def daily_events(events: Iterable[AnomalyEvent], interval: TimeRange, offset: timedelta) -> DailyEvents:
+    days = local_days(interval, offset)
+    position = {day: index for index, day in enumerate(days)}
+    counts = [0] * len(days)
+    minutes = [0.0] * len(days)
+    for event in events:
+        index = position.get((event.start + offset).date())
+        if index is not None:
+            counts[index] += 1
+            minutes[index] += event.duration.total_seconds() / 60
+    means = tuple(total / count if count else 0.0 for total, count in zip(minutes, counts, strict=True))
+    return DailyEvents(days, tuple(counts), means)
+
+
+def daily_importance(
+    events: Sequence[AnomalyEvent], interval: TimeRange, offset: timedelta, labels: Sequence[str]
+) -> DailyImportance:
+    """The mean importance of each of `labels` per local day; days without events are zero."""
+    days = local_days(interval, offset)
+    position = {day: index for index, day in enumerate(days)}
+    sums = {label: [0.0] * len(days) for label in labels}
+    counts = [0] * len(days)
+    for event in events:
+        index = position.get((event.start + offset).date())
+        if index is None:
+            continue
+        counts[index] += 1
+        for item in event.diagnostics:
+            if item.label in sums:
+                sums[item.label][index] += item.importance
+    shares = tuple(
+        tuple(total / count if count else 0.0 for total, count in zip(sums[label], counts, strict=True))
+        for label in labels
+    )
+    return DailyImportance(days, tuple(labels), shares)
+
+
+def events_overlapping(events: Iterable[AnomalyEvent], interval: TimeRange) -> list[AnomalyEvent]:
+    return [event for event in events if event.end >= interval.start and event.start <= interval.end]
+
+
+def display_labels(labels: Sequence[str]) -> dict[str, str]:
+    """`component\\sensor` shown as `sensor` when no other component has a sensor of that name."""
+    bare = [label.rpartition("\\")[2] for label in labels]
+    return {label: name if bare.count(name) == 1 else label for label, name in zip(labels, bare, strict=True)}
+
+
+def clip(moment: datetime, interval: TimeRange) -> datetime:
+    return min(max(moment, interval.start), interval.end)

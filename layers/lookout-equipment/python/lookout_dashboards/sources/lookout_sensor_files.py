@@ -1,0 +1,43 @@
+"""The CSV files Lookout for Equipment ingests: one timestamp column, then one column per sensor.
+
+Kept apart from the adapter because it needs pandas, which the list widgets must not import.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SourceUnavailableError
+
+
+def read_component_files(bodies: Iterable[tuple[str, bytes]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Every sensor of a component as `(epoch_seconds, values)`, sorted by time, NaNs dropped.
+
+    `bodies` are `(uri, bytes)` pairs; a file that cannot be parsed raises an error naming it.
+    """
+    frames = []
+    for uri, body in bodies:
+        try:
+            frame = pd.read_csv(io.BytesIO(body))
+            timestamps = pd.to_datetime(frame.iloc[:, 0], utc=True, format="ISO8601")
+        except (ValueError, IndexError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+            raise SourceUnavailableError(f"Could not read sensor data in {uri}: {error}") from error
+        frame = frame.iloc[:, 1:].apply(pd.to_numeric, errors="coerce")
+        milliseconds = timestamps.dt.tz_convert(None).to_numpy().astype("datetime64[ms]").astype(np.int64)
+        frame.index = milliseconds / 1e3
+        frames.append(frame)
+    if not frames:
+        return {}
+    combined = pd.concat(frames).sort_index()
+    combined = combined[~combined.index.duplicated(keep="last")]
+    epoch_seconds = combined.index.to_numpy(dtype=np.float64)
+    extracts = {}
+    for sensor in combined.columns:
+        values = combined[sensor].to_numpy(dtype=np.float64)
+        present = np.isfinite(values)
+        extracts[str(sensor)] = (epoch_seconds[present], values[present])
+    return extracts
