@@ -31,9 +31,10 @@ def environment() -> Environment:
     )
 
 
-def render(template_name: str, **context: Any) -> str:
-    """Render a template of this package (widgets import `components.html` for their parts)."""
-    return environment().get_template(template_name).render(**context)
+def render(template_name: str, **context: Any) -> Markup:
+    """Render a template of this package; the result can be placed inside another template as it is."""
+    rendered = environment().get_template(template_name).render(**context)
+    return Markup(rendered)  # noqa: S704 - made by an autoescaping environment: every value was escaped
 
 
 def _components() -> Any:
@@ -63,6 +64,11 @@ def dashboard_link(label: str, dashboard_name: str, *, disabled: bool = False) -
 
 def status_label(text: str, tone: Tone) -> Markup:
     return _components().status_label(text, tone)
+
+
+def notice(text: str, kind: MessageKind = "info") -> Markup:
+    """A message to place beside other content (a form, a table)."""
+    return _components().message(text, kind)
 
 
 def message(text: str, kind: MessageKind = "info", detail: str | None = None) -> str:

@@ -1,0 +1,145 @@
+"""Detected anomalies: one sensor's values over the evaluation period, under the events ribbon.
+
+The sensor's history comes from the source's cache after the first read, and is decimated to the
+widget's width, so a render costs the same for a month or for years of one-minute data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+from markupsafe import Markup
+
+from lookout_dashboards import charts
+from lookout_dashboards.config import load_settings
+from lookout_dashboards.domain import Model, SensorHistory, SensorImportance, TimeRange
+from lookout_dashboards.errors import InvalidInputError, NothingToShowError, ResourceNotFoundError
+from lookout_dashboards.events import WidgetEvent
+from lookout_dashboards.formatting import duration, local_time, zone_label
+from lookout_dashboards.html import action_button, notice, page, select_form
+from lookout_dashboards.importance import average_importance, daily_events, events_overlapping
+from lookout_dashboards.model_widgets import trained_model, visible_evaluation
+from lookout_dashboards.source import AnomalySource
+from lookout_dashboards.sources import default_source
+from lookout_dashboards.themes import theme_for
+from lookout_dashboards.widget import endpoints, serve_widget
+
+WIDGET = "model-anomalies"
+FORM_HEIGHT_PX = 44
+DOCUMENTATION = """\
+## Lookout for Equipment detected anomalies
+
+One sensor's values over the model's evaluation period (inside the dashboard's time range and
+zoom), the detected events and labeled ranges below it, then the number of events per day and
+their mean duration. Pick the sensor in the form; the choice stays across refreshes.
+
+```json
+{"model": "<model name>", "signal": "<component>\\\\<sensor> (optional default)"}
+```
+"""
+
+
+def render_model_anomalies(widget: WidgetEvent, source: AnomalySource, own_endpoint: str) -> str:
+    model = trained_model(source, widget.params)
+    interval = visible_evaluation(model, widget)
+    sensors = _sensors(model, source)
+    if not sensors:
+        raise NothingToShowError(f"Model {model.name} lists no sensors, so there is nothing to draw.")
+    options = [(sensor.label, sensor.label) for sensor in sensors]
+    show = action_button("Show", own_endpoint, {"model": model.name})
+    try:
+        chosen = _chosen_sensor(widget, model, sensors)
+    except InvalidInputError as error:
+        return page(Markup(" ").join([select_form("signal", "Sensor", options, ""), show, notice(str(error), "error")]))
+    form = Markup(" ").join([select_form("signal", "Sensor", options, chosen.label), show])
+    try:
+        history = source.read_sensor_history(model.dataset_name, chosen.component, chosen.sensor)
+        svg, footnote = _chart(widget, model, interval, history)
+    except (ResourceNotFoundError, NothingToShowError) as error:
+        return page(form + notice(str(error), error.kind))
+    return page(form + svg, footnote=footnote)
+
+
+def _sensors(model: Model, source: AnomalySource) -> list[SensorImportance]:
+    components = model.components or source.get_dataset(model.dataset_name).components
+    return [SensorImportance(component.name, sensor, 0.0) for component in components for sensor in component.sensors]
+
+
+def _chosen_sensor(widget: WidgetEvent, model: Model, sensors: Sequence[SensorImportance]) -> SensorImportance:
+    """The form's choice, else the `signal` parameter, else the sensor that weighs most in the events."""
+    requested = widget.form_value("signal")
+    if requested in (None, ""):
+        ranked = average_importance(model.evaluation.events)
+        requested = ranked[0].label if ranked else sensors[0].label
+    if not isinstance(requested, str):
+        raise InvalidInputError("`signal` must be a sensor name.")
+    matches = [s for s in sensors if requested in (s.label, s.sensor)]
+    if len(matches) != 1:
+        raise InvalidInputError(
+            f"Sensor {requested} is not one of model {model.name}'s {len(sensors)} sensors; pick one in the list."
+            if not matches
+            else f"Several components have a sensor named {requested}; pick it in the list."
+        )
+    return matches[0]
+
+
+def _chart(widget: WidgetEvent, model: Model, interval: TimeRange, history: SensorHistory) -> tuple[str, str]:
+    offset = widget.context.timezone_offset
+    theme = theme_for(widget.context.theme)
+    epoch, values = history.epoch_seconds, history.values
+    inside = slice(
+        int(np.searchsorted(epoch, interval.start.timestamp(), "left")),
+        int(np.searchsorted(epoch, interval.end.timestamp(), "right")),
+    )
+    if inside.stop <= inside.start:
+        raise NothingToShowError(f"Sensor {history.label} has no values in this time range.")
+    width = widget.context.width
+    x, y = charts.decimate_min_max(charts.day_numbers(epoch[inside], offset), values[inside], width)
+    events = events_overlapping(model.evaluation.events, interval)
+    labeled = [r for r in model.evaluation.labeled_ranges if r.end >= interval.start and r.start <= interval.end]
+
+    figure = charts.new_figure(width, max(120, widget.context.height - FORM_HEIGHT_PX), theme)
+    ratios = [5.0, 0.55] + ([0.55] if labeled else []) + [2.2]
+    axes = figure.subplots(len(ratios), 1, sharex=True, gridspec_kw={"height_ratios": ratios})
+    signal_axes, event_axes, daily_axes = axes[0], axes[1], axes[-1]
+    charts.style_axes(signal_axes, theme)
+    signal_axes.plot(x, y, color=theme.series[0], linewidth=0.8, gid="sensor-series")
+    signal_axes.set_title(history.label, color=theme.text, fontsize=10, loc="left")
+    charts.time_axis(signal_axes, interval, offset, labels=False)
+    charts.draw_ribbon(
+        event_axes, _spans(events, interval, offset), width, theme.event, "Events", theme, "event-ribbon"
+    )
+    if labeled:
+        charts.draw_ribbon(
+            axes[2], _spans(labeled, interval, offset), width, theme.label, "Labels", theme, "labeled-ribbon"
+        )
+    charts.draw_daily_events(daily_axes, daily_events(events, interval, offset), theme)
+    charts.time_axis(daily_axes, interval, offset)
+
+    mean = sum((event.duration for event in events), timedelta(0)) / len(events) if events else None
+    footnote = (
+        f"{len(events)} event{'s' if len(events) != 1 else ''} between {local_time(interval.start, offset)} and "
+        f"{local_time(interval.end, offset)} {zone_label(offset)}, mean duration {duration(mean)}; "
+        f"{inside.stop - inside.start:,} values drawn as {x.size:,} points."
+    )
+    return charts.to_svg(figure), footnote
+
+
+def _spans(ranges: Sequence[Any], interval: TimeRange, offset: timedelta) -> list[tuple[float, float]]:
+    return [
+        (charts.day_number(max(r.start, interval.start), offset), charts.day_number(min(r.end, interval.end), offset))
+        for r in ranges
+    ]
+
+
+def lambda_handler(event: Mapping[str, Any], context: Any) -> str:
+    def render(widget: WidgetEvent) -> str:
+        settings = load_settings()
+        return render_model_anomalies(
+            widget, default_source(settings), endpoints(widget, context, settings).own(WIDGET)
+        )
+
+    return serve_widget(event, documentation=DOCUMENTATION, render=render)

@@ -1,0 +1,62 @@
+"""Daily signal importance: how each sensor's share of the anomalies moves over the evaluation period."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lookout_dashboards import charts
+from lookout_dashboards.config import load_settings
+from lookout_dashboards.events import WidgetEvent
+from lookout_dashboards.html import page
+from lookout_dashboards.importance import average_importance, daily_importance, events_overlapping
+from lookout_dashboards.model_widgets import evaluated_model, visible_evaluation
+from lookout_dashboards.source import AnomalySource
+from lookout_dashboards.sources import default_source
+from lookout_dashboards.themes import sensor_colors, theme_for
+from lookout_dashboards.widget import serve_widget
+
+DOCUMENTATION = """\
+## Lookout for Equipment daily signal importance
+
+For each day of the evaluation period (inside the dashboard's time range), the average importance
+of every sensor over that day's events, stacked, with the detected events below. Colours match
+the sensors widget beside it.
+
+```json
+{"model": "<model name>"}
+```
+"""
+
+
+def render_importance_evolution(widget: WidgetEvent, source: AnomalySource) -> str:
+    model = evaluated_model(source, widget.params)
+    interval = visible_evaluation(model, widget)
+    offset = widget.context.timezone_offset
+    theme = theme_for(widget.context.theme)
+    ranked = [item.label for item in average_importance(model.evaluation.events)]
+    colors = sensor_colors(ranked, theme)
+    events = events_overlapping(model.evaluation.events, interval)
+    daily = daily_importance(events, interval, offset, ranked)
+
+    figure = charts.new_figure(widget.context.width, widget.context.height - 24, theme)
+    stack_axes, event_axes = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [6, 0.6]})
+    charts.draw_daily_importance(stack_axes, daily, colors, theme)
+    charts.time_axis(stack_axes, interval, offset, labels=False)
+    spans = [
+        (charts.day_number(max(e.start, interval.start), offset), charts.day_number(min(e.end, interval.end), offset))
+        for e in events
+    ]
+    charts.time_axis(event_axes, interval, offset)
+    charts.draw_ribbon(event_axes, spans, widget.context.width, theme.event, "Events", theme, "event-ribbon")
+    days_with_events = sum(1 for day in range(len(daily.days)) if any(row[day] for row in daily.shares))
+    footnote = f"{len(events)} events on {days_with_events} of {len(daily.days)} days; days without events are empty."
+    return page(charts.to_svg(figure), footnote=footnote)
+
+
+def lambda_handler(event: Mapping[str, Any], context: Any) -> str:
+    return serve_widget(
+        event,
+        documentation=DOCUMENTATION,
+        render=lambda widget: render_importance_evolution(widget, default_source(load_settings())),
+    )

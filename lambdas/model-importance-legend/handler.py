@@ -1,0 +1,45 @@
+"""The sensors legend of the daily importance chart: same order, same colours, and each average."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lookout_dashboards.config import load_settings
+from lookout_dashboards.events import WidgetEvent
+from lookout_dashboards.formatting import percent
+from lookout_dashboards.html import page, render
+from lookout_dashboards.importance import average_importance, display_labels
+from lookout_dashboards.model_widgets import evaluated_model
+from lookout_dashboards.source import AnomalySource
+from lookout_dashboards.sources import default_source
+from lookout_dashboards.themes import sensor_colors, theme_for
+from lookout_dashboards.widget import serve_widget
+
+DOCUMENTATION = """\
+## Lookout for Equipment sensors legend
+
+The colour of each sensor in the daily signal importance chart, with its average importance over
+all the model's evaluation events, largest first. It imports no charting library.
+
+```json
+{"model": "<model name>"}
+```
+"""
+
+
+def render_importance_legend(widget: WidgetEvent, source: AnomalySource) -> str:
+    model = evaluated_model(source, widget.params)
+    shares = average_importance(model.evaluation.events)
+    colors = sensor_colors([item.label for item in shares], theme_for(widget.context.theme))
+    labels = display_labels([item.label for item in shares])
+    entries = [(colors[item.label], labels[item.label], percent(item.share)) for item in shares]
+    return page(render("legend.html", entries=entries))
+
+
+def lambda_handler(event: Mapping[str, Any], context: Any) -> str:
+    return serve_widget(
+        event,
+        documentation=DOCUMENTATION,
+        render=lambda widget: render_importance_legend(widget, default_source(load_settings())),
+    )
