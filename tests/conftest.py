@@ -18,17 +18,20 @@ def load_event(name: str) -> dict[str, Any]:
     return json.loads((EVENTS / f"{name}.json").read_text())
 
 
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "AWS_MAX_ATTEMPTS": "1",
+}
+
+
 @pytest.fixture
 def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fake credentials and a region, so no test can reach a real account."""
-    for variable, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-        "AWS_MAX_ATTEMPTS": "1",
-    }.items():
+    for variable, value in FAKE_CREDENTIALS.items():
         monkeypatch.setenv(variable, value)
 
 
@@ -39,3 +42,15 @@ def demo(aws_credentials: None) -> Iterator[Any]:
 
     with demo_account(SMALL, now=DEMO_NOW) as account:
         yield account
+
+
+@pytest.fixture(scope="module")
+def shared_demo() -> Iterator[Any]:
+    """One small demo account for a module whose tests only read it; never mix with `demo` in a module."""
+    from local.demo import SMALL, demo_account
+
+    with pytest.MonkeyPatch.context() as patch:
+        for variable, value in FAKE_CREDENTIALS.items():
+            patch.setenv(variable, value)
+        with demo_account(SMALL, now=DEMO_NOW) as account:
+            yield account

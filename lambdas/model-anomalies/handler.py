@@ -16,7 +16,7 @@ from markupsafe import Markup
 from lookout_dashboards import charts
 from lookout_dashboards.config import load_settings
 from lookout_dashboards.domain import Model, SensorHistory, SensorImportance, TimeRange
-from lookout_dashboards.errors import InvalidInputError, NothingToShowError, ResourceNotFoundError
+from lookout_dashboards.errors import InvalidInputError, NothingToShowError, WidgetError
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import duration, local_time, zone_label
 from lookout_dashboards.html import action_button, notice, page, select_form
@@ -58,7 +58,7 @@ def render_model_anomalies(widget: WidgetEvent, source: AnomalySource, own_endpo
     try:
         history = source.read_sensor_history(model.dataset_name, chosen.component, chosen.sensor)
         svg, footnote = _chart(widget, model, interval, history)
-    except (ResourceNotFoundError, NothingToShowError) as error:
+    except WidgetError as error:  # the form stays, so another sensor can be picked
         return page(form + notice(str(error), error.kind))
     return page(form + svg, footnote=footnote)
 

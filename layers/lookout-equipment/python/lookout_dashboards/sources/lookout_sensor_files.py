@@ -25,7 +25,8 @@ def read_component_files(bodies: Iterable[tuple[str, bytes]]) -> dict[str, tuple
             frame = pd.read_csv(io.BytesIO(body))
             timestamps = pd.to_datetime(frame.iloc[:, 0], utc=True, format="ISO8601")
         except (ValueError, IndexError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-            raise SourceUnavailableError(f"Could not read sensor data in {uri}: {error}") from error
+            first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise SourceUnavailableError(f"Could not read sensor data in {uri}: {first_line}") from error
         frame = frame.iloc[:, 1:].apply(pd.to_numeric, errors="coerce")
         milliseconds = timestamps.dt.tz_convert(None).to_numpy().astype("datetime64[ms]").astype(np.int64)
         frame.index = milliseconds / 1e3
