@@ -17,6 +17,8 @@ from ..errors import SourceUnavailableError
 def read_component_files(bodies: Iterable[tuple[str, bytes]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Every sensor of a component as `(epoch_seconds, values)`, sorted by time, NaNs dropped.
 
+    Where two files hold the same timestamp, the later file (in the order given) wins.
+
     `bodies` are `(uri, bytes)` pairs; a file that cannot be parsed raises an error naming it.
     """
     frames = []
@@ -33,7 +35,7 @@ def read_component_files(bodies: Iterable[tuple[str, bytes]]) -> dict[str, tuple
         frames.append(frame)
     if not frames:
         return {}
-    combined = pd.concat(frames).sort_index()
+    combined = pd.concat(frames).sort_index(kind="stable")
     combined = combined[~combined.index.duplicated(keep="last")]
     epoch_seconds = combined.index.to_numpy(dtype=np.float64)
     extracts = {}

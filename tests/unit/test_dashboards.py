@@ -1,0 +1,100 @@
+"""Dashboard and canary names, schedules, endpoints and the model dashboard's layout."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from lookout_dashboards.dashboards import (
+    DashboardKind,
+    DashboardTarget,
+    canary_name,
+    dashboard_name,
+    function_endpoint,
+    snapshot_schedule,
+)
+from lookout_dashboards.domain import Model, ModelStatus, TimeRange
+from lookout_dashboards.model_widgets import model_dashboard_body
+
+CLOUDWATCH_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+CANARY_NAME = re.compile(r"^[0-9a-z_-]{1,21}$")
+
+
+def model(name: str) -> DashboardTarget:
+    return DashboardTarget(DashboardKind.MODEL, name)
+
+
+def test_a_valid_name_is_kept_readable() -> None:
+    assert dashboard_name("Lookout-for-Equipment", model("pump_1")) == "Lookout-for-Equipment-Model-pump_1"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("pump.1", "pump 1"), ("pompe-é", "pompe-è"), ("a" * 300, "a" * 299 + "b")],
+)
+def test_invalid_names_are_made_valid_without_colliding(first: str, second: str) -> None:
+    names = {
+        dashboard_name("Lookout-for-Equipment", model(first)),
+        dashboard_name("Lookout-for-Equipment", model(second)),
+    }
+
+    assert len(names) == 2
+    assert all(CLOUDWATCH_NAME.match(name) for name in names)
+
+
+def test_models_and_schedulers_of_one_name_get_different_dashboards_and_canaries() -> None:
+    scheduler = DashboardTarget(DashboardKind.SCHEDULER, "pump")
+    names = [dashboard_name("P", model("pump")), dashboard_name("P", scheduler)]
+
+    assert names == ["P-Model-pump", "P-Scheduler-pump"]
+    canaries = {canary_name("l4e-", model("pump"), names[0]), canary_name("l4e-", scheduler, names[1])}
+    assert len(canaries) == 2
+
+
+@pytest.mark.parametrize("resource", ["pump-station-labeled", "X" * 200, "___", "Pompe.Été"])
+def test_canary_names_fit_synthetics_rules(resource: str) -> None:
+    target = model(resource)
+    name = canary_name("l4e-", target, dashboard_name("Lookout-for-Equipment", target))
+
+    assert CANARY_NAME.match(name) and name.startswith("l4e-")
+
+
+def test_a_canary_prefix_too_long_for_the_limit_is_refused() -> None:
+    with pytest.raises(ValueError, match="leaves no room"):
+        canary_name("a-very-long-prefix-", model("m"), "d")
+
+
+def test_schedules() -> None:
+    assert snapshot_schedule(DashboardKind.MODEL, "Weekly") == "rate(0 minute)"
+    assert snapshot_schedule(DashboardKind.SCHEDULER, "Daily") == "cron(0 6 ? * MON-FRI *)"
+    assert snapshot_schedule(DashboardKind.SCHEDULER, "Weekly") == "cron(0 6 ? * MON *)"
+    assert snapshot_schedule(DashboardKind.SCHEDULER, "None") is None
+    with pytest.raises(ValueError, match="SNAPSHOT_RUNS"):
+        snapshot_schedule(DashboardKind.SCHEDULER, "Hourly")
+
+
+def test_endpoints_are_lambda_arns() -> None:
+    assert function_endpoint("f", "eu-west-1", "111") == "arn:aws:lambda:eu-west-1:111:function:f"
+    assert function_endpoint("f", "cn-north-1", "111") == "arn:aws-cn:lambda:cn-north-1:111:function:f"
+    arn = "arn:aws:lambda:us-east-1:222:function:g"
+    assert function_endpoint(arn, "eu-west-1", "111") == arn
+
+
+def test_the_model_dashboard_fills_the_grid_and_opens_on_the_evaluation_period() -> None:
+    evaluation = TimeRange(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, 12, tzinfo=UTC))
+    trained = Model("m", "d", ModelStatus.SUCCESS, None, evaluation_range=evaluation)
+
+    body = model_dashboard_body(trained, lambda widget: f"arn:{widget}")
+
+    assert body["start"] == "2026-01-01T00:00:00Z" and body["end"] == "2026-02-01T12:00:00Z"
+    cells = set()
+    for widget in body["widgets"]:
+        assert widget["x"] + widget["width"] <= 24
+        for x in range(widget["x"], widget["x"] + widget["width"]):
+            for y in range(widget["y"], widget["y"] + widget["height"]):
+                assert (x, y) not in cells, "widgets overlap"
+                cells.add((x, y))
+    legend = body["widgets"][-1]
+    assert legend["properties"]["endpoint"] == "arn:model-importance-legend" and legend["x"] == 18
