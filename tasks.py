@@ -65,6 +65,20 @@ def test(c: Context, args: str = "") -> None:
     c.run(f"pytest {args}", pty=False)
 
 
+@task(
+    help={
+        "size": "large (the targets' account) or small (a quick check)",
+        "output": "where the Markdown table goes",
+        "widgets": "comma-separated widget folders; all of them when empty",
+    }
+)
+def bench(c: Context, size: str = "large", output: str = "bench/results.md", widgets: str = "") -> None:
+    """Render time, memory and response size per widget on the demo account, written as a table."""
+    from tools.bench import run_bench
+
+    run_bench(size, ROOT / output, tuple(name for name in widgets.split(",") if name))
+
+
 @task(help={"size": "small (tests) or large (benchmark)"})
 def demo(c: Context, size: str = "small") -> None:
     """Build the offline demo account and print what it holds, read back through the widgets' source."""

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from lookout_dashboards import charts
 from lookout_dashboards.config import load_settings
-from lookout_dashboards.domain import Model, SensorHistory, SensorImportance, TimeRange
+from lookout_dashboards.domain import Model, Sensor, SensorHistory, TimeRange
 from lookout_dashboards.errors import InvalidInputError, NothingToShowError, WidgetError
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import duration, local_time, zone_label
@@ -56,19 +56,19 @@ def render_model_anomalies(widget: WidgetEvent, source: AnomalySource, own_endpo
         return page(Markup(" ").join([select_form("signal", "Sensor", options, ""), show, notice(str(error), "error")]))
     form = Markup(" ").join([select_form("signal", "Sensor", options, chosen.label), show])
     try:
-        history = source.read_sensor_history(model.dataset_name, chosen.component, chosen.sensor)
+        history = source.read_sensor_history(model.dataset_name, chosen.component, chosen.name)
         svg, footnote = _chart(widget, model, interval, history)
     except WidgetError as error:  # the form stays, so another sensor can be picked
         return page(form + notice(str(error), error.kind))
     return page(form + svg, footnote=footnote)
 
 
-def _sensors(model: Model, source: AnomalySource) -> list[SensorImportance]:
+def _sensors(model: Model, source: AnomalySource) -> list[Sensor]:
     components = model.components or source.get_dataset(model.dataset_name).components
-    return [SensorImportance(component.name, sensor, 0.0) for component in components for sensor in component.sensors]
+    return [Sensor(component.name, sensor) for component in components for sensor in component.sensors]
 
 
-def _chosen_sensor(widget: WidgetEvent, model: Model, sensors: Sequence[SensorImportance]) -> SensorImportance:
+def _chosen_sensor(widget: WidgetEvent, model: Model, sensors: Sequence[Sensor]) -> Sensor:
     """The form's choice, else the `signal` parameter, else the sensor that weighs most in the events."""
     requested = widget.form_value("signal")
     if requested in (None, ""):
@@ -76,7 +76,7 @@ def _chosen_sensor(widget: WidgetEvent, model: Model, sensors: Sequence[SensorIm
         requested = ranked[0].label if ranked else sensors[0].label
     if not isinstance(requested, str):
         raise InvalidInputError("`signal` must be a sensor name.")
-    matches = [s for s in sensors if requested in (s.label, s.sensor)]
+    matches = [s for s in sensors if requested in (s.label, s.name)]
     if len(matches) != 1:
         raise InvalidInputError(
             f"Sensor {requested} is not one of model {model.name}'s {len(sensors)} sensors; pick one in the list."
@@ -96,28 +96,27 @@ def _chart(widget: WidgetEvent, model: Model, interval: TimeRange, history: Sens
     )
     if inside.stop <= inside.start:
         raise NothingToShowError(f"Sensor {history.label} has no values in this time range.")
-    width = widget.context.width
-    x, y = charts.decimate_min_max(charts.day_numbers(epoch[inside], offset), values[inside], width)
     events = events_overlapping(model.evaluation.events, interval)
     labeled = [r for r in model.evaluation.labeled_ranges if r.end >= interval.start and r.start <= interval.end]
+    margins = charts.Margins(left=64, right=64, top=22, bottom=24)
+    figure = charts.new_figure(widget.context.width, max(160, widget.context.height - FORM_HEIGHT_PX), theme, margins)
+    columns = charts.plot_width(figure)
+    x, y = charts.decimate_min_max(charts.day_numbers(epoch[inside], offset), values[inside], columns)
 
-    figure = charts.new_figure(width, max(120, widget.context.height - FORM_HEIGHT_PX), theme)
-    ratios = [5.0, 0.55] + ([0.55] if labeled else []) + [2.2]
-    axes = figure.subplots(len(ratios), 1, sharex=True, gridspec_kw={"height_ratios": ratios})
-    signal_axes, event_axes, daily_axes = axes[0], axes[1], axes[-1]
+    ribbons = [("Events", events, theme.event, "event-ribbon")]
+    if labeled:
+        ribbons.append(("Labels", labeled, theme.label, "labeled-ribbon"))
+    offsets = charts.ribbon_offsets(len(ribbons))
+    signal_axes, daily_axes = charts.stacked_axes(figure, [5.0, 2.2], gap_px=round(offsets[-1]) + 24)
     charts.style_axes(signal_axes, theme)
     signal_axes.plot(x, y, color=theme.series[0], linewidth=0.8, gid="sensor-series")
     signal_axes.set_title(history.label, color=theme.text, fontsize=10, loc="left")
-    charts.time_axis(signal_axes, interval, offset, labels=False)
-    charts.draw_ribbon(
-        event_axes, _spans(events, interval, offset), width, theme.event, "Events", theme, "event-ribbon"
-    )
-    if labeled:
-        charts.draw_ribbon(
-            axes[2], _spans(labeled, interval, offset), width, theme.label, "Labels", theme, "labeled-ribbon"
-        )
-    charts.draw_daily_events(daily_axes, daily_events(events, interval, offset), theme)
-    charts.time_axis(daily_axes, interval, offset)
+    charts.time_axis(signal_axes, interval, offset, columns, labels=False)
+    for (label, ranges, color, gid), below_px in zip(ribbons, offsets, strict=True):
+        spans = charts.day_spans(ranges, interval, offset)
+        charts.draw_ribbon(signal_axes, spans, columns, color, label, theme, gid, below_px=below_px)
+    charts.draw_daily_events(daily_axes, daily_events(events, interval, offset), columns, theme)
+    charts.time_axis(daily_axes, interval, offset, columns)
 
     mean = sum((event.duration for event in events), timedelta(0)) / len(events) if events else None
     footnote = (
@@ -126,13 +125,6 @@ def _chart(widget: WidgetEvent, model: Model, interval: TimeRange, history: Sens
         f"{inside.stop - inside.start:,} values drawn as {x.size:,} points."
     )
     return charts.to_svg(figure), footnote
-
-
-def _spans(ranges: Sequence[Any], interval: TimeRange, offset: timedelta) -> list[tuple[float, float]]:
-    return [
-        (charts.day_number(max(r.start, interval.start), offset), charts.day_number(min(r.end, interval.end), offset))
-        for r in ranges
-    ]
 
 
 def lambda_handler(event: Mapping[str, Any], context: Any) -> str:

@@ -39,16 +39,14 @@ def render_importance_evolution(widget: WidgetEvent, source: AnomalySource) -> s
     events = events_overlapping(model.evaluation.events, interval)
     daily = daily_importance(events, interval, offset, ranked)
 
-    figure = charts.new_figure(widget.context.width, widget.context.height - 24, theme)
-    stack_axes, event_axes = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [6, 0.6]})
-    charts.draw_daily_importance(stack_axes, daily, colors, theme)
-    charts.time_axis(stack_axes, interval, offset, labels=False)
-    spans = [
-        (charts.day_number(max(e.start, interval.start), offset), charts.day_number(min(e.end, interval.end), offset))
-        for e in events
-    ]
-    charts.time_axis(event_axes, interval, offset)
-    charts.draw_ribbon(event_axes, spans, widget.context.width, theme.event, "Events", theme, "event-ribbon")
+    margins = charts.Margins(top=10, bottom=26 + charts.RIBBON_HEIGHT_PX + 24)
+    figure = charts.new_figure(widget.context.width, widget.context.height - 24, theme, margins)
+    columns = charts.plot_width(figure)
+    axes = figure.add_subplot()
+    charts.draw_daily_importance(axes, daily, colors, columns, theme)
+    charts.time_axis(axes, interval, offset, columns)
+    spans = charts.day_spans(events, interval, offset)
+    charts.draw_ribbon(axes, spans, columns, theme.event, "Events", theme, "event-ribbon", below_px=22)
     days_with_events = sum(1 for day in range(len(daily.days)) if any(row[day] for row in daily.shares))
     footnote = f"{len(events)} events on {days_with_events} of {len(daily.days)} days; days without events are empty."
     return page(charts.to_svg(figure), footnote=footnote)

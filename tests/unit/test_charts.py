@@ -1,4 +1,5 @@
 import xml.etree.ElementTree as ET
+from datetime import datetime
 
 import numpy as np
 import pytest
@@ -72,3 +73,32 @@ def test_decimation_size_depends_on_columns_not_on_data(columns: int) -> None:
 
 def test_unknown_theme_is_light() -> None:
     assert themes.theme_for("sepia") == themes.THEMES["light"]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "most", "expected"),
+    [
+        (
+            (2026, 11, 1, 3),
+            (2026, 11, 2, 1),
+            8,
+            ["03:00", "06:00", "09:00", "12:00", "15:00", "18:00", "21:00", "Nov 02"],
+        ),
+        (
+            (2026, 10, 13, 8),
+            (2026, 10, 20, 8),
+            10,
+            ["Oct 14", "Oct 15", "Oct 16", "Oct 17", "Oct 18", "Oct 19", "Oct 20"],
+        ),
+        ((2026, 5, 4), (2026, 11, 2), 10, ["Jun", "Jul", "Aug", "Sep", "Oct", "Nov"]),
+        ((2025, 5, 4), (2026, 11, 2), 8, ["Jul", "Oct", "2026", "Apr", "Jul", "Oct"]),
+        ((2016, 1, 1), (2026, 11, 2), 5, ["2016", "2019", "2022", "2025"]),
+    ],
+)
+def test_date_ticks_are_round_and_few(start: tuple, end: tuple, most: int, expected: list[str]) -> None:
+    low, high = charts.day_number(datetime(*start)), charts.day_number(datetime(*end))
+
+    positions, names = charts.date_ticks(low, high, most)
+
+    assert names == expected
+    assert all(low <= position <= high for position in positions) and len(positions) <= most

@@ -6,18 +6,22 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import matplotlib
 import numpy as np
 from markupsafe import Markup
 from matplotlib.axes import Axes
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.patches import PathPatch, Rectangle
+from matplotlib.path import Path as MplPath
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.transforms import blended_transform_factory
 
-from .domain import TimeRange
+from .domain import AnomalyEvent, LabeledRange, TimeRange
 from .formatting import percent
 from .importance import DailyEvents, DailyImportance, SensorShare
 from .themes import ChartTheme
@@ -37,12 +41,48 @@ _RC = {
 }
 
 
-def new_figure(width_px: int, height_px: int, theme: ChartTheme) -> Figure:
-    """An empty figure of the widget's size in pixels."""
+@dataclass(frozen=True)
+class Margins:
+    """Space around the plotting area, in pixels: fixed margins instead of a layout engine, which
+    took longer than drawing the chart itself."""
+
+    left: int = 56
+    right: int = 16
+    top: int = 24
+    bottom: int = 26
+
+
+def new_figure(width_px: int, height_px: int, theme: ChartTheme, margins: Margins | None = None) -> Figure:
+    """An empty figure of the widget's size in pixels, its subplots placed inside `margins`."""
+    margins = margins or Margins()
     with matplotlib.rc_context(_RC):
-        return Figure(
-            figsize=(width_px / DPI, height_px / DPI), dpi=DPI, facecolor=theme.background, layout="constrained"
-        )
+        figure = Figure(figsize=(width_px / DPI, height_px / DPI), dpi=DPI, facecolor=theme.background)
+    figure.subplots_adjust(
+        left=min(0.6, margins.left / width_px),
+        right=max(0.65, 1 - margins.right / width_px),
+        top=max(0.6, 1 - margins.top / height_px),
+        bottom=min(0.35, margins.bottom / height_px),
+    )
+    return figure
+
+
+def plot_width(figure: Figure) -> int:
+    """Width of the plotting area in pixels: the number of columns a series can show."""
+    parameters = figure.subplotpars
+    return max(1, round(figure.bbox.width * (parameters.right - parameters.left)))
+
+
+def stacked_axes(figure: Figure, height_ratios: Sequence[float], gap_px: int = 8) -> list[Axes]:
+    """Axes one above the other, separated by `gap_px` pixels; each sets its own x limits.
+
+    They do not share x: a shared axis would compute date ticks for every ribbon, which has none.
+    """
+    parameters = figure.subplotpars
+    plot_height = figure.bbox.height * (parameters.top - parameters.bottom)
+    count = len(height_ratios)
+    mean_height = max(1.0, (plot_height - gap_px * (count - 1)) / count)
+    grid = {"height_ratios": list(height_ratios), "hspace": gap_px / mean_height}
+    return list(figure.subplots(count, 1, gridspec_kw=grid, squeeze=False)[:, 0])
 
 
 def style_axes(axes: Axes, theme: ChartTheme) -> None:
@@ -55,6 +95,7 @@ def style_axes(axes: Axes, theme: ChartTheme) -> None:
     for side in ("left", "bottom"):
         axes.spines[side].set_color(theme.grid)
     axes.tick_params(colors=theme.muted, labelcolor=theme.text)
+    axes.yaxis.set_major_locator(MaxNLocator(nbins=4))  # every tick is an object to build and draw
     axes.xaxis.label.set_color(theme.text)
     axes.yaxis.label.set_color(theme.text)
     axes.title.set_color(theme.text)
@@ -121,13 +162,52 @@ def day_numbers(epoch_seconds: np.ndarray, offset: timedelta) -> np.ndarray:
     return (np.asarray(epoch_seconds, dtype=float) + offset.total_seconds()) / SECONDS_PER_DAY
 
 
-def time_axis(axes: Axes, interval: TimeRange, offset: timedelta, *, labels: bool = True) -> None:
-    """Limit the x axis to the interval in local time, with concise date ticks."""
-    axes.set_xlim(day_number(interval.start, offset), day_number(interval.end, offset))
-    locator = AutoDateLocator(minticks=3, maxticks=8)
-    axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
-    axes.tick_params(axis="x", labelbottom=labels)
+def time_limits(interval: TimeRange, offset: timedelta) -> tuple[float, float]:
+    return day_number(interval.start, offset), day_number(interval.end, offset)
+
+
+def time_axis(axes: Axes, interval: TimeRange, offset: timedelta, pixels: int, *, labels: bool = True) -> None:
+    """Limit the x axis to the interval in local time, with a date tick every ~120 pixels."""
+    low, high = time_limits(interval, offset)
+    axes.set_xlim(low, high)
+    positions, names = date_ticks(low, high, max(2, pixels // 120))
+    axes.set_xticks(positions, names if labels else [])
+
+
+_TICK_STEPS_DAYS = (1 / 24, 2 / 24, 3 / 24, 6 / 24, 12 / 24, 1, 2, 7, 14)
+_TICK_STEPS_MONTHS = (1, 2, 3, 6, 12)
+_EPOCH = datetime(1970, 1, 1)
+
+
+def date_ticks(low: float, high: float, max_ticks: int) -> tuple[list[float], list[str]]:
+    """Round local times between two day numbers, at most `max_ticks`, labelled like the console.
+
+    Hours read `06:00` (a midnight reads `Oct 17`), days `Oct 17`, months `Oct` (January: the year).
+    Written out because matplotlib's date locator cost more per render than the rest of the axis.
+    """
+    span = high - low
+    step = next((days for days in _TICK_STEPS_DAYS if span / days <= max_ticks), None)
+    if step is not None:
+        first = math.ceil(low / step - 1e-9) * step
+        positions = [first + step * number for number in range(int((high - first) / step + 1e-9) + 1)]
+        names = []
+        for position in positions:
+            moment = _EPOCH + timedelta(days=position)
+            at_midnight = moment.hour == 0 and moment.minute == 0
+            names.append(moment.strftime("%b %d" if step >= 1 or at_midnight else "%H:%M"))
+        return positions, names
+    months = next(
+        (m for m in _TICK_STEPS_MONTHS if span / (30.44 * m) <= max_ticks), 12 * math.ceil(span / 365.25 / max_ticks)
+    )
+    start = _EPOCH + timedelta(days=low)
+    month = start.year * 12 + start.month - 1 + (0 if (start.day, start.hour, start.minute) == (1, 0, 0) else 1)
+    month = math.ceil(month / months) * months
+    positions, names = [], []
+    while (position := (datetime(month // 12, month % 12 + 1, 1) - _EPOCH) / timedelta(days=1)) <= high:
+        positions.append(position)
+        names.append(str(month // 12) if month % 12 == 0 else datetime(2000, month % 12 + 1, 1).strftime("%b"))
+        month += months
+    return positions, names
 
 
 def pixel_spans(spans: Sequence[tuple[float, float]], axis_span: float, pixels: int) -> list[tuple[float, float]]:
@@ -146,6 +226,19 @@ def pixel_spans(spans: Sequence[tuple[float, float]], axis_span: float, pixels: 
     return [(start, end - start) for start, end in merged]
 
 
+def day_spans(
+    ranges: Iterable[AnomalyEvent | LabeledRange], interval: TimeRange, offset: timedelta
+) -> list[tuple[float, float]]:
+    """Events or labeled ranges as `(start, end)` day numbers, cut to the interval."""
+    return [
+        (day_number(max(r.start, interval.start), offset), day_number(min(r.end, interval.end), offset)) for r in ranges
+    ]
+
+
+RIBBON_HEIGHT_PX = 12
+RIBBON_GAP_PX = 4
+
+
 def draw_ribbon(
     axes: Axes,
     spans: Sequence[tuple[float, float]],
@@ -154,31 +247,88 @@ def draw_ribbon(
     label: str,
     theme: ChartTheme,
     gid: str,
+    *,
+    below_px: float,
 ) -> None:
-    """A one-row strip with a mark where each event (in day numbers) lies, labelled on its left."""
+    """A strip `below_px` under the axes, with a mark where each span (in day numbers) lies.
+
+    It belongs to the axes above it (an axes of its own would cost more than the drawing), and
+    all marks form one SVG path, so its size grows with the widget's width, not the events.
+    """
+    figure = axes.get_figure()
+    axes_px = axes.get_position().height * figure.bbox.height
+    top = -below_px / axes_px
+    bottom = top - RIBBON_HEIGHT_PX / axes_px
     low, high = axes.get_xlim()
-    shapes = pixel_spans(spans, high - low, pixels)
-    axes.broken_barh(shapes, (0, 1), facecolors=color, gid=gid)
-    axes.set_ylim(0, 1)
-    axes.set_yticks([])
-    axes.set_facecolor(theme.background)
-    for side in axes.spines.values():
-        side.set_color(theme.grid)
-    axes.set_ylabel(label, rotation=0, ha="right", va="center", color=theme.text, fontsize=8)
+    vertices: list[tuple[float, float]] = []
+    codes: list[int] = []
+    for start, width in pixel_spans(spans, high - low, pixels):
+        vertices += [(start, bottom), (start + width, bottom), (start + width, top), (start, top), (start, bottom)]
+        codes += [MplPath.MOVETO, MplPath.LINETO, MplPath.LINETO, MplPath.LINETO, MplPath.CLOSEPOLY]
+    strip = blended_transform_factory(axes.transData, axes.transAxes)
+    frame = Rectangle((0, bottom), 1, top - bottom, transform=axes.transAxes, fill=False, edgecolor=theme.grid)
+    axes.add_artist(frame).set_clip_on(False)
+    if vertices:
+        marks = PathPatch(MplPath(vertices, codes), facecolor=color, edgecolor="none", transform=strip, gid=gid)
+        axes.add_artist(marks).set_clip_on(False)
+    axes.text(
+        -0.006,
+        (top + bottom) / 2,
+        label,
+        transform=axes.transAxes,
+        ha="right",
+        va="center",
+        color=theme.text,
+        fontsize=8,
+    )
 
 
-def draw_daily_events(axes: Axes, daily: DailyEvents, theme: ChartTheme) -> None:
-    """Events per day as steps, and their mean duration (minutes) on a second axis."""
+def ribbon_offsets(count: int, first_px: float = RIBBON_GAP_PX) -> list[float]:
+    """Where `count` ribbons start under an axes, one under the other."""
+    return [first_px + number * (RIBBON_HEIGHT_PX + RIBBON_GAP_PX) for number in range(count)]
+
+
+def coarsen(rows: np.ndarray, factor: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """Weighted means over consecutive groups of `factor` columns (the last group may be shorter)."""
+    rows = np.atleast_2d(np.asarray(rows, dtype=float))
+    weights = np.ones(rows.shape[1]) if weights is None else np.asarray(weights, dtype=float)
+    if factor <= 1:
+        return rows
+    padding = -rows.shape[1] % factor
+    rows = np.pad(rows, ((0, 0), (0, padding))).reshape(rows.shape[0], -1, factor)
+    weights = np.pad(weights, (0, padding)).reshape(-1, factor)
+    totals = weights.sum(axis=1)
+    return np.divide((rows * weights).sum(axis=2), totals, out=np.zeros(rows.shape[:2]), where=totals > 0)
+
+
+def day_groups(days: Sequence[date], pixels: int, min_px_per_bar: int = 3) -> tuple[int, np.ndarray]:
+    """How many days each bar holds so bars stay `min_px_per_bar` wide, and the bars' edges."""
+    factor = max(1, -(-len(days) * min_px_per_bar // max(1, pixels)))
+    first, end = day_number(days[0]), day_number(days[-1]) + 1
+    edges = np.minimum(first + factor * np.arange(-(-len(days) // factor) + 1), end)
+    return factor, edges
+
+
+def draw_daily_events(axes: Axes, daily: DailyEvents, pixels: int, theme: ChartTheme) -> None:
+    """Events per day as steps, and their mean duration (minutes) on a second axis.
+
+    Over a long period, each step covers several days (their mean), so steps stay visible.
+    """
     style_axes(axes, theme)
-    edges = [day_number(day) for day in daily.days] + [day_number(daily.days[-1]) + 1]
-    axes.stairs(daily.counts, edges, fill=True, color=theme.event, alpha=0.55, gid="daily-events")
-    axes.set_ylabel("Events / day", color=theme.text, fontsize=8)
-    axes.set_ylim(0, max(1, *daily.counts) * 1.15)
+    factor, edges = day_groups(daily.days, pixels)
+    counts = coarsen(np.array([daily.counts]), factor)[0]
+    minutes = coarsen(np.array([daily.mean_minutes]), factor, np.array(daily.counts))[0]
+    axes.stairs(counts, edges, fill=True, color=theme.event, alpha=0.55, gid="daily-events")
+    axes.set_ylabel(
+        "Events / day" if factor == 1 else f"Events / day ({factor}-day mean)", color=theme.text, fontsize=8
+    )
+    axes.set_ylim(0, max(1.0, float(counts.max())) * 1.15)
     durations = axes.twinx()
-    durations.stairs(daily.mean_minutes, edges, color=theme.label, linewidth=1.2, gid="daily-duration")
+    durations.stairs(minutes, edges, color=theme.label, linewidth=1.2, gid="daily-duration")
     durations.set_ylabel("Mean duration (min)", color=theme.label, fontsize=8)
-    durations.set_ylim(0, max(1.0, *daily.mean_minutes) * 1.15)
+    durations.set_ylim(0, max(1.0, float(minutes.max())) * 1.15)
     durations.tick_params(colors=theme.muted, labelcolor=theme.label)
+    durations.yaxis.set_major_locator(MaxNLocator(nbins=4))
     for side in durations.spines.values():
         side.set_visible(False)
 
@@ -195,7 +345,9 @@ def importance_bars_svg(
 
     A bar is red above 1/N (the sensor weighs more than an even share) and green below.
     """
-    figure = new_figure(width, height, theme)
+    names = [labels.get(item.label, item.label) for item in shares]
+    label_px = 16 + 6 * max((len(name) for name in names), default=0)
+    figure = new_figure(width, height, theme, Margins(left=min(width // 2, label_px), right=12, top=8))
     axes = figure.add_subplot()
     style_axes(axes, theme)
     uniform = 1 / max(1, sensor_count)
@@ -205,20 +357,28 @@ def importance_bars_svg(
         axes.barh(position, item.share, color=color, height=0.7, gid=f"importance-bar-{rank}")
         axes.text(item.share, position, f" {percent(item.share)}", va="center", color=theme.text, fontsize=8)
     axes.axvline(uniform, color=theme.text, linestyle=":", linewidth=1.2, gid="uniform-share")
-    axes.set_yticks(positions, [labels.get(item.label, item.label) for item in shares])
+    axes.set_yticks(positions, names)
     axes.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     axes.set_xlim(0, max(uniform, *(item.share for item in shares)) * 1.18)
     axes.grid(False, axis="y")
     return to_svg(figure)
 
 
-def draw_daily_importance(axes: Axes, daily: DailyImportance, colors: dict[str, str], theme: ChartTheme) -> None:
-    """Each sensor's daily mean importance as stacked steps, one shape per sensor."""
+def draw_daily_importance(
+    axes: Axes, daily: DailyImportance, colors: dict[str, str], pixels: int, theme: ChartTheme
+) -> None:
+    """Each sensor's daily mean importance as stacked steps, one shape per sensor.
+
+    Over a long period, each step is the mean over the days with events that it covers.
+    """
     style_axes(axes, theme)
-    edges = [day_number(day) for day in daily.days] + [day_number(daily.days[-1]) + 1]
-    baseline = np.zeros(len(daily.days))
-    for position, (label, shares) in enumerate(zip(daily.labels, daily.shares, strict=True)):
-        top = baseline + np.asarray(shares)
+    factor, edges = day_groups(daily.days, pixels)
+    shares = np.asarray(daily.shares, dtype=float).reshape(len(daily.labels), len(daily.days))
+    had_events = (shares.sum(axis=0) > 0).astype(float)
+    shares = coarsen(shares, factor, had_events)
+    baseline = np.zeros(shares.shape[1])
+    for position, (label, row) in enumerate(zip(daily.labels, shares, strict=True)):
+        top = baseline + row
         axes.stairs(top, edges, baseline=baseline, fill=True, color=colors[label], gid=f"daily-importance-{position}")
         baseline = top
     axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -25,9 +25,22 @@ class TimeRange:
         return self.start <= moment <= self.end
 
 
-@dataclass(frozen=True)
-class SensorImportance:
-    """One sensor's share of an anomaly, between 0 and 1."""
+def sensor_label(component: str, sensor: str) -> str:
+    """`component\\sensor`, the way Lookout for Equipment names a sensor in its diagnostics."""
+    return f"{component}\\{sensor}" if component else sensor
+
+
+class Sensor(NamedTuple):
+    component: str
+    name: str
+
+    @property
+    def label(self) -> str:
+        return sensor_label(self.component, self.name)
+
+
+class SensorImportance(NamedTuple):
+    """One sensor's share of an anomaly, between 0 and 1 (a tuple: a model holds thousands)."""
 
     component: str
     sensor: str
@@ -35,7 +48,7 @@ class SensorImportance:
 
     @property
     def label(self) -> str:
-        return f"{self.component}\\{self.sensor}" if self.component else self.sensor
+        return sensor_label(self.component, self.sensor)
 
 
 @dataclass(frozen=True)
@@ -156,7 +169,7 @@ class SensorHistory:
 
     @property
     def label(self) -> str:
-        return SensorImportance(self.component, self.sensor, 0.0).label
+        return sensor_label(self.component, self.sensor)
 
 
 class SchedulerStatus(StrEnum):
