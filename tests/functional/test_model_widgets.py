@@ -14,7 +14,7 @@ from lookout_dashboards.importance import average_importance
 from lookout_dashboards.sources import default_source
 from lookout_dashboards.themes import THEMES
 from tests.conftest import DEMO_NOW
-from tests.widget_page import WidgetPage, fills, group, groups_starting, texts
+from tests.widget_page import SVG, WidgetPage, fills, group, groups_starting, texts
 
 MODEL_WIDGETS = [
     "model-details",
@@ -131,7 +131,7 @@ def test_legend_colours_are_the_chart_colours_sensor_for_sensor(shared_demo: Any
     chart = render("model-importance-evolution", params, theme=theme).svg()
     legend = render("model-importance-legend", params, theme=theme).legend
 
-    stacks = [fills(node) for node in groups_starting(chart, "daily-importance-")]
+    stacks = [fills(path) for path in group(chart, "daily-importance").iter(f"{SVG}path")]
     assert len(stacks) == len(legend) == 30
     assert stacks == [{color} for color, _ in legend]
     assert legend[0][1] == "pump1-sensor-03"

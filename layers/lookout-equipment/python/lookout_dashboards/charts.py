@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -15,6 +16,7 @@ import matplotlib
 import numpy as np
 from markupsafe import Markup
 from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
@@ -110,8 +112,18 @@ def to_svg(figure: Figure) -> Markup:
     buffer = io.StringIO()
     with matplotlib.rc_context(_RC):
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, facecolor=figure.get_facecolor())
-    svg = buffer.getvalue()
+    svg = _PATH_DATA.sub(_shorter_path_data, buffer.getvalue())
     return Markup(svg[svg.index("<svg") :])  # noqa: S704 - matplotlib's own escaped SVG, see above
+
+
+_PATH_DATA = re.compile(r' d="([^"]*)"')
+_LONG_DECIMALS = re.compile(r"(\.\d{2})\d+")
+
+
+def _shorter_path_data(match: re.Match[str]) -> str:
+    """Path coordinates to 1/100 point (1/72 pixel): a third fewer bytes, the same picture."""
+    shorter = _LONG_DECIMALS.sub(r"\1", match.group(1))
+    return f' d="{shorter}"'
 
 
 def decimate_min_max(x: np.ndarray, y: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
@@ -367,7 +379,7 @@ def importance_bars_svg(
 def draw_daily_importance(
     axes: Axes, daily: DailyImportance, colors: dict[str, str], pixels: int, theme: ChartTheme
 ) -> None:
-    """Each sensor's daily mean importance as stacked steps, one shape per sensor.
+    """Each sensor's daily mean importance as stacked steps, one polygon per sensor.
 
     Over a long period, each step is the mean over the days with events that it covers.
     """
@@ -376,10 +388,17 @@ def draw_daily_importance(
     shares = np.asarray(daily.shares, dtype=float).reshape(len(daily.labels), len(daily.days))
     had_events = (shares.sum(axis=0) > 0).astype(float)
     shares = coarsen(shares, factor, had_events)
-    baseline = np.zeros(shares.shape[1])
-    for position, (label, row) in enumerate(zip(daily.labels, shares, strict=True)):
-        top = baseline + row
-        axes.stairs(top, edges, baseline=baseline, fill=True, color=colors[label], gid=f"daily-importance-{position}")
-        baseline = top
+    tops = np.cumsum(shares, axis=0)
+    bottoms = tops - shares
+    step_x = np.repeat(edges, 2)[1:-1]
+    polygons = [
+        np.column_stack([np.r_[step_x, step_x[::-1]], np.r_[np.repeat(top, 2), np.repeat(bottom, 2)[::-1]]])
+        for top, bottom in zip(tops, bottoms, strict=True)
+    ]
+    stack = PolyCollection(polygons, facecolors=[colors[label] for label in daily.labels], edgecolors="none")
+    stack.set_gid("daily-importance")  # one artist for every sensor: one draw call, paths in sensor order
+    axes.add_collection(stack, autolim=False)
+    axes.set_xlim(edges[0], edges[-1])
+    baseline = tops[-1] if len(tops) else np.zeros(1)
     axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     axes.set_ylim(0, max(0.01, float(baseline.max())) * 1.05)
