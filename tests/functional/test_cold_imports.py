@@ -1,0 +1,37 @@
+"""The list widgets start fast: importing them loads neither pandas, numpy nor matplotlib, nor boto3."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("pandas", "numpy", "matplotlib", "boto3")
+
+
+def modules_after_import(widget: str) -> set[str]:
+    script = (
+        "import json, sys\n"
+        f"sys.path[:0] = [{str(ROOT / 'layers/lookout-equipment/python')!r}, {str(ROOT)!r}]\n"
+        "from local.widget_events import load_handler\n"
+        f"load_handler({widget!r})\n"
+        "print(json.dumps(sorted(name.split('.')[0] for name in sys.modules)))\n"
+    )
+    output = subprocess.run(  # noqa: S603 - this interpreter running the script above
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True
+    ).stdout
+    return set(json.loads(output))
+
+
+@pytest.mark.parametrize("widget", ["list-models", "model-details", "model-importance-legend"])
+def test_table_widgets_import_no_heavy_library(widget: str) -> None:
+    assert modules_after_import(widget).isdisjoint(HEAVY)
+
+
+def test_the_check_sees_a_heavy_import() -> None:
+    """A chart widget does load matplotlib: the check above can fail."""
+    assert "matplotlib" in modules_after_import("model-anomalies")
