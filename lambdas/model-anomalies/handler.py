@@ -101,7 +101,8 @@ def _chart(widget: WidgetEvent, model: Model, interval: TimeRange, history: Sens
     margins = charts.Margins(left=64, right=64, top=22, bottom=24)
     figure = charts.new_figure(widget.context.width, max(160, widget.context.height - FORM_HEIGHT_PX), theme, margins)
     columns = charts.plot_width(figure)
-    x, y = charts.decimate_min_max(charts.day_numbers(epoch[inside], offset), values[inside], columns)
+    # the lowest and highest value of each pair of pixel columns: never more points than pixels across
+    x, y = charts.decimate_min_max(charts.day_numbers(epoch[inside], offset), values[inside], columns // 2)
 
     ribbons = [("Events", events, theme.event, "event-ribbon")]
     if labeled:

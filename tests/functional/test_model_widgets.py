@@ -72,7 +72,7 @@ def test_anomalies_draw_the_strongest_sensor_by_default_with_events_and_labels(s
     assert "pump-1\\pump1-sensor-03" in texts(svg)
     line = group(svg, "sensor-series")
     points = len(re.findall(r"[ML]", line.find(".//{http://www.w3.org/2000/svg}path").get("d")))
-    assert 100 < points <= 2 * 800
+    assert 100 < points <= 800
     assert fills(group(svg, "event-ribbon")) == {THEMES["light"].event}
     assert fills(group(svg, "labeled-ribbon")) == {THEMES["light"].label}
     group(svg, "daily-events")
