@@ -6,23 +6,22 @@ never with the number of models: the list call says all a row needs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from markupsafe import Markup
 
 from lookout_dashboards.aws import make_client
 from lookout_dashboards.config import Settings, load_settings
-from lookout_dashboards.dashboards import DashboardKind, DashboardOutcome, DashboardPublisher, DashboardTarget
+from lookout_dashboards.dashboards import ActionOutcome, DashboardKind, DashboardPublisher, DashboardTarget
 from lookout_dashboards.domain import ModelStatus, ModelSummary, TimeRange
-from lookout_dashboards.errors import WidgetError
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import local_time, zone_label
-from lookout_dashboards.html import Tone, action_button, dashboard_link, page, status_label, table
+from lookout_dashboards.html import Tone, page, status_label, table
+from lookout_dashboards.list_widgets import Action, dashboard_buttons, run_action
 from lookout_dashboards.model_widgets import model_dashboard_body, trained_model
 from lookout_dashboards.source import AnomalySource
 from lookout_dashboards.sources import default_source
-from lookout_dashboards.validation import choice, resource_name
 from lookout_dashboards.widget import Endpoints, endpoints, serve_widget
 
 WIDGET = "list-models"
@@ -48,37 +47,24 @@ STATUS_TONES: dict[ModelStatus, Tone] = {
 }
 
 
-def create_dashboard(
-    source: AnomalySource, publisher: DashboardPublisher, links: Endpoints, model: str
-) -> DashboardOutcome:
-    trained = trained_model(source, {"model": model})
-    return publisher.create(DashboardTarget(DashboardKind.MODEL, model), model_dashboard_body(trained, links.of))
+def model_actions(source: AnomalySource, publisher: DashboardPublisher, links: Endpoints) -> dict[str, Action]:
+    """The buttons' actions, by name: the only things a payload can ask for."""
 
+    def create_dashboard(model: str) -> ActionOutcome:
+        body = model_dashboard_body(trained_model(source, {"model": model}), links.of)
+        return publisher.create(DashboardTarget(DashboardKind.MODEL, model), body)
 
-def delete_dashboard(
-    source: AnomalySource, publisher: DashboardPublisher, links: Endpoints, model: str
-) -> DashboardOutcome:
-    return publisher.delete(DashboardTarget(DashboardKind.MODEL, model))
+    def delete_dashboard(model: str) -> ActionOutcome:
+        return publisher.delete(DashboardTarget(DashboardKind.MODEL, model))
 
-
-ACTIONS: Mapping[str, Callable[[AnomalySource, DashboardPublisher, Endpoints, str], DashboardOutcome]] = {
-    "create_dashboard": create_dashboard,
-    "delete_dashboard": delete_dashboard,
-}
+    return {"create_dashboard": create_dashboard, "delete_dashboard": delete_dashboard}
 
 
 def render_models_list(
     widget: WidgetEvent, source: AnomalySource, publisher: DashboardPublisher, links: Endpoints
 ) -> str:
     """Run the requested action, if any, then draw the table with the state it left."""
-    notice, notice_kind = None, "info"
-    if "action" in widget.params:
-        try:
-            action = choice(widget.params, "action", frozenset(ACTIONS))
-            outcome = ACTIONS[action](source, publisher, links, resource_name(widget.params, "model", "model"))
-            notice, notice_kind = outcome.text, "info" if outcome.complete else "error"
-        except WidgetError as error:
-            notice, notice_kind = str(error), "error"
+    notice, notice_kind = run_action(widget.params, model_actions(source, publisher, links), "model", "model")
 
     shown = widget.time_range()
     created_in = TimeRange(shown.start, shown.end)
@@ -119,24 +105,8 @@ def _actions(model: ModelSummary, existing: set[str], publisher: DashboardPublis
         return "Training failed: no results to show."
     if model.status is not ModelStatus.SUCCESS:
         return "Training in progress."
-    name = publisher.dashboard_name(DashboardTarget(DashboardKind.MODEL, model.name))
-    exists = name in existing
-    endpoint = links.own(WIDGET)
-    buttons = [
-        action_button("Create", endpoint, {"action": "create_dashboard", "model": model.name}, disabled=exists),
-        dashboard_link("View", name, disabled=not exists),
-    ]
-    if exists:
-        buttons.append(
-            action_button(
-                "Delete",
-                endpoint,
-                {"action": "delete_dashboard", "model": model.name},
-                primary=False,
-                confirmation=f"Delete dashboard {name} and its snapshot canary? Snapshots already emailed are kept.",
-            )
-        )
-    return Markup(" ").join(buttons)
+    target = DashboardTarget(DashboardKind.MODEL, model.name)
+    return dashboard_buttons(target, publisher, existing, links.own(WIDGET), "model")
 
 
 def lambda_handler(event: Mapping[str, Any], context: Any) -> str:

@@ -127,12 +127,11 @@ def custom_widget(
 
 
 @dataclass(frozen=True)
-class DashboardOutcome:
+class ActionOutcome:
     """What an action did, in words for the widget, and whether all of it worked."""
 
-    dashboard: str
     text: str
-    complete: bool
+    complete: bool = True
 
 
 class DashboardPublisher:
@@ -165,7 +164,7 @@ class DashboardPublisher:
                 )
             }
 
-    def create(self, target: DashboardTarget, body: Mapping[str, Any]) -> DashboardOutcome:
+    def create(self, target: DashboardTarget, body: Mapping[str, Any]) -> ActionOutcome:
         """Write the dashboard, then its canary; a canary failure keeps the dashboard and says so."""
         name = self.dashboard_name(target)
         with translated_errors(f"dashboard {name}", "change"):
@@ -175,15 +174,15 @@ class DashboardPublisher:
             raise InvalidInputError(f"CloudWatch refused dashboard {name}: {'; '.join(problems)}")
         schedule = snapshot_schedule(target.kind, self._settings.snapshot_runs)
         if schedule is None:
-            return DashboardOutcome(name, f"Dashboard {name} created (snapshots are turned off).", True)
+            return ActionOutcome(f"Dashboard {name} created (snapshots are turned off).", True)
         try:
             with translated_errors(f"the snapshot canary of {name}", "change"):
                 canary = self._create_canary(target, name, schedule)
         except SourceUnavailableError as error:
-            return DashboardOutcome(name, f"Dashboard {name} created, but not its snapshot canary: {error}", False)
-        return DashboardOutcome(name, f"Dashboard {name} created; canary {canary} will email its snapshot.", True)
+            return ActionOutcome(f"Dashboard {name} created, but not its snapshot canary: {error}", False)
+        return ActionOutcome(f"Dashboard {name} created; canary {canary} will email its snapshot.", True)
 
-    def delete(self, target: DashboardTarget) -> DashboardOutcome:
+    def delete(self, target: DashboardTarget) -> ActionOutcome:
         """Remove the canary (stopping it first) and the dashboard; either may already be gone."""
         name = self.dashboard_name(target)
         canary = canary_name(self._settings.canary_prefix, target, name)
@@ -195,7 +194,7 @@ class DashboardPublisher:
             except ClientError as error:
                 if error_code(error) not in ("ResourceNotFound", "DashboardNotFoundError"):
                     raise
-        return DashboardOutcome(name, f"Dashboard {name} and its snapshot canary deleted.", True)
+        return ActionOutcome(f"Dashboard {name} and its snapshot canary deleted.", True)
 
     def _create_canary(self, target: DashboardTarget, dashboard: str, schedule: str) -> str:
         settings = self._settings

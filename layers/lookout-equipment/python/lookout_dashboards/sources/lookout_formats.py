@@ -11,6 +11,7 @@ import logging
 import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from ..domain import (
@@ -69,8 +70,13 @@ def parse_event_diagnostics(text: str | None) -> tuple[SensorImportance, ...]:
         return ()
 
 
+@lru_cache(maxsize=16)
 def parse_model_metrics(text: str | None) -> ModelEvaluation:
-    """DescribeModel's `ModelMetrics` JSON; any block may be missing, empty or malformed."""
+    """DescribeModel's `ModelMetrics` JSON; any block may be missing, empty or malformed.
+
+    Remembered by text: a warm function sees the same metrics at every refresh, and turning tens
+    of thousands of diagnostics into objects is the slowest part of reading a model.
+    """
     if not text:
         return ModelEvaluation()
     try:
