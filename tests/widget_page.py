@@ -40,7 +40,8 @@ class WidgetPage(HTMLParser):
         self._open: list[tuple[str, dict[str, str | None]]] = []
         self._text = ""
         self._select: str | None = None
-        self.feed(self.markup)
+        self._cell = ""
+        self.feed(str(self.markup))  # a Markup would re-escape what the parser unescapes
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
@@ -50,6 +51,8 @@ class WidgetPage(HTMLParser):
             self._text = ""
         if tag == "tr":
             self.rows.append([])
+        if tag == "td":
+            self._cell = ""
         if tag == "div" and "l4e-message" in classes:
             self.messages.append((next(c.removeprefix("l4e-") for c in classes if c != "l4e-message"), ""))
         if tag == "select":
@@ -81,7 +84,7 @@ class WidgetPage(HTMLParser):
             button.endpoint, button.display = attributes.get("endpoint"), attributes.get("display")
             button.confirmation, button.payload = attributes.get("confirmation"), json.loads(text)
         elif tag == "td" and self.rows:
-            self.rows[-1].append(text)
+            self.rows[-1].append(" ".join(self._cell.split()))
         elif tag == "caption":
             self.captions.append(text)
         elif tag == "p" and "l4e-detail" in (attributes.get("class") or ""):
@@ -95,6 +98,7 @@ class WidgetPage(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self._text += data
+        self._cell += data
 
     def button(self, label: str, row_text: str | None = None) -> Button:
         """The button with that label (in the table row that has a cell `row_text`)."""

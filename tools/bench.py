@@ -13,6 +13,9 @@ How each figure is taken, so that "cold" means what Lambda means by it:
 - *cold total* = import with boto3 + first render: a fresh container's first response.
 - *warm*: the median of five more renders in each forked process (median of the three).
 - *peak memory*: tracemalloc's peak over one warm render (Python and numpy allocations).
+- *L4E calls*, *S3 reads*: Lookout for Equipment calls and S3 `GetObject` calls of the first render.
+  Scheduler widgets run on `pump-station-archive` (20,000 executions) except `scheduler-anomalies`,
+  on `pump-station-live` (a run every five minutes) over the last day.
 """
 
 from __future__ import annotations
@@ -44,11 +47,22 @@ MODEL_WIDGETS = (
     "model-importance-evolution",
     "model-importance-legend",
 )
+SCHEDULER_WIDGETS = ("scheduler-details", "scheduler-last-diagnostics", "scheduler-anomalies")
+ALL_WIDGETS = ("list-models", *MODEL_WIDGETS, "list-schedulers", *SCHEDULER_WIDGETS)
+#: Which scheduler of the large account each scheduler widget is measured on.
+SCHEDULER_OF = {
+    "scheduler-details": "long_history",
+    "scheduler-last-diagnostics": "long_history",
+    "scheduler-anomalies": "live",
+}
 TARGETS = {
     ("model-anomalies", "warm_s"): 0.3,
     ("model-anomalies", "cold_total_s"): 1.0,
     ("model-anomalies", "response_bytes"): 150 * 1024,
     ("list-models", "import_s"): 0.150,
+    ("list-schedulers", "import_s"): 0.150,
+    ("scheduler-last-diagnostics", "lookout_calls"): 3,
+    ("scheduler-last-diagnostics", "s3_reads"): 2,
 }
 
 
@@ -63,6 +77,7 @@ class Measure:
     peak_bytes: int
     response_bytes: int
     lookout_calls: int
+    s3_reads: int
 
     @property
     def cold_total_s(self) -> float | None:
@@ -118,14 +133,18 @@ def in_fork(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 def render_in_fork(widget: str, event: Mapping[str, Any], fake: Any) -> dict[str, Any]:
     def work() -> dict[str, Any]:
         os.environ["CACHE_DIR"] = tempfile.mkdtemp(prefix="l4e-bench-")
+        import boto3
+
         from local.widget_events import load_handler
 
         handler = load_handler(widget)  # its import is measured in a clean process instead
+        reads: list[int] = []
+        boto3._get_default_session().events.register("before-call.s3.GetObject", lambda **_: reads.append(1))
         calls = len(fake.calls)
         start = time.perf_counter()
         first = handler.lambda_handler(event, None)
         first_s = time.perf_counter() - start
-        first_calls = len(fake.calls) - calls
+        first_calls, first_reads = len(fake.calls) - calls, len(reads)
         warm = []
         for _ in range(WARM_RUNS):
             start = time.perf_counter()
@@ -143,6 +162,7 @@ def render_in_fork(widget: str, event: Mapping[str, Any], fake: Any) -> dict[str
             "peak_bytes": peak,
             "response_bytes": len(first.encode()),
             "lookout_calls": first_calls,
+            "s3_reads": first_reads,
         }
 
     runs = [in_fork(work) for _ in range(FRESH_CONTAINERS)]
@@ -152,6 +172,7 @@ def render_in_fork(widget: str, event: Mapping[str, Any], fake: Any) -> dict[str
         "peak_bytes": max(run["peak_bytes"] for run in runs),
         "response_bytes": runs[0]["response_bytes"],
         "lookout_calls": runs[0]["lookout_calls"],
+        "s3_reads": runs[0]["s3_reads"],
     }
 
 
@@ -160,7 +181,7 @@ def run_bench(size_name: str = "large", output: Path | None = None, widgets: tup
     from local.demo import SIZES, demo_account
     from local.widget_events import widget_event
 
-    chosen = widgets or ("list-models", *MODEL_WIDGETS)
+    chosen = widgets or ALL_WIDGETS
     imports = {widget: (import_seconds(widget, False), import_seconds(widget, True)) for widget in chosen}
     measures: list[Measure] = []
     started = time.perf_counter()
@@ -173,6 +194,17 @@ def run_bench(size_name: str = "large", output: Path | None = None, widgets: tup
             **{
                 widget: widget_event({"model": model}, start=now - timedelta(days=200), end=now, width=1200, height=400)
                 for widget in MODEL_WIDGETS
+            },
+            "list-schedulers": widget_event({}, start=now - timedelta(days=1), end=now, width=1200, height=500),
+            **{
+                widget: widget_event(
+                    {"scheduler": account.schedulers.get(SCHEDULER_OF[widget], account.schedulers["live"])},
+                    start=now - timedelta(days=1),
+                    end=now,
+                    width=1200,
+                    height=500,
+                )
+                for widget in SCHEDULER_WIDGETS
             },
         }
         for widget in chosen:
@@ -291,6 +323,12 @@ def _tenfold_response(account: Any, model_name: str, event: Mapping[str, Any]) -
     return in_fork(work)
 
 
+def _figure(name: str, value: float) -> str:
+    if name.endswith("_bytes"):
+        return f"{value / 1024:,.0f} KB"
+    return _seconds(value) if name.endswith("_s") else f"{value:,.0f}"
+
+
 def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value * 1000:,.0f} ms"
 
@@ -307,15 +345,15 @@ def _report(
         f"{account.size.history_days} days, {len(account.fake.models)} models.",
         "",
         "| widget | case | import | import + boto3 | first render (empty /tmp) | cold total | warm (median) "
-        "| peak memory | response | L4E calls |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| peak memory | response | L4E calls | S3 reads |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for m in measures:
         lines.append(
             f"| {m.widget} | {m.case or 'fresh container'} | {_seconds(m.import_s)} | "
             f"{_seconds(m.import_with_boto3_s)} | {_seconds(m.first_s)} | {_seconds(m.cold_total_s)} | "
             f"{_seconds(m.warm_s)} | {m.peak_bytes / 2**20:,.1f} MiB | {m.response_bytes / 1024:,.1f} KB | "
-            f"{m.lookout_calls} |"
+            f"{m.lookout_calls} | {m.s3_reads} |"
         )
     if tenfold:
         lines += [
@@ -331,8 +369,7 @@ def _report(
         if widget not in by_widget:
             continue
         value = getattr(by_widget[widget], figure)
-        shown = f"{value / 1024:,.1f} KB" if figure.endswith("bytes") else _seconds(value)
-        limit_shown = f"{limit / 1024:,.0f} KB" if figure.endswith("bytes") else _seconds(limit)
+        shown, limit_shown = _figure(figure, value), _figure(figure, limit)
         verdict = "met" if value is not None and value <= limit else "NOT met"
         name = figure.removesuffix("_s").removesuffix("_bytes")
         lines.append(f"- `{widget}` {name}: {shown} (target ≤ {limit_shown}): {verdict}")

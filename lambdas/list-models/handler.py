@@ -11,12 +11,11 @@ from typing import Any
 
 from markupsafe import Markup
 
-from lookout_dashboards.aws import make_client
-from lookout_dashboards.config import Settings, load_settings
+from lookout_dashboards.config import load_settings
 from lookout_dashboards.dashboards import ActionOutcome, DashboardKind, DashboardPublisher, DashboardTarget
 from lookout_dashboards.domain import ModelStatus, ModelSummary, TimeRange
 from lookout_dashboards.events import WidgetEvent
-from lookout_dashboards.formatting import local_time, zone_label
+from lookout_dashboards.formatting import counted, local_time, zone_label
 from lookout_dashboards.html import Tone, page, status_label, table
 from lookout_dashboards.list_widgets import Action, dashboard_buttons, run_action
 from lookout_dashboards.model_widgets import model_dashboard_body, trained_model
@@ -78,7 +77,7 @@ def render_models_list(
             notice_kind=notice_kind if notice else "info",
         )
     existing = publisher.existing(DashboardKind.MODEL)
-    caption = f"{len(models)} model{'s' if len(models) != 1 else ''} created between {period}"
+    caption = f"{counted(len(models), 'model')} created between {period}"
     content = table(
         ["Dataset", "Model", "Training status", "Model dashboard"],
         _rows(models, existing, publisher, links),
@@ -113,11 +112,10 @@ def lambda_handler(event: Mapping[str, Any], context: Any) -> str:
     def render(widget: WidgetEvent) -> str:
         settings = load_settings()
         return render_models_list(
-            widget, default_source(settings), publisher(settings), endpoints(widget, context, settings)
+            widget,
+            default_source(settings),
+            DashboardPublisher.for_settings(settings),
+            endpoints(widget, context, settings),
         )
 
     return serve_widget(event, documentation=DOCUMENTATION, render=render)
-
-
-def publisher(settings: Settings) -> DashboardPublisher:
-    return DashboardPublisher(make_client("cloudwatch", settings), make_client("synthetics", settings), settings)

@@ -18,7 +18,7 @@ from lookout_dashboards.config import load_settings
 from lookout_dashboards.domain import Model, Sensor, SensorHistory, TimeRange
 from lookout_dashboards.errors import InvalidInputError, NothingToShowError, WidgetError
 from lookout_dashboards.events import WidgetEvent
-from lookout_dashboards.formatting import duration, local_time, zone_label
+from lookout_dashboards.formatting import counted, duration, local_time, zone_label
 from lookout_dashboards.html import action_button, notice, page, select_form
 from lookout_dashboards.importance import average_importance, daily_events, events_overlapping
 from lookout_dashboards.model_widgets import trained_model, visible_evaluation
@@ -121,7 +121,7 @@ def _chart(widget: WidgetEvent, model: Model, interval: TimeRange, history: Sens
 
     mean = sum((event.duration for event in events), timedelta(0)) / len(events) if events else None
     footnote = (
-        f"{len(events)} event{'s' if len(events) != 1 else ''} between {local_time(interval.start, offset)} and "
+        f"{counted(len(events), 'event')} between {local_time(interval.start, offset)} and "
         f"{local_time(interval.end, offset)} {zone_label(offset)}, mean duration {duration(mean)}; "
         f"{inside.stop - inside.start:,} values drawn as {x.size:,} points."
     )

@@ -9,7 +9,7 @@ from lookout_dashboards import charts
 from lookout_dashboards.config import load_settings
 from lookout_dashboards.errors import NothingToShowError
 from lookout_dashboards.events import WidgetEvent
-from lookout_dashboards.formatting import percent
+from lookout_dashboards.formatting import counted, percent
 from lookout_dashboards.html import page
 from lookout_dashboards.importance import TOP_SENSORS, average_importance, display_labels, events_overlapping
 from lookout_dashboards.model_widgets import evaluated_model, visible_evaluation
@@ -44,8 +44,7 @@ def render_signal_importance(widget: WidgetEvent, source: AnomalySource) -> str:
         top, labels, sensor_count, widget.context.width, widget.context.height - 24, theme_for(widget.context.theme)
     )
     footnote = (
-        f"Average over {len(events)} event{'s' if len(events) != 1 else ''}; "
-        f"1/N = {percent(1 / sensor_count)} for {sensor_count} sensors."
+        f"Average over {counted(len(events), 'event')}; 1/N = {percent(1 / sensor_count)} for {sensor_count} sensors."
     )
     return page(svg, footnote=footnote)
 

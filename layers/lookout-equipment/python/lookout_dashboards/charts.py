@@ -358,7 +358,7 @@ def importance_bars_svg(
     A bar is red above 1/N (the sensor weighs more than an even share) and green below.
     """
     names = [labels.get(item.label, item.label) for item in shares]
-    label_px = 16 + 6 * max((len(name) for name in names), default=0)
+    label_px = 20 + 8 * max((len(name) for name in names), default=0)  # DejaVu Sans at 9 pt: under 8 px a letter
     figure = new_figure(width, height, theme, Margins(left=min(width // 2, label_px), right=12, top=8))
     axes = figure.add_subplot()
     style_axes(axes, theme)
@@ -370,7 +370,8 @@ def importance_bars_svg(
         axes.text(item.share, position, f" {percent(item.share)}", va="center", color=theme.text, fontsize=8)
     axes.axvline(uniform, color=theme.text, linestyle=":", linewidth=1.2, gid="uniform-share")
     axes.set_yticks(positions, names)
-    axes.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    axes.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
+    axes.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
     axes.set_xlim(0, max(uniform, *(item.share for item in shares)) * 1.18)
     axes.grid(False, axis="y")
     return to_svg(figure)

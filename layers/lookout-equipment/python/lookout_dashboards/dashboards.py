@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from .aws import error_code, pages, translated_errors
+from .aws import error_code, make_client, pages, translated_errors
 from .config import Settings
 from .errors import InvalidInputError, SourceUnavailableError
 
@@ -148,6 +148,11 @@ class DashboardPublisher:
         self._synthetics = synthetics
         self._settings = settings
         self._sleep = sleep
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> DashboardPublisher:
+        """The publisher a list widget uses, with clients made from the function's settings."""
+        return cls(make_client("cloudwatch", settings), make_client("synthetics", settings), settings)
 
     def dashboard_name(self, target: DashboardTarget) -> str:
         return dashboard_name(self._settings.dashboard_prefix, target)

@@ -34,10 +34,15 @@ def duration(span: timedelta | None) -> str:
         return f"{minutes} min"
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours} h {minutes:02d} min"
+        return f"{hours} h {minutes:02d} min" if minutes else f"{hours} h"
     days, hours = divmod(hours, 24)
     return f"{days} d {hours} h"
 
 
 def percent(share: float) -> str:
     return f"{share * 100:.1f}%"
+
+
+def counted(count: int, noun: str) -> str:
+    """`1 model`, `3 models`: the count, then the noun in the number it needs."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

@@ -81,6 +81,11 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], caption: str | 
     return _components().table(list(headers), [list(row) for row in rows], caption)
 
 
+def facts(items: Sequence[tuple[str, str]], highlight: str | None = None) -> Markup:
+    """A short list of `name: value` lines; the line named `highlight` stands out."""
+    return render("facts.html", facts=list(items), highlight=highlight)
+
+
 def select_form(name: str, label: str, options: Sequence[tuple[str, str]], selected: str) -> Markup:
     """A one-field form; CloudWatch sends its value in `forms.all` with every call of the widget."""
     return _components().select_form(name, label, list(options), selected)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from ..aws import pages, translated_errors
@@ -221,20 +222,25 @@ class LookoutEquipmentSource:
             params["DataEndTimeBefore"] = data_before
         if status is not None:
             params["Status"] = status.value
-        with translated_errors(f"executions of {scheduler_name}"):
+        with translated_errors(f"inference scheduler {scheduler_name}"):
             for item in pages(self._lookout.list_inference_executions, "InferenceExecutionSummaries", **params):
                 yield _execution(item)
 
-    def list_anomaly_events(self, scheduler_name: str, interval: TimeRange) -> list[AnomalyEvent]:
-        with translated_errors(f"inference events of {scheduler_name}"):
+    def list_anomaly_events(
+        self, scheduler_name: str, interval: TimeRange, max_pages: int | None = None
+    ) -> list[AnomalyEvent]:
+        with translated_errors(f"inference scheduler {scheduler_name}"):
             items = list(
-                pages(
-                    self._lookout.list_inference_events,
-                    "InferenceEventSummaries",
-                    InferenceSchedulerName=scheduler_name,
-                    IntervalStartTime=interval.start,
-                    IntervalEndTime=interval.end,
-                    MaxResults=MAX_PAGE_SIZE,
+                islice(
+                    pages(
+                        self._lookout.list_inference_events,
+                        "InferenceEventSummaries",
+                        InferenceSchedulerName=scheduler_name,
+                        IntervalStartTime=interval.start,
+                        IntervalEndTime=interval.end,
+                        MaxResults=MAX_PAGE_SIZE,
+                    ),
+                    None if max_pages is None else max_pages * MAX_PAGE_SIZE,
                 )
             )
         events = [
@@ -244,14 +250,32 @@ class LookoutEquipmentSource:
         return sorted(events, key=lambda event: event.start)
 
     def read_inference_results(self, execution: Execution) -> InferenceResults:
+        """A result object, parsed; remembered for the container's life, as results never change."""
         result = execution.result_object
         if result is None:
             raise ResourceNotFoundError(
-                f"The execution of {execution.scheduled_start:%Y-%m-%d %H:%M} has no result object."
+                f"The execution of {execution.scheduled_start:%Y-%m-%d %H:%M} UTC has no result object."
             )
+        cached = _PARSED_RESULTS.get((result.bucket, result.key))
+        if cached is not None:
+            return cached
         with translated_errors(f"s3://{result.bucket}/{result.key}"):
             body = self._s3.get_object(Bucket=result.bucket, Key=result.key)["Body"].read()
-        return parse_inference_results(body)
+        parsed = parse_inference_results(body)
+        _PARSED_RESULTS[(result.bucket, result.key)] = parsed
+        while len(_PARSED_RESULTS) > PARSED_RESULTS_KEPT:
+            _PARSED_RESULTS.pop(next(iter(_PARSED_RESULTS)))
+        return parsed
+
+
+#: Parsed result objects by (bucket, key), oldest first: a warm function reads each object once.
+_PARSED_RESULTS: dict[tuple[str, str], InferenceResults] = {}
+PARSED_RESULTS_KEPT = 2048
+
+
+def forget_parsed_results() -> None:
+    """Empty the cache of parsed result objects (tests that rewrite objects in place need it)."""
+    _PARSED_RESULTS.clear()
 
 
 def parse_frequency(value: str) -> timedelta:

@@ -1,0 +1,153 @@
+"""The schedulers list: every inference scheduler, Start or Stop, and its dashboard's buttons.
+
+It imports neither pandas nor matplotlib, and its calls grow with pages of schedulers and of
+dashboards, never with the number of schedulers: the list call says all a row needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from markupsafe import Markup
+
+from lookout_dashboards.config import load_settings
+from lookout_dashboards.dashboards import ActionOutcome, DashboardKind, DashboardPublisher, DashboardTarget
+from lookout_dashboards.domain import InferenceOutcome, SchedulerStatus, SchedulerSummary
+from lookout_dashboards.events import WidgetEvent
+from lookout_dashboards.formatting import counted
+from lookout_dashboards.html import Tone, action_button, page, status_label, table
+from lookout_dashboards.list_widgets import Action, dashboard_buttons, run_action
+from lookout_dashboards.scheduler_widgets import requested_scheduler, scheduler_dashboard_body
+from lookout_dashboards.source import AnomalySource
+from lookout_dashboards.sources import default_source
+from lookout_dashboards.widget import Endpoints, endpoints, serve_widget
+
+WIDGET = "list-schedulers"
+DOCUMENTATION = """\
+## Lookout for Equipment inference schedulers
+
+Lists every inference scheduler of the region (all pages) with its model, status and latest
+result. **Start** and **Stop** change its state (a running scheduler is billed while it runs);
+**Create** writes the scheduler's dashboard and the canary that emails its snapshot on the stack's
+schedule, **View** opens it, **Delete** removes both.
+
+Parameters: none. Buttons call this function back with one of:
+
+```json
+{"action": "start_scheduler", "scheduler": "<name>"}
+{"action": "stop_scheduler", "scheduler": "<name>"}
+{"action": "create_dashboard", "scheduler": "<name>"}
+{"action": "delete_dashboard", "scheduler": "<name>"}
+```
+"""
+STATUS: dict[SchedulerStatus, tuple[str, Tone]] = {
+    SchedulerStatus.RUNNING: ("running", "success"),
+    SchedulerStatus.STOPPED: ("stopped", "neutral"),
+    SchedulerStatus.PENDING: ("starting", "progress"),
+    SchedulerStatus.STOPPING: ("stopping", "progress"),
+}
+OUTCOMES: dict[InferenceOutcome, tuple[str, Tone]] = {
+    InferenceOutcome.ANOMALOUS: ("anomalous", "failed"),
+    InferenceOutcome.NORMAL: ("normal", "success"),
+}
+COST_WARNING = "A running scheduler is billed for every hour it runs, whether or not data arrives."
+
+
+def scheduler_actions(source: AnomalySource, publisher: DashboardPublisher, links: Endpoints) -> dict[str, Action]:
+    """The buttons' actions, by name: the only things a payload can ask for."""
+
+    def start_scheduler(name: str) -> ActionOutcome:
+        status = source.start_scheduler(name)
+        return ActionOutcome(f"Inference scheduler {name} is {STATUS[status][0]}. {COST_WARNING}")
+
+    def stop_scheduler(name: str) -> ActionOutcome:
+        return ActionOutcome(f"Inference scheduler {name} is {STATUS[source.stop_scheduler(name)][0]}.")
+
+    def create_dashboard(name: str) -> ActionOutcome:
+        body = scheduler_dashboard_body(requested_scheduler(source, {"scheduler": name}), links.of)
+        return publisher.create(DashboardTarget(DashboardKind.SCHEDULER, name), body)
+
+    def delete_dashboard(name: str) -> ActionOutcome:
+        return publisher.delete(DashboardTarget(DashboardKind.SCHEDULER, name))
+
+    return {
+        "start_scheduler": start_scheduler,
+        "stop_scheduler": stop_scheduler,
+        "create_dashboard": create_dashboard,
+        "delete_dashboard": delete_dashboard,
+    }
+
+
+def render_schedulers_list(
+    widget: WidgetEvent, source: AnomalySource, publisher: DashboardPublisher, links: Endpoints
+) -> str:
+    """Run the requested action, if any, then draw the table with the state it left."""
+    actions = scheduler_actions(source, publisher, links)
+    notice, notice_kind = run_action(widget.params, actions, "scheduler", "inference scheduler")
+    schedulers = sorted(source.list_schedulers(), key=lambda item: (item.model_name, item.name))
+    if not schedulers:
+        return page(
+            Markup(""), notice=notice or "There is no inference scheduler in this region.", notice_kind=notice_kind
+        )
+    existing = publisher.existing(DashboardKind.SCHEDULER)
+    running = sum(1 for item in schedulers if item.status is SchedulerStatus.RUNNING)
+    caption = f"{counted(len(schedulers), 'inference scheduler')}, {running} running"
+    content = table(
+        ["Model", "Scheduler", "Status", "Latest result", "Scheduler", "Dashboard"],
+        _rows(schedulers, existing, publisher, links),
+        caption,
+    )
+    return page(content, notice=notice, notice_kind=notice_kind)
+
+
+def _rows(
+    schedulers: Sequence[SchedulerSummary], existing: set[str], publisher: DashboardPublisher, links: Endpoints
+) -> list[list[Any]]:
+    endpoint = links.own(WIDGET)
+    rows = []
+    for scheduler in schedulers:
+        status_text, status_tone = STATUS[scheduler.status]
+        outcome = OUTCOMES.get(scheduler.latest_outcome) if scheduler.latest_outcome else None
+        target = DashboardTarget(DashboardKind.SCHEDULER, scheduler.name)
+        rows.append(
+            [
+                scheduler.model_name,
+                scheduler.name,
+                status_label(status_text, status_tone),
+                status_label(*outcome) if outcome else "no result yet",
+                _start_or_stop(scheduler, endpoint),
+                dashboard_buttons(target, publisher, existing, endpoint, "scheduler"),
+            ]
+        )
+    return rows
+
+
+def _start_or_stop(scheduler: SchedulerSummary, endpoint: str) -> Markup:
+    if scheduler.status is SchedulerStatus.STOPPED:
+        return action_button(
+            "Start",
+            endpoint,
+            {"action": "start_scheduler", "scheduler": scheduler.name},
+            confirmation=f"Start {scheduler.name}? {COST_WARNING}",
+        )
+    if scheduler.status is SchedulerStatus.RUNNING:
+        return action_button(
+            "Stop",
+            endpoint,
+            {"action": "stop_scheduler", "scheduler": scheduler.name},
+            primary=False,
+            confirmation=f"Stop {scheduler.name}? It stops reading new data (and being billed) until started again.",
+        )
+    return action_button(STATUS[scheduler.status][0].capitalize() + "…", endpoint, {}, disabled=True)
+
+
+def lambda_handler(event: Mapping[str, Any], context: Any) -> str:
+    def render(widget: WidgetEvent) -> str:
+        settings = load_settings()
+        links = endpoints(widget, context, settings)
+        return render_schedulers_list(
+            widget, default_source(settings), DashboardPublisher.for_settings(settings), links
+        )
+
+    return serve_widget(event, documentation=DOCUMENTATION, render=render)

@@ -1,0 +1,136 @@
+"""Scheduler details: what it expects as input, when it reads next, and how its runs went."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from markupsafe import Markup
+
+from lookout_dashboards.config import load_settings
+from lookout_dashboards.domain import Execution, ExecutionStatus, Scheduler, SchedulerStatus
+from lookout_dashboards.errors import WidgetError
+from lookout_dashboards.events import WidgetEvent
+from lookout_dashboards.formatting import duration, local_time, zone_label
+from lookout_dashboards.html import facts, page, status_label, table
+from lookout_dashboards.schedule import file_pattern, scheduler_next_run
+from lookout_dashboards.scheduler_widgets import requested_scheduler
+from lookout_dashboards.source import AnomalySource
+from lookout_dashboards.sources import default_source
+from lookout_dashboards.widget import serve_widget
+
+DOCUMENTATION = """\
+## Lookout for Equipment inference scheduler details
+
+Where the scheduler reads and writes, the input file it expects (`<component><delimiter><timestamp>.csv`),
+its frequency, delay and input time zone; the next wake-up, the next file name and the window its
+timestamps must fall in (computed in UTC); how many times it ran, its last execution, its last
+success and the reason of its last failure.
+
+```json
+{"scheduler": "<inference scheduler name>"}
+```
+"""
+#: Runs counted at most (ten pages of 500): beyond, the count reads "more than"...
+COUNT_LIMIT = 5_000
+COMPONENTS_SHOWN = 4
+
+
+def render_scheduler_details(widget: WidgetEvent, source: AnomalySource, now: datetime | None = None) -> str:
+    scheduler = requested_scheduler(source, widget.params)
+    now = now or datetime.now(UTC)
+    rows: list[list[Any]] = [
+        ["Model", scheduler.model_name],
+        ["Status", status_label(scheduler.status.value.lower(), _tone(scheduler.status))],
+        ["Input", scheduler.input_location.uri],
+        ["Output", scheduler.output_location.uri],
+        ["File format", file_pattern(scheduler.input_naming)],
+        [
+            "Schedule",
+            f"every {duration(scheduler.upload_frequency)}, "
+            f"{f'{duration(scheduler.delay_offset)} delay' if scheduler.delay_offset else 'no delay'}, "
+            f"input time zone {zone_label(scheduler.input_time_zone_offset)}",
+        ],
+        ["Next execution", _next_execution(scheduler, source, now)],
+        ["Executions", _executions(scheduler, source)],
+    ]
+    return page(table([], rows, f"Inference scheduler {scheduler.name} (times in UTC)"))
+
+
+def _tone(status: SchedulerStatus) -> Any:
+    return {SchedulerStatus.RUNNING: "success", SchedulerStatus.STOPPED: "neutral"}.get(status, "progress")
+
+
+def _next_execution(scheduler: Scheduler, source: AnomalySource, now: datetime) -> Markup:
+    run = scheduler_next_run(scheduler, now)
+    components = _components(scheduler, source)
+    names = [run.file_name(component, scheduler.input_naming) for component in components[:COMPONENTS_SHOWN]]
+    if len(components) > COMPONENTS_SHOWN:
+        names.append(f"… and {len(components) - COMPONENTS_SHOWN} more components")
+    if not components:
+        names = [run.file_name("<component>", scheduler.input_naming)]
+    offset = scheduler.input_time_zone_offset
+    window = f"{_utc(run.window_start)} and {_utc(run.window_end)}"
+    if offset:
+        window += (
+            f" UTC, that is {local_time(run.window_start, offset, seconds=True)} to "
+            f"{local_time(run.window_end, offset, seconds=True)} in the input's {zone_label(offset)}"
+        )
+    lines = [
+        ("Current time", _utc(now)),
+        (
+            "Next wake-up" if scheduler.status is SchedulerStatus.RUNNING else "Next wake-up, once started",
+            _utc(run.wake_up),
+        ),
+        ("Next file" if len(names) == 1 else "Next files", ", ".join(names)),
+        ("Timestamps must be between", window),
+    ]
+    return facts(lines)
+
+
+def _components(scheduler: Scheduler, source: AnomalySource) -> list[str]:
+    """The model's components, for real file names; none when the model cannot be read."""
+    try:
+        return [component.name for component in source.get_model(scheduler.model_name).components]
+    except WidgetError:
+        return []
+
+
+def _executions(scheduler: Scheduler, source: AnomalySource) -> Markup:
+    runs = source.iter_executions(scheduler.name)
+    newest = next(runs, None)
+    if newest is None:
+        return facts([("Executed", "never")])
+    counted = 1 + sum(1 for _ in islice(runs, COUNT_LIMIT - 1))
+    count = f"more than {COUNT_LIMIT:,}" if counted >= COUNT_LIMIT else f"{counted:,}"
+    success = next(source.iter_executions(scheduler.name, status=ExecutionStatus.SUCCESS, page_size=1), None)
+    failure = next(source.iter_executions(scheduler.name, status=ExecutionStatus.FAILED, page_size=1), None)
+    lines = [
+        ("Executed", f"{count} time{'s' if counted != 1 else ''}"),
+        ("Last execution", _describe(newest)),
+        ("Last success", _describe(success) if success else "none yet"),
+    ]
+    if failure is not None:
+        lines.append(("Last failure", f"{_describe(failure)}: {failure.failed_reason or 'no reason given'}"))
+    differs = success is None or success.scheduled_start != newest.scheduled_start
+    return facts(lines, highlight="Last success" if differs else None)
+
+
+def _describe(execution: Execution | None) -> str:
+    if execution is None:
+        return "-"
+    return f"{_utc(execution.scheduled_start)} ({execution.status.value.lower().replace('_', ' ')})"
+
+
+def _utc(moment: datetime) -> str:
+    return local_time(moment, timedelta(0), seconds=True)
+
+
+def lambda_handler(event: Mapping[str, Any], context: Any) -> str:
+    return serve_widget(
+        event,
+        documentation=DOCUMENTATION,
+        render=lambda widget: render_scheduler_details(widget, default_source(load_settings())),
+    )
