@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
@@ -13,6 +13,7 @@ from lookout_dashboards.config import load_settings
 from lookout_dashboards.domain import Execution, ExecutionStatus, Scheduler, SchedulerStatus
 from lookout_dashboards.errors import WidgetError
 from lookout_dashboards.events import WidgetEvent
+from lookout_dashboards.formatting import counted as counted_text
 from lookout_dashboards.formatting import duration, local_time, zone_label
 from lookout_dashboards.html import facts, page, status_label, table
 from lookout_dashboards.schedule import file_pattern, scheduler_next_run
@@ -33,8 +34,10 @@ success and the reason of its last failure.
 {"scheduler": "<inference scheduler name>"}
 ```
 """
-#: Runs counted at most (ten pages of 500): beyond, the count reads "more than"...
-COUNT_LIMIT = 5_000
+#: Runs counted at most (four pages of 500): beyond, the count reads "more than".
+COUNT_LIMIT = 2_000
+#: Per scheduler, the newest run already counted and the count then: a warm function counts only new runs.
+_COUNTED: dict[str, tuple[datetime, int]] = {}
 COMPONENTS_SHOWN = 4
 
 
@@ -103,12 +106,12 @@ def _executions(scheduler: Scheduler, source: AnomalySource) -> Markup:
     newest = next(runs, None)
     if newest is None:
         return facts([("Executed", "never")])
-    counted = 1 + sum(1 for _ in islice(runs, COUNT_LIMIT - 1))
-    count = f"more than {COUNT_LIMIT:,}" if counted >= COUNT_LIMIT else f"{counted:,}"
+    counted = _count_runs(scheduler.name, newest, runs)
+    count = f"more than {COUNT_LIMIT:,} times" if counted > COUNT_LIMIT else counted_text(counted, "time")
     success = next(source.iter_executions(scheduler.name, status=ExecutionStatus.SUCCESS, page_size=1), None)
     failure = next(source.iter_executions(scheduler.name, status=ExecutionStatus.FAILED, page_size=1), None)
     lines = [
-        ("Executed", f"{count} time{'s' if counted != 1 else ''}"),
+        ("Executed", count),
         ("Last execution", _describe(newest)),
         ("Last success", _describe(success) if success else "none yet"),
     ]
@@ -116,6 +119,23 @@ def _executions(scheduler: Scheduler, source: AnomalySource) -> Markup:
         lines.append(("Last failure", f"{_describe(failure)}: {failure.failed_reason or 'no reason given'}"))
     differs = success is None or success.scheduled_start != newest.scheduled_start
     return facts(lines, highlight="Last success" if differs else None)
+
+
+def _count_runs(name: str, newest: Execution, older: Iterator[Execution]) -> int:
+    """Runs newest first, stopping at the newest one a previous render counted; past `COUNT_LIMIT`
+    the answer is `COUNT_LIMIT + 1`, read as "more than"."""
+    known_newest, known_count = _COUNTED.get(name, (None, 0))
+    counted = 1
+    if newest.scheduled_start != known_newest:
+        for run in islice(older, COUNT_LIMIT):
+            if run.scheduled_start == known_newest:
+                break
+            counted += 1
+        else:
+            known_count = 0
+    total = min(COUNT_LIMIT + 1, counted + known_count - (1 if newest.scheduled_start == known_newest else 0))
+    _COUNTED[name] = (newest.scheduled_start, total)
+    return total
 
 
 def _describe(execution: Execution | None) -> str:

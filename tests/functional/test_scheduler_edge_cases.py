@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from local.demo import PLANT_BUCKET
 from local.widget_events import load_handler, widget_event
 from lookout_dashboards.aws import make_client
@@ -106,3 +108,39 @@ def test_missing_newest_results_fall_back_to_the_events(demo: Any) -> None:
         "2 result objects are missing (first: s3://l4e-demo-plant/inference/pump-station-live/output/"
         in page.footnotes[0]
     )
+
+
+def test_a_warm_function_counts_only_the_new_runs(demo: Any) -> None:
+    name = demo.schedulers["live"]
+    handler = load_handler("scheduler-details")
+    handler._COUNTED.clear()
+    first = render("scheduler-details", name)
+    calls = len(demo.fake.calls)
+    for minutes in (5, 10):
+        demo.fake.add_execution(
+            name,
+            scheduled_start=DEMO_NOW + timedelta(minutes=minutes),
+            data_start=DEMO_NOW + timedelta(minutes=minutes - 6),
+            data_end=DEMO_NOW + timedelta(minutes=minutes - 1),
+            status="FAILED",
+            failed_reason="late",
+        )
+
+    second = render("scheduler-details", name)
+
+    def executed(page: WidgetPage) -> str:
+        return dict(cells for cells in page.rows if len(cells) == 2)["Executions"].split(" Last")[0]
+
+    assert executed(first) == "Executed: 144 times"
+    assert executed(second) == "Executed: 146 times"
+    assert demo.fake.calls[calls:].count("ListInferenceExecutions") == 3  # newest page, last success, last failure
+
+
+def test_a_long_history_is_counted_up_to_a_limit(demo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    handler = load_handler("scheduler-details")
+    handler._COUNTED.clear()
+    monkeypatch.setattr(handler, "COUNT_LIMIT", 100)
+
+    page = render("scheduler-details", demo.schedulers["live"])
+
+    assert "Executed: more than 100 times" in dict(cells for cells in page.rows if len(cells) == 2)["Executions"]
