@@ -39,9 +39,11 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 def demo(aws_credentials: None) -> Iterator[Any]:
     """The small demo account, fresh for each test."""
     from local.demo import SMALL, demo_account
+    from lookout_dashboards.scheduler_widgets import forget_run_counts
     from lookout_dashboards.sources.lookout_equipment import forget_parsed_results
 
     forget_parsed_results()
+    forget_run_counts()
     with demo_account(SMALL, now=DEMO_NOW) as account:
         yield account
 
@@ -50,9 +52,11 @@ def demo(aws_credentials: None) -> Iterator[Any]:
 def shared_demo() -> Iterator[Any]:
     """One small demo account for a module whose tests only read it; never mix with `demo` in a module."""
     from local.demo import SMALL, demo_account
+    from lookout_dashboards.scheduler_widgets import forget_run_counts
     from lookout_dashboards.sources.lookout_equipment import forget_parsed_results
 
     forget_parsed_results()
+    forget_run_counts()
     with pytest.MonkeyPatch.context() as patch:
         for variable, value in FAKE_CREDENTIALS.items():
             patch.setenv(variable, value)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from itertools import islice
 from typing import Any
 
 from markupsafe import Markup
@@ -17,7 +16,7 @@ from lookout_dashboards.formatting import counted as counted_text
 from lookout_dashboards.formatting import duration, local_time, zone_label
 from lookout_dashboards.html import facts, page, status_label, table
 from lookout_dashboards.schedule import file_pattern, scheduler_next_run
-from lookout_dashboards.scheduler_widgets import requested_scheduler
+from lookout_dashboards.scheduler_widgets import count_runs, requested_scheduler
 from lookout_dashboards.source import AnomalySource
 from lookout_dashboards.sources import default_source
 from lookout_dashboards.widget import serve_widget
@@ -36,8 +35,6 @@ success and the reason of its last failure.
 """
 #: Runs counted at most (four pages of 500): beyond, the count reads "more than".
 COUNT_LIMIT = 2_000
-#: Per scheduler, the newest run already counted and the count then: a warm function counts only new runs.
-_COUNTED: dict[str, tuple[datetime, int]] = {}
 COMPONENTS_SHOWN = 4
 
 
@@ -106,7 +103,7 @@ def _executions(scheduler: Scheduler, source: AnomalySource) -> Markup:
     newest = next(runs, None)
     if newest is None:
         return facts([("Executed", "never")])
-    counted = _count_runs(scheduler.name, newest, runs)
+    counted = count_runs(scheduler.name, newest, runs, COUNT_LIMIT)
     count = f"more than {COUNT_LIMIT:,} times" if counted > COUNT_LIMIT else counted_text(counted, "time")
     success = next(source.iter_executions(scheduler.name, status=ExecutionStatus.SUCCESS, page_size=1), None)
     failure = next(source.iter_executions(scheduler.name, status=ExecutionStatus.FAILED, page_size=1), None)
@@ -119,23 +116,6 @@ def _executions(scheduler: Scheduler, source: AnomalySource) -> Markup:
         lines.append(("Last failure", f"{_describe(failure)}: {failure.failed_reason or 'no reason given'}"))
     differs = success is None or success.scheduled_start != newest.scheduled_start
     return facts(lines, highlight="Last success" if differs else None)
-
-
-def _count_runs(name: str, newest: Execution, older: Iterator[Execution]) -> int:
-    """Runs newest first, stopping at the newest one a previous render counted; past `COUNT_LIMIT`
-    the answer is `COUNT_LIMIT + 1`, read as "more than"."""
-    known_newest, known_count = _COUNTED.get(name, (None, 0))
-    counted = 1
-    if newest.scheduled_start != known_newest:
-        for run in islice(older, COUNT_LIMIT):
-            if run.scheduled_start == known_newest:
-                break
-            counted += 1
-        else:
-            known_count = 0
-    total = min(COUNT_LIMIT + 1, counted + known_count - (1 if newest.scheduled_start == known_newest else 0))
-    _COUNTED[name] = (newest.scheduled_start, total)
-    return total
 
 
 def _describe(execution: Execution | None) -> str:

@@ -112,8 +112,6 @@ def test_missing_newest_results_fall_back_to_the_events(demo: Any) -> None:
 
 def test_a_warm_function_counts_only_the_new_runs(demo: Any) -> None:
     name = demo.schedulers["live"]
-    handler = load_handler("scheduler-details")
-    handler._COUNTED.clear()
     first = render("scheduler-details", name)
     calls = len(demo.fake.calls)
     for minutes in (5, 10):
@@ -137,9 +135,7 @@ def test_a_warm_function_counts_only_the_new_runs(demo: Any) -> None:
 
 
 def test_a_long_history_is_counted_up_to_a_limit(demo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    handler = load_handler("scheduler-details")
-    handler._COUNTED.clear()
-    monkeypatch.setattr(handler, "COUNT_LIMIT", 100)
+    monkeypatch.setattr(load_handler("scheduler-details"), "COUNT_LIMIT", 100)
 
     page = render("scheduler-details", demo.schedulers["live"])
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from .dashboards import custom_widget
@@ -32,6 +33,32 @@ def explain_no_success(source: AnomalySource, scheduler_name: str) -> NothingToS
     return NothingToShowError(
         f"Inference scheduler {scheduler_name} has run only in failure; the latest failure: {reason}"
     )
+
+
+#: Per scheduler, the newest run already counted and the count then: a warm function counts only new runs.
+_COUNTED: dict[str, tuple[datetime, int]] = {}
+
+
+def count_runs(name: str, newest: Execution, older: Iterator[Execution], limit: int) -> int:
+    """Runs newest first, stopping at the newest one a previous render counted; past `limit` the
+    answer is `limit + 1`, to be read as "more than"."""
+    known_newest, known_count = _COUNTED.get(name, (None, 0))
+    counted = 1
+    if newest.scheduled_start != known_newest:
+        for run in islice(older, limit):
+            if run.scheduled_start == known_newest:
+                break
+            counted += 1
+        else:
+            known_count = 0
+    total = min(limit + 1, counted + known_count - (1 if newest.scheduled_start == known_newest else 0))
+    _COUNTED[name] = (newest.scheduled_start, total)
+    return total
+
+
+def forget_run_counts() -> None:
+    """Forget what warm renders counted (tests build a new account with the same names)."""
+    _COUNTED.clear()
 
 
 @dataclass
