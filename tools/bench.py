@@ -7,9 +7,9 @@ How each figure is taken, so that "cold" means what Lambda means by it:
 - *first render*: the median over three processes, each forked from the one holding the demo
   account (so no widget module, matplotlib or cached extract is loaded in it, and `gc.freeze()`
   keeps the account's millions of objects out of its garbage collections), rendering once with an
-  empty `/tmp` cache. For
-  `model-anomalies` the stack's bucket already holds the sensor extract, as after any earlier
-  render; the row "no cache anywhere" is the very first render, which parses the CSV files.
+  empty `/tmp` cache. For `model-anomalies` the stack's bucket already holds the sensor extract,
+  as after any earlier render; the row "no cache anywhere" is the very first render, which parses
+  the CSV files.
 - *cold total* = import with boto3 + first render: a fresh container's first response.
 - *warm*: the median of five more renders in each forked process (median of the three).
 - *peak memory*: tracemalloc's peak over one warm render (Python and numpy allocations).
