@@ -79,6 +79,50 @@ def bench(c: Context, size: str = "large", output: str = "bench/results.md", wid
     run_bench(size, ROOT / output, tuple(name for name in widgets.split(",") if name))
 
 
+@task(
+    help={
+        "port": "port on 127.0.0.1 (0 picks a free one)",
+        "open": "open the dashboards list in a browser",
+        "source": "demo (default, offline) or aws (your credentials' account, read-only)",
+        "allow_actions": "with --source aws, let buttons start, stop, create and delete",
+        "screenshots": "save a PNG of every dashboard in this folder, then stop",
+    }
+)
+def preview(
+    c: Context,
+    port: int = 8050,
+    open: bool = False,
+    source: str = "demo",
+    allow_actions: bool = False,
+    screenshots: str = "",
+) -> None:
+    """Serve the dashboards on http://127.0.0.1:8050/, on the demo account unless told otherwise."""
+    import threading
+    import webbrowser
+
+    sys.path.insert(0, str(ROOT / "layers" / "lookout-equipment" / "python"))
+    from local.preview import aws_console, demo_console, serve, take_screenshots
+
+    if source not in ("demo", "aws"):
+        raise SystemExit("--source must be demo or aws")
+    console = demo_console() if source == "demo" else aws_console(allow_actions)
+    with console as ready_console:
+        server = serve(ready_console, port)
+        url = f"http://127.0.0.1:{server.server_port}/"
+        if screenshots:
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            for path in take_screenshots(url, ROOT / screenshots):
+                print(f"saved {path.relative_to(ROOT)}")
+            server.shutdown()
+            return
+        if open:
+            webbrowser.open(url)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            print("stopped")
+
+
 @task(help={"size": "small (tests) or large (benchmark)"})
 def demo(c: Context, size: str = "small") -> None:
     """Build the offline demo account and print what it holds, read back through the widgets' source."""

@@ -30,6 +30,8 @@ def widget_event(
     timezone_offset: timedelta = timedelta(0),
     dashboard: str = "local-preview",
     account_id: str = "123456789012",
+    widget_id: str = "widget-1",
+    title: str = "",
 ) -> dict[str, Any]:
     minutes = int(timezone_offset.total_seconds() // 60)
     sign = "-" if minutes < 0 else "+"
@@ -40,7 +42,7 @@ def widget_event(
         **params,
         "widgetContext": {
             "dashboardName": dashboard,
-            "widgetId": "widget-1",
+            "widgetId": widget_id,
             "accountId": account_id,
             "locale": "en",
             "timezone": {
@@ -53,7 +55,7 @@ def widget_event(
             "timeRange": time_range,
             "theme": theme,
             "linkCharts": True,
-            "title": "",
+            "title": title,
             "forms": {"all": dict(forms or {})},
             "params": dict(params),
             "width": width,

@@ -29,6 +29,7 @@ from lookout_dashboards.widget import endpoints, serve_widget
 
 WIDGET = "model-anomalies"
 FORM_HEIGHT_PX = 44
+FOOTNOTE_HEIGHT_PX = 28
 DOCUMENTATION = """\
 ## Lookout for Equipment detected anomalies
 
@@ -99,7 +100,9 @@ def _chart(widget: WidgetEvent, model: Model, interval: TimeRange, history: Sens
     events = events_overlapping(model.evaluation.events, interval)
     labeled = [r for r in model.evaluation.labeled_ranges if r.end >= interval.start and r.start <= interval.end]
     margins = charts.Margins(left=64, right=64, top=22, bottom=24)
-    figure = charts.new_figure(widget.context.width, max(160, widget.context.height - FORM_HEIGHT_PX), theme, margins)
+    figure = charts.new_figure(
+        widget.context.width, max(160, widget.context.height - FORM_HEIGHT_PX - FOOTNOTE_HEIGHT_PX), theme, margins
+    )
     columns = charts.plot_width(figure)
     # the lowest and highest value of each pair of pixel columns: never more points than pixels across
     x, y = charts.decimate_min_max(charts.day_numbers(epoch[inside], offset), values[inside], columns // 2)

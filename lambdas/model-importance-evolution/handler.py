@@ -40,7 +40,7 @@ def render_importance_evolution(widget: WidgetEvent, source: AnomalySource) -> s
     daily = daily_importance(events, interval, offset, ranked)
 
     margins = charts.Margins(top=10, bottom=26 + charts.RIBBON_HEIGHT_PX + 24)
-    figure = charts.new_figure(widget.context.width, widget.context.height - 24, theme, margins)
+    figure = charts.new_figure(widget.context.width, widget.context.height - 36, theme, margins)
     columns = charts.plot_width(figure)
     axes = figure.add_subplot()
     charts.draw_daily_importance(axes, daily, colors, columns, theme)

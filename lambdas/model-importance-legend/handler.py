@@ -34,7 +34,7 @@ def render_importance_legend(widget: WidgetEvent, source: AnomalySource) -> str:
     colors = sensor_colors([item.label for item in shares], theme_for(widget.context.theme))
     labels = display_labels([item.label for item in shares])
     entries = [(colors[item.label], labels[item.label], percent(item.share)) for item in shares]
-    return page(render("legend.html", entries=entries))
+    return page(render("legend.html", entries=entries, inline=False))
 
 
 def lambda_handler(event: Mapping[str, Any], context: Any) -> str:

@@ -41,7 +41,7 @@ def render_signal_importance(widget: WidgetEvent, source: AnomalySource) -> str:
     top = shares[:TOP_SENSORS]
     labels = display_labels([item.label for item in shares])
     svg = charts.importance_bars_svg(
-        top, labels, sensor_count, widget.context.width, widget.context.height - 24, theme_for(widget.context.theme)
+        top, labels, sensor_count, widget.context.width, widget.context.height - 36, theme_for(widget.context.theme)
     )
     footnote = (
         f"Average over {counted(len(events), 'event')}; 1/N = {percent(1 / sensor_count)} for {sensor_count} sensors."

@@ -95,7 +95,7 @@ def _chart(
     offset = widget.context.timezone_offset
     theme = theme_for(widget.context.theme)
     margins = charts.Margins(left=64, right=64, top=10, bottom=24)
-    figure = charts.new_figure(widget.context.width, max(200, widget.context.height - 60), theme, margins)
+    figure = charts.new_figure(widget.context.width, max(200, widget.context.height - 64), theme, margins)
     columns = charts.plot_width(figure)
     offsets = charts.ribbon_offsets(2)
     score_axes, daily_axes, importance_axes = charts.stacked_axes(
@@ -134,7 +134,7 @@ def _chart(
     labels = display_labels(ranked)
     shares = {item.label: item.share for item in average_importance(events)}
     entries = [(colors[label], labels[label], percent(shares[label])) for label in ranked[:LEGEND_SENSORS]]
-    return charts.to_svg(figure), render("legend.html", entries=entries)
+    return charts.to_svg(figure), render("legend.html", entries=entries, inline=True)
 
 
 def _score(result: InferenceResult) -> float:

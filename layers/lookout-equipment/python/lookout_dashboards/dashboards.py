@@ -126,6 +126,23 @@ def custom_widget(
     }
 
 
+LIST_DASHBOARDS = {
+    DashboardKind.MODEL: ("Models", "list-models", "Lookout for Equipment models", "-P90D"),
+    DashboardKind.SCHEDULER: ("Schedulers", "list-schedulers", "Lookout for Equipment inference schedulers", "-P7D"),
+}
+
+
+def list_dashboard_name(prefix: str, kind: DashboardKind, suffix: str) -> str:
+    """`<prefix>-Models-<suffix>` or `<prefix>-Schedulers-<suffix>`: the stack's two dashboards."""
+    return f"{prefix}-{LIST_DASHBOARDS[kind][0]}-{suffix}"
+
+
+def list_dashboard_body(kind: DashboardKind, endpoint_of: Callable[[str], str]) -> dict[str, Any]:
+    """The models or schedulers list dashboard: its list widget across the whole width."""
+    _, widget, title, start = LIST_DASHBOARDS[kind]
+    return {"start": start, "widgets": [custom_widget(endpoint_of(widget), title, {}, 0, 0, 24, 16)]}
+
+
 @dataclass(frozen=True)
 class ActionOutcome:
     """What an action did, in words for the widget, and whether all of it worked."""

@@ -66,11 +66,11 @@ def model_dashboard_body(model: Model, endpoint_of: Callable[[str], str]) -> dic
     """
     params = {"model": model.name}
     layout = [
-        ("model-details", "Model details", 0, 0, 24, 5),
-        ("model-anomalies", "Detected anomalies", 0, 5, 24, 9),
-        ("model-signal-importance", "Aggregated signal importance (top 15 sensors)", 0, 14, 24, 8),
-        ("model-importance-evolution", "Daily signal importance", 0, 22, 18, 9),
-        ("model-importance-legend", "Sensors", 18, 22, 6, 9),
+        ("model-details", "Model details", 0, 0, 24, 7),
+        ("model-anomalies", "Detected anomalies", 0, 7, 24, 10),
+        ("model-signal-importance", "Aggregated signal importance (top 15 sensors)", 0, 17, 24, 9),
+        ("model-importance-evolution", "Daily signal importance", 0, 26, 18, 10),
+        ("model-importance-legend", "Sensors", 18, 26, 6, 10),
     ]
     body: dict[str, Any] = {
         "widgets": [

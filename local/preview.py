@@ -1,0 +1,240 @@
+"""`invoke preview`: the CloudWatch dashboards console, stood in for on the demo account.
+
+One process holds the demo account (moto and the Lookout for Equipment fake) and a small web
+server on 127.0.0.1. Its pages list the dashboards in (moto's) CloudWatch and lay each one out
+from its own body; the page's script calls `/api/call`, which runs the widget's real
+`lambda_handler` with the event CloudWatch would send, and handles `<cwdb-action>` as the console
+does. Requests are served one at a time, as the fakes are not made for concurrency.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from .widget_events import LAMBDAS, load_handler, widget_event
+
+SITE = Path(__file__).with_name("preview_site")
+STATIC = {"preview.js": "text/javascript", "preview.css": "text/css"}
+_FUNCTION = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]+)$")
+MAX_BODY = 1_000_000
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class PreviewConsole:
+    """What the pages need: the dashboards in CloudWatch, and a way to call a widget."""
+
+    cloudwatch: Any
+    account_id: str
+    allow_actions: bool = True
+
+    def dashboards(self) -> list[str]:
+        names = []
+        token = None
+        while True:
+            page = self.cloudwatch.list_dashboards(**({"NextToken": token} if token else {}))
+            names += [entry["DashboardName"] for entry in page.get("DashboardEntries", [])]
+            token = page.get("NextToken")
+            if not token:
+                return sorted(names)
+
+    def dashboard_body(self, name: str) -> dict[str, Any]:
+        return json.loads(self.cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"])
+
+    def call(self, request: dict[str, Any]) -> str:
+        """Run the function behind `endpoint` with the event CloudWatch would send."""
+        match = _FUNCTION.match(str(request.get("endpoint", "")))
+        if not match or not (LAMBDAS / match.group(1) / "handler.py").exists():
+            raise LookupError(f"No function behind endpoint {request.get('endpoint')!r}")
+        params = request.get("params") if isinstance(request.get("params"), dict) else {}
+        if "action" in params and not self.allow_actions:
+            raise PermissionError("This preview is read-only: start it with --allow-actions to run actions.")
+        context = request.get("context") if isinstance(request.get("context"), dict) else {}
+        event = widget_event(
+            params,
+            start=_moment(context.get("start")),
+            end=_moment(context.get("end")),
+            width=int(context.get("width", 600)),
+            height=int(context.get("height", 400)),
+            theme="dark" if context.get("theme") == "dark" else "light",
+            forms=context.get("forms") if isinstance(context.get("forms"), dict) else {},
+            timezone_offset=timedelta(minutes=int(context.get("timezoneOffsetMinutes", 0))),
+            dashboard=str(context.get("dashboardName", "")),
+            account_id=self.account_id,
+            widget_id=str(context.get("widgetId", "")),
+            title=str(context.get("title", "")),
+        )
+        return load_handler(match.group(1)).lambda_handler(event, None)
+
+
+def _moment(epoch_ms: Any) -> datetime:
+    return datetime.fromtimestamp(int(epoch_ms) / 1000, tz=UTC)
+
+
+def page_renderer() -> Callable[..., str]:
+    environment = Environment(loader=FileSystemLoader(SITE), autoescape=select_autoescape(default=True))
+    return lambda template, **context: environment.get_template(template).render(**context)
+
+
+def make_handler(console: PreviewConsole) -> type[BaseHTTPRequestHandler]:
+    render_page = page_renderer()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            path = urlparse(self.path).path
+            if path == "/":
+                self._send(HTTPStatus.OK, render_page("list.html", dashboards=console.dashboards()), "text/html")
+            elif path.startswith("/dashboards/"):
+                name = unquote(path.removeprefix("/dashboards/"))
+                try:
+                    body = console.dashboard_body(name)
+                except Exception:
+                    self._send(HTTPStatus.NOT_FOUND, render_page("missing.html", name=name), "text/html")
+                    return
+                self._send(HTTPStatus.OK, render_page("dashboard.html", name=name, body=body), "text/html")
+            elif path.startswith("/static/") and path.removeprefix("/static/") in STATIC:
+                asset = path.removeprefix("/static/")
+                self._send(HTTPStatus.OK, (SITE / asset).read_text(), STATIC[asset])
+            else:
+                self._send(HTTPStatus.NOT_FOUND, "Not found", "text/plain")
+
+        def do_POST(self) -> None:
+            if urlparse(self.path).path != "/api/call":
+                self._send(HTTPStatus.NOT_FOUND, "Not found", "text/plain")
+                return
+            length = int(self.headers.get("Content-Length", "0"))
+            if not 0 < length <= MAX_BODY:
+                self._send(HTTPStatus.BAD_REQUEST, "A JSON body is expected.", "text/plain")
+                return
+            try:
+                html = console.call(json.loads(self.rfile.read(length)))
+            except (LookupError, PermissionError, ValueError, TypeError) as error:
+                self._send(HTTPStatus.BAD_REQUEST, str(error), "text/plain")
+                return
+            except Exception as error:
+                logger.exception("widget call failed")
+                self._send(HTTPStatus.INTERNAL_SERVER_ERROR, f"{type(error).__name__}: {error}", "text/plain")
+                return
+            self._send(HTTPStatus.OK, html, "text/html")
+
+        def _send(self, status: HTTPStatus, text: str, content_type: str) -> None:
+            payload = text.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", f"{content_type}; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            logger.debug(format, *args)
+
+    return Handler
+
+
+@contextmanager
+def demo_console(now: datetime | None = None) -> Iterator[PreviewConsole]:
+    """The demo account with the stack's two list dashboards, as a deployed stack would have them."""
+    from lookout_dashboards.aws import make_client
+    from lookout_dashboards.config import DEMO_ACCOUNT_ID, load_settings
+    from lookout_dashboards.dashboards import DashboardKind, function_endpoint, list_dashboard_body, list_dashboard_name
+
+    from .demo import SMALL, default_now, demo_account
+
+    with ExitStack() as stack:
+        stack.enter_context(demo_account(SMALL, now=now or default_now()))
+        settings = load_settings()
+        cloudwatch = make_client("cloudwatch", settings)
+        for kind in DashboardKind:
+            body = list_dashboard_body(kind, lambda widget: function_endpoint(widget, settings.region, DEMO_ACCOUNT_ID))
+            cloudwatch.put_dashboard(
+                DashboardName=list_dashboard_name(settings.dashboard_prefix, kind, "demo"),
+                DashboardBody=json.dumps(body),
+            )
+        yield PreviewConsole(cloudwatch, DEMO_ACCOUNT_ID)
+
+
+@contextmanager
+def aws_console(allow_actions: bool) -> Iterator[PreviewConsole]:
+    """A real account through the caller's credentials; read-only unless actions are allowed."""
+    import boto3
+
+    from lookout_dashboards.aws import make_client
+
+    account_id = boto3.client("sts").get_caller_identity()["Account"]
+    yield PreviewConsole(make_client("cloudwatch"), account_id, allow_actions=allow_actions)
+
+
+def serve(console: PreviewConsole, port: int, ready: Callable[[str], None] = print) -> HTTPServer:
+    server = HTTPServer(("127.0.0.1", port), make_handler(console))
+    ready(f"Dashboards on http://127.0.0.1:{server.server_port}/ (Ctrl+C stops)")
+    return server
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@contextmanager
+def chromium_page(width: int = 1400, height: int = 900, *, accept_dialogs: bool = True) -> Iterator[Any]:
+    """A page in Debian's headless Chromium, driven by Playwright (which downloads no browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            if accept_dialogs:
+                page.on("dialog", lambda dialog: dialog.accept())
+            yield page
+        finally:
+            browser.close()
+
+
+def wait_for_widgets(page: Any) -> None:
+    page.wait_for_selector("body[data-ready='true']", timeout=60_000)
+
+
+def take_screenshots(base_url: str, folder: Path) -> list[Path]:
+    """Create a model and a scheduler dashboard as a user would, then save a PNG of every dashboard."""
+    folder.mkdir(parents=True, exist_ok=True)
+    saved = []
+    with chromium_page() as page:
+        page.goto(base_url)
+        lists = [link.get_attribute("href") for link in page.locator("table.dashboards a").all()]
+        for href, resource in zip(sorted(lists), ("pump-station-labeled", "pump-station-live"), strict=False):
+            page.goto(base_url.rstrip("/") + href)
+            wait_for_widgets(page)
+            row = page.locator("tr", has_text=resource)
+            if row.locator("a.btn", has_text="Create").get_attribute("disabled") is None:
+                row.locator("a.btn", has_text="Create").click()
+                wait_for_widgets(page)
+        page.goto(base_url)
+        for link in [link.get_attribute("href") for link in page.locator("table.dashboards a").all()]:
+            page.goto(base_url.rstrip("/") + link)
+            wait_for_widgets(page)
+            path = folder / f"{unquote(link.rsplit('/', 1)[-1])}.png"
+            page.screenshot(path=str(path), full_page=True)
+            saved.append(path)
+    return saved

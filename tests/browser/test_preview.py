@@ -1,0 +1,119 @@
+"""End to end in headless Chromium: the preview server on the demo account, clicked like a user."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local.preview import chromium_page, wait_for_widgets
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS = "Lookout-for-Equipment-Models-demo"
+SCHEDULERS = "Lookout-for-Equipment-Schedulers-demo"
+
+
+@pytest.fixture(scope="module")
+def preview_url() -> Iterator[str]:
+    """`invoke preview` in its own process (its moto and fake must not meet the tests' own)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "preview", "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        if "http://127.0.0.1:" not in line:
+            raise RuntimeError(f"the preview did not start: {line}")
+        yield line.split()[2]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    with chromium_page(accept_dialogs=False) as browser_page:
+        yield browser_page
+
+
+def open_dashboard(page: Any, base: str, name: str) -> None:
+    page.goto(base)
+    page.click(f"text={name}")
+    wait_for_widgets(page)
+
+
+def accept_and_remember(page: Any) -> list[str]:
+    messages: list[str] = []
+
+    def accept(dialog: Any) -> None:
+        messages.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    return messages
+
+
+def test_create_a_model_dashboard_view_it_pick_a_sensor_and_go_dark(preview_url: str, page: Any) -> None:
+    accept_and_remember(page)
+    open_dashboard(page, preview_url, MODELS)
+    row = page.locator("tr", has_text="pump-station-baseline")
+    assert row.locator("a.btn", has_text="View").get_attribute("disabled") is not None
+
+    row.locator("a.btn", has_text="Create").click()
+    wait_for_widgets(page)
+    row = page.locator("tr", has_text="pump-station-baseline")
+    assert row.locator("a.btn", has_text="Create").get_attribute("disabled") is not None
+    row.locator("a.btn", has_text="View").click()
+    page.wait_for_url("**/dashboards/Lookout-for-Equipment-Model-pump-station-baseline")
+    wait_for_widgets(page)
+
+    anomalies = page.locator("section.widget", has_text="Detected anomalies")
+    assert anomalies.locator("svg #sensor-series").count() == 1
+    assert anomalies.locator("select[name=signal]").input_value() == "pump-1\\pump1-sensor-03"
+    anomalies.locator("select[name=signal]").select_option("motor\\motor-sensor-07")
+    anomalies.locator("a.btn", has_text="Show").click()
+    wait_for_widgets(page)
+    assert "motor\\motor-sensor-07" in anomalies.locator("svg").first.text_content()
+
+    page.check("#dark")
+    wait_for_widgets(page)
+    assert "dark" in (page.locator("body").get_attribute("class") or "")
+    assert "#2a2e33" in anomalies.locator("svg").first.inner_html()
+    assert anomalies.locator("select[name=signal]").input_value() == "motor\\motor-sensor-07"
+    assert page.locator(".widget-error").count() == 0
+
+
+def test_stop_a_running_scheduler_after_confirming(preview_url: str, page: Any) -> None:
+    messages = accept_and_remember(page)
+    open_dashboard(page, preview_url, SCHEDULERS)
+    row = page.locator("tr", has_text="pump-station-live")
+    assert "running" in row.text_content()
+
+    row.locator("a.btn", has_text="Stop").click()
+    wait_for_widgets(page)
+
+    assert messages and "billed" in messages[0]
+    row = page.locator("tr", has_text="pump-station-live")
+    assert "stopped" in row.text_content()
+    assert row.locator("a.btn", has_text="Start").count() == 1
+
+
+def test_every_dashboard_renders_without_a_widget_in_error(preview_url: str, page: Any) -> None:
+    accept_and_remember(page)
+    page.goto(preview_url)
+    names = page.locator("table.dashboards a").all_text_contents()
+    assert {MODELS, SCHEDULERS} <= set(names)
+    for name in names:
+        open_dashboard(page, preview_url, name)
+        assert page.locator("section.widget").count() >= 1
+        assert page.locator(".widget-error").count() == 0, name
+        assert page.locator(".l4e-error").count() == 0, name
