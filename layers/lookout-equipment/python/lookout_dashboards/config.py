@@ -25,6 +25,7 @@ class Settings:
     canary_code_bucket: str
     canary_code_key: str
     snapshot_runs: str
+    target_email: str
     stack_name: str
     retry_mode: str
     max_attempts: int
@@ -61,6 +62,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         canary_code_bucket=env.get("CANARY_CODE_BUCKET", DEMO_BUCKET),
         canary_code_key=env.get("CANARY_CODE_KEY", "artifacts/canary-dashboard-snapshot.zip"),
         snapshot_runs=env.get("SNAPSHOT_RUNS", "Weekly"),
+        target_email=env.get("TARGET_EMAIL", "operator@example.com"),
         stack_name=stack_name,
         retry_mode=env.get("AWS_RETRY_MODE", "standard"),
         max_attempts=int(env.get("AWS_MAX_ATTEMPTS", "4")),
