@@ -218,6 +218,39 @@ class DashboardPublisher:
                     raise
         return ActionOutcome(f"Dashboard {name} and its snapshot canary deleted.", True)
 
+    def remove_all(self, functions: set[str]) -> list[str]:
+        """Delete what this stack's widgets created: its canaries (by tag) and the dashboards whose
+        widgets call one of `functions` (names), so another stack's dashboards are left alone."""
+        removed = []
+        for kind in DashboardKind:
+            with translated_errors("the list of dashboards"):
+                names = sorted(self.existing(kind))
+            for name in names:
+                with translated_errors(f"dashboard {name}"):
+                    body = json.loads(self._cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"])
+                endpoints = {str(w.get("properties", {}).get("endpoint", "")) for w in body.get("widgets", [])}
+                if any(endpoint.rsplit(":", 1)[-1] in functions for endpoint in endpoints):
+                    with translated_errors(f"dashboard {name}", "delete"):
+                        self._cloudwatch.delete_dashboards(DashboardNames=[name])
+                    removed.append(f"dashboard {name}")
+        for canary in self._stack_canaries():
+            with translated_errors(f"canary {canary}", "delete"):
+                self._delete_canary(canary)
+            removed.append(f"canary {canary}")
+        return removed
+
+    def _stack_canaries(self) -> list[str]:
+        """Canaries with our prefix whose stack tag is this stack's."""
+        names = []
+        with translated_errors("the list of canaries"):
+            for canary in pages(self._synthetics.describe_canaries, "Canaries"):
+                if not canary["Name"].startswith(self._settings.canary_prefix):
+                    continue
+                tags = canary.get("Tags") or {}
+                if tags.get(TAG_STACK) == self._settings.stack_name:
+                    names.append(canary["Name"])
+        return names
+
     def _create_canary(self, target: DashboardTarget, dashboard: str, schedule: str) -> str:
         settings = self._settings
         name = canary_name(settings.canary_prefix, target, dashboard)
