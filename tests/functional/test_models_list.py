@@ -85,7 +85,7 @@ def test_create_then_view_then_delete_through_the_returned_payloads(demo: Any) -
         ArtifactS3Location="s3://b/x",
         ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
         Schedule={"Expression": "rate(1 hour)"},
-        RuntimeVersion="syn-python-selenium-6.0",
+        RuntimeVersion="syn-python-selenium-12.0",
     )
     before = render()
     assert before.button("View", model).disabled

@@ -22,7 +22,7 @@ def create(client: Any, name: str, **tags: str) -> None:
         ArtifactS3Location="s3://snaps/canary",
         ExecutionRoleArn="arn:aws:iam::123456789012:role/canary",
         Schedule={"Expression": "rate(0 minute)"},
-        RuntimeVersion="syn-python-selenium-6.0",
+        RuntimeVersion="syn-python-selenium-12.0",
         Tags=tags,
     )
 
