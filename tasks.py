@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import shlex
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from invoke import Context, task
@@ -77,6 +78,88 @@ def bench(c: Context, size: str = "large", output: str = "bench/results.md", wid
     from tools.bench import run_bench
 
     run_bench(size, ROOT / output, tuple(name for name in widgets.split(",") if name))
+
+
+@task(
+    help={
+        "bucket_prefix": "buckets are <prefix>-<region>, one per region, in the publishing account",
+        "regions": "comma-separated regions",
+        "version": "the published version, e.g. v1.0.0 (a key prefix segment)",
+        "update_readme": "rewrite the README's Launch Stack table",
+        "skip_build": "publish what dist/ holds instead of building first",
+        "create_buckets": "create missing <prefix>-<region> buckets (your own account only)",
+    }
+)
+def publish(
+    c: Context,
+    bucket_prefix: str,
+    version: str,
+    regions: str = "us-east-1,eu-west-1,ap-northeast-2",
+    update_readme: bool = False,
+    skip_build: bool = False,
+    create_buckets: bool = False,
+) -> None:
+    """Build, upload code and templates to s3://<prefix>-<region>/<solution>/<version>/, print Launch Stack URLs."""
+    sys.path.insert(0, str(ROOT / "layers" / "lookout-equipment" / "python"))
+    from lookout_dashboards.aws import make_client
+    from lookout_dashboards.config import load_settings
+    from tools.publish import publish as upload
+    from tools.publish import with_launch_table
+
+    if not skip_build:
+        build(c)
+    settings = load_settings()
+    published = upload(
+        ROOT / c.config.dist,
+        ROOT / "cloudformation",
+        bucket_prefix,
+        [region.strip() for region in regions.split(",") if region.strip()],
+        version,
+        lambda region: make_client("s3", replace(settings, region=region)),
+        create_buckets=create_buckets,
+    )
+    for item in published:
+        print(f"{item.region}: {item.launch_url}")
+    if update_readme:
+        readme = ROOT / "README.md"
+        readme.write_text(with_launch_table(readme.read_text(), published))
+
+
+@task(
+    help={
+        "stack_name": "the stack to create or update",
+        "region": "where to deploy",
+        "bucket_prefix": "your own artifact buckets, <prefix>-<region> (created when missing)",
+        "snapshot_bucket": "the stack's SnapshotBucket parameter",
+        "target_email": "the stack's TargetEmail parameter (verified in SES)",
+        "snapshot_runs": "Daily, Weekly or None",
+    }
+)
+def deploy(
+    c: Context,
+    stack_name: str,
+    region: str,
+    bucket_prefix: str,
+    snapshot_bucket: str,
+    target_email: str,
+    snapshot_runs: str = "Weekly",
+) -> None:
+    """For maintainers with an account: publish to your bucket in one region, then create or update the stack."""
+    sys.path.insert(0, str(ROOT / "layers" / "lookout-equipment" / "python"))
+    from lookout_dashboards.aws import make_client
+    from lookout_dashboards.config import load_settings
+    from tools.deploy import deploy_stack
+
+    settings = replace(load_settings(), region=region)
+    version = f"dev-{stack_name}"
+    publish(c, bucket_prefix, version, regions=region, create_buckets=True)
+    status = deploy_stack(
+        make_client("cloudformation", settings),
+        stack_name,
+        f"https://{bucket_prefix}-{region}.s3.{region}.amazonaws.com/lookout-equipment-dashboards/{version}/main.yaml",
+        {"SnapshotBucket": snapshot_bucket, "TargetEmail": target_email, "SnapshotRuns": snapshot_runs},
+    )
+    print(f"{stack_name}: {status}")
 
 
 @task(

@@ -1,0 +1,109 @@
+"""Publishing: the built zips and the templates, per region, where the stack expects them.
+
+Every region reads its code from `<bucket prefix>-<region>/<solution>/<version>/`, as the root
+template's `Mappings` say once the placeholders are filled in here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from botocore.exceptions import ClientError
+
+SOLUTION = "lookout-equipment-dashboards"
+BUCKET_PLACEHOLDER = "ARTIFACT_BUCKET_PLACEHOLDER"
+PREFIX_PLACEHOLDER = "SOLUTION_VERSION_PLACEHOLDER"
+README_START = "<!-- launch-stack:start -->"
+README_END = "<!-- launch-stack:end -->"
+
+
+@dataclass(frozen=True)
+class Published:
+    region: str
+    bucket: str
+    prefix: str
+    keys: tuple[str, ...]
+
+    @property
+    def template_url(self) -> str:
+        return f"https://{self.bucket}.s3.{self.region}.amazonaws.com/{self.prefix}/main.yaml"
+
+    @property
+    def launch_url(self) -> str:
+        return (
+            f"https://console.aws.amazon.com/cloudformation/home?region={self.region}"
+            f"#/stacks/create/review?templateURL={quote(self.template_url, safe=':/')}&stackName={SOLUTION}"
+        )
+
+
+def key_prefix(version: str) -> str:
+    if not version or "/" in version or version.startswith("."):
+        raise ValueError("the version must be a single path segment, such as v1.2.0")
+    return f"{SOLUTION}/{version}"
+
+
+def filled_template(text: str, bucket_prefix: str, version: str) -> str:
+    """A template with the artifact location written into its one `Mappings` block."""
+    if BUCKET_PLACEHOLDER in text and PREFIX_PLACEHOLDER not in text:
+        raise ValueError("a template names the bucket placeholder without the prefix placeholder")
+    return text.replace(BUCKET_PLACEHOLDER, bucket_prefix).replace(PREFIX_PLACEHOLDER, key_prefix(version))
+
+
+def publish(
+    dist: Path,
+    templates: Path,
+    bucket_prefix: str,
+    regions: Iterable[str],
+    version: str,
+    s3_for: Callable[[str], Any],
+    create_buckets: bool = False,
+) -> list[Published]:
+    """Upload every zip of `dist` and every template, filled in, to each region's bucket.
+
+    The public buckets must exist already; `create_buckets` is for a maintainer's own ones.
+    """
+    prefix = key_prefix(version)
+    zips = sorted(dist.glob("*.zip"))
+    if not zips:
+        raise FileNotFoundError(f"nothing to publish in {dist}: run `invoke build` first")
+    results = []
+    for region in regions:
+        s3 = s3_for(region)
+        bucket = f"{bucket_prefix}-{region}"
+        if create_buckets:
+            ensure_bucket(s3, bucket, region)
+        keys = []
+        for path in zips:
+            s3.upload_file(str(path), bucket, f"{prefix}/{path.name}")
+            keys.append(f"{prefix}/{path.name}")
+        for path in sorted(templates.glob("*.yaml")):
+            body = filled_template(path.read_text(), bucket_prefix, version).encode()
+            s3.put_object(Bucket=bucket, Key=f"{prefix}/{path.name}", Body=body, ContentType="text/yaml")
+            keys.append(f"{prefix}/{path.name}")
+        results.append(Published(region, bucket, prefix, tuple(keys)))
+    return results
+
+
+def ensure_bucket(s3: Any, bucket: str, region: str) -> None:
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except ClientError:
+        location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        s3.create_bucket(Bucket=bucket, **location)
+
+
+def readme_table(published: Iterable[Published]) -> str:
+    rows = "\n".join(f"| {item.region} | [Launch Stack]({item.launch_url}) |" for item in published)
+    return f"{README_START}\n| region | launch |\n| --- | --- |\n{rows}\n{README_END}"
+
+
+def with_launch_table(readme: str, published: Iterable[Published]) -> str:
+    """The README with its region table replaced (between the launch-stack markers)."""
+    start, end = readme.find(README_START), readme.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"the README has no {README_START} … {README_END} block")
+    return readme[:start] + readme_table(published) + readme[end + len(README_END) :]
