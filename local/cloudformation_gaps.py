@@ -1,0 +1,131 @@
+"""What moto 5.2's CloudFormation lacks for this stack, bridged for tests (never in the product).
+
+- The short form `!GetAtt Nested.Outputs.Name` is split at every dot; it is split at the first.
+- A nested stack has no `GetAtt` for its outputs; `Outputs.<name>` reads them.
+- Custom resources invoke Lambda through Docker, in a thread; here the deployed function's handler
+  runs in-process with the function's environment, its answer reaches the stack directly, and
+  stack creation waits for it. Stack deletion sends the `Delete` request moto never sends.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from typing import Any
+from unittest import mock
+
+import yaml
+from moto.awslambda.models import LambdaFunction
+from moto.cloudformation import models as cloudformation_models
+from moto.cloudformation import responses as cloudformation_responses
+from moto.cloudformation.models import Stack, cloudformation_backends
+
+from .widget_events import LAMBDAS, load_handler
+
+#: Custom resource requests sent at creation, by stack id: what to send again at deletion.
+_CREATED: dict[str, list[dict[str, Any]]] = {}
+CUSTOM_RESOURCE_WAIT_S = 30
+
+
+def _tag_constructor(loader: yaml.Loader, tag: str, node: yaml.Node) -> Any:
+    key = "Ref" if tag == "!Ref" else f"Fn::{tag[1:]}"
+    if tag == "!GetAtt" and isinstance(node, yaml.ScalarNode):
+        return {key: node.value.split(".", 1)}
+    if isinstance(node, yaml.SequenceNode):
+        return {key: loader.construct_sequence(node, deep=True)}
+    if isinstance(node, yaml.MappingNode):
+        return {key: loader.construct_mapping(node, deep=True)}
+    return {key: node.value}
+
+
+def _nested_output(self: Stack, attribute_name: str) -> Any:
+    if attribute_name.startswith("Outputs."):
+        outputs = {output["OutputKey"]: output["OutputValue"] for output in self.outputs or []}
+        return outputs[attribute_name.removeprefix("Outputs.")]
+    raise AttributeError(attribute_name)
+
+
+def folder_of(function_name: str) -> str:
+    """The `lambdas/` folder a deployed function was built from (its name ends with it)."""
+    folders = sorted((path.parent.name for path in LAMBDAS.glob("*/handler.py")), key=len, reverse=True)
+    return next(folder for folder in folders if function_name.endswith(folder))
+
+
+@contextmanager
+def function_environment(function: LambdaFunction) -> Iterator[None]:
+    """The deployed function's environment variables, for an in-process call of its handler."""
+    with mock.patch.dict(os.environ, {str(k): str(v) for k, v in (function.environment_vars or {}).items()}):
+        yield
+
+
+def _answer(account_id: str, region: str, body: Mapping[str, Any]) -> None:
+    """What moto's `cfnresponse` endpoint does with a custom resource's answer."""
+    if body.get("Status") != "SUCCESS":
+        return
+    stack = cloudformation_backends[account_id][region].get_stack(body["StackId"])
+    stack.get_custom_resource(body["LogicalResourceId"]).set_data(body.get("Data", {}))
+    stack.verify_readiness()
+
+
+def _invoke_in_process(self: LambdaFunction, body: str, request_headers: Any, response_headers: Any) -> str:
+    event = json.loads(body)
+    if "ResponseURL" in event and event.get("RequestType") == "Create":
+        _CREATED.setdefault(event["StackId"], []).append({**event, "FunctionArn": self.function_arn})
+    _run(self, event)
+    return "{}"
+
+
+def _run(function: LambdaFunction, event: Mapping[str, Any]) -> None:
+    handler = load_handler(folder_of(function.function_name))
+    with function_environment(function):
+        handler.lambda_handler(
+            event,
+            None,
+            send=lambda url, answer: _answer(function.account_id, function.region, answer),
+        )
+
+
+def _create_and_await_custom_resources(original: Any) -> Any:
+    """After moto creates the resources, wait for the custom resources' answers, then check again."""
+
+    def create_resources(self: Stack) -> None:
+        original(self)
+        deadline = time.monotonic() + CUSTOM_RESOURCE_WAIT_S
+        while any(not resource.is_created() for resource in self.custom_resources.values()):
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.05)
+        self.verify_readiness()
+
+    return create_resources
+
+
+def _delete_with_custom_resources(original: Any) -> Any:
+    def delete(self: Stack) -> None:
+        for request in _CREATED.pop(self.stack_id, []):
+            region = request["FunctionArn"].split(":")[3]
+            from moto.awslambda.models import lambda_backends
+
+            function = lambda_backends[self.account_id][region].get_function(request["FunctionArn"])
+            _run(function, {**request, "RequestType": "Delete", "PhysicalResourceId": request["LogicalResourceId"]})
+        original(self)
+
+    return delete
+
+
+@contextmanager
+def cloudformation_completed() -> Iterator[None]:
+    """Bridge moto's CloudFormation gaps for the duration of the block."""
+    with ExitStack() as stack:
+        stack.enter_context(mock.patch.object(cloudformation_models, "yaml_tag_constructor", _tag_constructor))
+        stack.enter_context(mock.patch.object(cloudformation_responses, "yaml_tag_constructor", _tag_constructor))
+        stack.enter_context(mock.patch.object(Stack, "get_cfn_attribute", _nested_output, create=True))
+        stack.enter_context(mock.patch.object(LambdaFunction, "invoke", _invoke_in_process))
+        stack.enter_context(
+            mock.patch.object(Stack, "create_resources", _create_and_await_custom_resources(Stack.create_resources))
+        )
+        stack.enter_context(mock.patch.object(Stack, "delete", _delete_with_custom_resources(Stack.delete)))
+        yield
