@@ -151,3 +151,19 @@ def test_every_function_in_the_template_is_python_3_13_on_arm64_with_its_log_gro
         assert template["Resources"][item["DependsOn"]]["Type"] == "AWS::Logs::LogGroup"
         tags = [tag["Key"] for tag in properties.get("Tags", [])]
         assert ("cw-custom-widget" in tags) == (name not in ("ProcessSnapshotFunction", "CleanupFunction")), name
+
+
+def test_deploy_creates_then_updates_the_stack(demo: Any, tmp_path: Path) -> None:
+    from tools.deploy import deploy_stack
+
+    with cloudformation_completed():
+        s3_in("us-east-1").create_bucket(Bucket="mine-us-east-1")
+        [item] = publish(fake_dist(tmp_path), ROOT / "cloudformation", "mine", ["us-east-1"], "dev", s3_in)
+        cloudformation = make_client("cloudformation")
+        parameters = {"SnapshotBucket": "mine-snapshots", "TargetEmail": "me@example.com", "SnapshotRuns": "None"}
+
+        created = deploy_stack(cloudformation, "mine", item.template_url, parameters)
+        updated = deploy_stack(cloudformation, "mine", item.template_url, {**parameters, "SnapshotRuns": "Daily"})
+
+    assert created == "CREATE_COMPLETE"
+    assert updated.startswith("UPDATE_COMPLETE")
