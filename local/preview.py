@@ -30,6 +30,7 @@ SITE = Path(__file__).with_name("preview_site")
 STATIC = {"preview.js": "text/javascript", "preview.css": "text/css"}
 _FUNCTION = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]+)$")
 MAX_BODY = 1_000_000
+DEFAULT_RANGE = timedelta(hours=3)
 logger = logging.getLogger(__name__)
 
 
@@ -65,8 +66,8 @@ class PreviewConsole:
         context = request.get("context") if isinstance(request.get("context"), dict) else {}
         event = widget_event(
             params,
-            start=_moment(context.get("start")),
-            end=_moment(context.get("end")),
+            start=_moment(context.get("start"), DEFAULT_RANGE),
+            end=_moment(context.get("end"), timedelta(0)),
             width=int(context.get("width", 600)),
             height=int(context.get("height", 400)),
             theme="dark" if context.get("theme") == "dark" else "light",
@@ -80,7 +81,10 @@ class PreviewConsole:
         return load_handler(match.group(1)).lambda_handler(event, None)
 
 
-def _moment(epoch_ms: Any) -> datetime:
+def _moment(epoch_ms: Any, ago: timedelta) -> datetime:
+    """The time the page sent, in epoch milliseconds; without one, `ago` before now (as the console's default)."""
+    if epoch_ms is None:
+        return datetime.now(UTC) - ago
     return datetime.fromtimestamp(int(epoch_ms) / 1000, tz=UTC)
 
 

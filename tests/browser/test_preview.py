@@ -117,3 +117,28 @@ def test_every_dashboard_renders_without_a_widget_in_error(preview_url: str, pag
         assert page.locator("section.widget").count() >= 1
         assert page.locator(".widget-error").count() == 0, name
         assert page.locator(".l4e-error").count() == 0, name
+
+
+def test_failures_reach_the_frame_as_errors(preview_url: str) -> None:
+    """What the page shows in a widget's frame when its call fails, and a missing dashboard."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    def post(payload: dict[str, Any]) -> tuple[int, str]:
+        request = urllib.request.Request(  # noqa: S310 - the local preview
+            f"{preview_url}api/call", data=json.dumps(payload).encode(), method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the local preview
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    status, text = post({"endpoint": "arn:aws:lambda:us-east-1:123456789012:function:no-such-widget", "params": {}})
+    assert status == 400 and "No function behind endpoint" in text
+    status, text = post({"endpoint": "arn:aws:lambda:us-east-1:123456789012:function:model-details", "params": {}})
+    assert status == 200 and "needs a `model` parameter" in text
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(f"{preview_url}dashboards/nothing-here", timeout=30)  # noqa: S310 - the local preview
+    assert missing.value.code == 404
