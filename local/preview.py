@@ -43,14 +43,9 @@ class PreviewConsole:
     allow_actions: bool = True
 
     def dashboards(self) -> list[str]:
-        names = []
-        token = None
-        while True:
-            page = self.cloudwatch.list_dashboards(**({"NextToken": token} if token else {}))
-            names += [entry["DashboardName"] for entry in page.get("DashboardEntries", [])]
-            token = page.get("NextToken")
-            if not token:
-                return sorted(names)
+        from lookout_dashboards.aws import pages
+
+        return sorted(entry["DashboardName"] for entry in pages(self.cloudwatch.list_dashboards, "DashboardEntries"))
 
     def dashboard_body(self, name: str) -> dict[str, Any]:
         return json.loads(self.cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"])

@@ -34,13 +34,6 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def region_of(url: str) -> str:
-    """`https://service.eu-west-1.amazonaws.com/...` to `eu-west-1`."""
-    host = url.split("://", 1)[-1].split("/", 1)[0]
-    parts = host.split(".")
-    return parts[1] if len(parts) > 2 else "us-east-1"
-
-
 @contextmanager
 def before_send_hooks(hooks: dict[str, Callable[..., AWSResponse | None]]) -> Iterator[None]:
     """Serve the given `before-send.<service>[.<Operation>]` events in every new client.

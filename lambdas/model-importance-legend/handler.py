@@ -7,9 +7,8 @@ from typing import Any
 
 from lookout_dashboards.config import load_settings
 from lookout_dashboards.events import WidgetEvent
-from lookout_dashboards.formatting import percent
 from lookout_dashboards.html import page, render
-from lookout_dashboards.importance import average_importance, display_labels
+from lookout_dashboards.importance import average_importance, legend_rows
 from lookout_dashboards.model_widgets import evaluated_model
 from lookout_dashboards.source import AnomalySource
 from lookout_dashboards.sources import default_source
@@ -32,9 +31,7 @@ def render_importance_legend(widget: WidgetEvent, source: AnomalySource) -> str:
     model = evaluated_model(source, widget.params)
     shares = average_importance(model.evaluation.events)
     colors = sensor_colors([item.label for item in shares], theme_for(widget.context.theme))
-    labels = display_labels([item.label for item in shares])
-    entries = [(colors[item.label], labels[item.label], percent(item.share)) for item in shares]
-    return page(render("legend.html", entries=entries, inline=False))
+    return page(render("legend.html", entries=legend_rows(shares, colors), inline=False))
 
 
 def lambda_handler(event: Mapping[str, Any], context: Any) -> str:

@@ -20,14 +20,9 @@ from lookout_dashboards.config import load_settings
 from lookout_dashboards.domain import Execution, ExecutionStatus, InferenceResult, Scheduler, TimeRange
 from lookout_dashboards.errors import NothingToShowError
 from lookout_dashboards.events import WidgetEvent
-from lookout_dashboards.formatting import local_time, percent, zone_label
+from lookout_dashboards.formatting import local_time, zone_label
 from lookout_dashboards.html import page, render
-from lookout_dashboards.importance import (
-    average_importance,
-    daily_events,
-    daily_importance,
-    display_labels,
-)
+from lookout_dashboards.importance import average_importance, daily_events, daily_importance, legend_rows
 from lookout_dashboards.scheduler_widgets import ResultsRead, explain_no_success, read_results, requested_scheduler
 from lookout_dashboards.source import AnomalySource
 from lookout_dashboards.sources import default_source
@@ -124,17 +119,16 @@ def _chart(
 
     charts.draw_daily_events(daily_axes, daily_events(events, interval, offset), columns, theme)
     charts.time_axis(daily_axes, interval, offset, columns, labels=False)
-    ranked = [item.label for item in average_importance(events)]
+    averages = average_importance(events)
+    ranked = [item.label for item in averages]
     colors = sensor_colors(ranked, theme)
     charts.draw_daily_importance(
         importance_axes, daily_importance(events, interval, offset, ranked), colors, columns, theme
     )
     importance_axes.set_ylabel("Importance", color=theme.text, fontsize=8)
     charts.time_axis(importance_axes, interval, offset, columns)
-    labels = display_labels(ranked)
-    shares = {item.label: item.share for item in average_importance(events)}
-    entries = [(colors[label], labels[label], percent(shares[label])) for label in ranked[:LEGEND_SENSORS]]
-    return charts.to_svg(figure), render("legend.html", entries=entries, inline=True)
+    legend = render("legend.html", entries=legend_rows(averages[:LEGEND_SENSORS], colors), inline=True)
+    return charts.to_svg(figure), legend
 
 
 def _score(result: InferenceResult) -> float:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from .domain import AnomalyEvent, TimeRange
+from .formatting import percent
 
 TOP_SENSORS = 15
 
@@ -106,5 +107,7 @@ def display_labels(labels: Sequence[str]) -> dict[str, str]:
     return {label: name if bare.count(name) == 1 else label for label, name in zip(labels, bare, strict=True)}
 
 
-def clip(moment: datetime, interval: TimeRange) -> datetime:
-    return min(max(moment, interval.start), interval.end)
+def legend_rows(shares: Sequence[SensorShare], colors: dict[str, str]) -> list[tuple[str, str, str]]:
+    """`(colour, label, percentage)` per sensor, in the given order, for `legend.html`."""
+    labels = display_labels([item.label for item in shares])
+    return [(colors[item.label], labels[item.label], percent(item.share)) for item in shares]
