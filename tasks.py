@@ -103,8 +103,8 @@ def publish(
     sys.path.insert(0, str(ROOT / "layers" / "lookout-equipment" / "python"))
     from lookout_dashboards.aws import make_client
     from lookout_dashboards.config import load_settings
+    from tools.publish import LambdaPlatform, with_launch_table
     from tools.publish import publish as upload
-    from tools.publish import with_launch_table
 
     if not skip_build:
         build(c)
@@ -117,6 +117,7 @@ def publish(
         version,
         lambda region: make_client("s3", replace(settings, region=region)),
         create_buckets=create_buckets,
+        platform=LambdaPlatform(c.config["lambda"]["runtime"], c.config["lambda"]["architecture"]),
     )
     for item in published:
         print(f"{item.region}: {item.launch_url}")

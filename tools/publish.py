@@ -1,7 +1,8 @@
 """Publishing: the built zips and the templates, per region, where the stack expects them.
 
 Every region reads its code from `<bucket prefix>-<region>/<solution>/<version>/`, as the root
-template's `Mappings` say once the placeholders are filled in here.
+template's `Mappings` say once the placeholders are filled in here; the Lambda runtime and
+architecture are written in from invoke.yaml, the one place the build reads them from too.
 """
 
 from __future__ import annotations
@@ -12,13 +13,30 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import yaml
 from botocore.exceptions import ClientError
 
 SOLUTION = "lookout-equipment-dashboards"
 BUCKET_PLACEHOLDER = "ARTIFACT_BUCKET_PLACEHOLDER"
 PREFIX_PLACEHOLDER = "SOLUTION_VERSION_PLACEHOLDER"
+RUNTIME_PLACEHOLDER = "LAMBDA_RUNTIME_PLACEHOLDER"
+ARCHITECTURE_PLACEHOLDER = "LAMBDA_ARCHITECTURE_PLACEHOLDER"
+INVOKE_YAML = Path(__file__).resolve().parents[1] / "invoke.yaml"
 README_START = "<!-- launch-stack:start -->"
 README_END = "<!-- launch-stack:end -->"
+
+
+@dataclass(frozen=True)
+class LambdaPlatform:
+    """The runtime and architecture every function and layer is built for and deployed on."""
+
+    runtime: str
+    architecture: str
+
+    @classmethod
+    def from_invoke_yaml(cls, path: Path = INVOKE_YAML) -> LambdaPlatform:
+        settings = yaml.safe_load(path.read_text())["lambda"]
+        return cls(str(settings["runtime"]), str(settings["architecture"]))
 
 
 @dataclass(frozen=True)
@@ -46,11 +64,16 @@ def key_prefix(version: str) -> str:
     return f"{SOLUTION}/{version}"
 
 
-def filled_template(text: str, bucket_prefix: str, version: str) -> str:
-    """A template with the artifact location written into its one `Mappings` block."""
+def filled_template(text: str, bucket_prefix: str, version: str, platform: LambdaPlatform) -> str:
+    """A template with the artifact location and the Lambda platform written into its `Mappings`."""
     if BUCKET_PLACEHOLDER in text and PREFIX_PLACEHOLDER not in text:
         raise ValueError("a template names the bucket placeholder without the prefix placeholder")
-    return text.replace(BUCKET_PLACEHOLDER, bucket_prefix).replace(PREFIX_PLACEHOLDER, key_prefix(version))
+    return (
+        text.replace(BUCKET_PLACEHOLDER, bucket_prefix)
+        .replace(PREFIX_PLACEHOLDER, key_prefix(version))
+        .replace(RUNTIME_PLACEHOLDER, platform.runtime)
+        .replace(ARCHITECTURE_PLACEHOLDER, platform.architecture)
+    )
 
 
 def publish(
@@ -61,12 +84,14 @@ def publish(
     version: str,
     s3_for: Callable[[str], Any],
     create_buckets: bool = False,
+    platform: LambdaPlatform | None = None,
 ) -> list[Published]:
     """Upload every zip of `dist` and every template, filled in, to each region's bucket.
 
     The public buckets must exist already; `create_buckets` is for a maintainer's own ones.
     """
     prefix = key_prefix(version)
+    platform = platform or LambdaPlatform.from_invoke_yaml()
     zips = sorted(dist.glob("*.zip"))
     if not zips:
         raise FileNotFoundError(f"nothing to publish in {dist}: run `invoke build` first")
@@ -81,7 +106,7 @@ def publish(
             s3.upload_file(str(path), bucket, f"{prefix}/{path.name}")
             keys.append(f"{prefix}/{path.name}")
         for path in sorted(templates.glob("*.yaml")):
-            body = filled_template(path.read_text(), bucket_prefix, version).encode()
+            body = filled_template(path.read_text(), bucket_prefix, version, platform).encode()
             s3.put_object(Bucket=bucket, Key=f"{prefix}/{path.name}", Body=body, ContentType="text/yaml")
             keys.append(f"{prefix}/{path.name}")
         results.append(Published(region, bucket, prefix, tuple(keys)))

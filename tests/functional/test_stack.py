@@ -1,12 +1,15 @@
-"""The stack in moto: published to three regions, created from the template URL, deleted cleanly.
+"""The stack in moto: published to three regions, created from the template URL under a long name
+and beside a second stack, deleted cleanly without touching the other.
 
 moto's gaps (custom resources, nested-stack outputs, the `!GetAtt` short form) are bridged by
-`local.cloudformation_gaps`, in the test support only.
+`local.cloudformation_gaps`, in the test support only. moto checks no Lambda name rule, so the
+test checks them.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -15,36 +18,90 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from local.cloudformation_gaps import cloudformation_completed, folder_of, function_environment
 from local.widget_events import load_handler, widget_event
 from lookout_dashboards.aws import make_client
 from lookout_dashboards.config import load_settings
 from tests.conftest import DEMO_NOW
-from tests.functional.test_publish import REGIONS, fake_dist, s3_in
-from tools.publish import publish
+from tests.functional.test_publish import REGIONS, CloudFormationLoader, fake_dist, s3_in
+from tools.publish import LambdaPlatform, publish
 
 ROOT = Path(__file__).resolve().parents[2]
-STACK = "l4e-dashboards"
-WIDGETS = sorted(path.parent.name for path in (ROOT / "lambdas").glob("*/handler.py") if "-" in path.parent.name)
+#: A valid stack name of 60 characters: longer than any function name budget would allow.
+LONG_STACK = "lookout-equipment-dashboards-for-the-north-plant-compressors"
+OTHER_STACK = "l4e"
+FUNCTIONS = sorted(path.parent.name for path in (ROOT / "lambdas").glob("*/handler.py"))
+WIDGETS = [name for name in FUNCTIONS if name.split("-")[0] in ("list", "model", "scheduler")]
+#: Lambda's rule for a function name (without a qualifier), and its log groups' prefix.
+LAMBDA_FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+CLOUDWATCH_DASHBOARD_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+PLATFORM = LambdaPlatform.from_invoke_yaml()
 
 
 @dataclass
 class Deployed:
+    name: str
     demo: Any
     cloudformation: Any
 
-    def status(self, name: str = STACK) -> str:
-        return self.cloudformation.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+    def status(self) -> str:
+        return self.cloudformation.describe_stacks(StackName=self.name)["Stacks"][0]["StackStatus"]
 
     def functions(self) -> dict[str, Any]:
+        """This stack's functions by folder; each one's description names its stack."""
         listed = make_client("lambda").list_functions()["Functions"]
-        return {folder_of(item["FunctionName"]): item for item in listed}
+        mine = [item for item in listed if f"({self.name})" in item.get("Description", "")]
+        return {folder_of(item["FunctionName"]): item for item in mine}
+
+    def outputs(self) -> dict[str, str]:
+        stack = self.cloudformation.describe_stacks(StackName=self.name)["Stacks"][0]
+        return {item["OutputKey"]: item["OutputValue"] for item in stack["Outputs"]}
+
+    def create_dashboard(self, model: str) -> str:
+        """Press Create in this stack's models list, as deployed; returns the new dashboard's name."""
+        from moto.awslambda.models import lambda_backends
+
+        function = self.functions()["list-models"]
+        backend_function = lambda_backends["123456789012"]["us-east-1"].get_function(function["FunctionName"])
+        event = widget_event(
+            {"action": "create_dashboard", "model": model}, start=DEMO_NOW - timedelta(days=90), end=DEMO_NOW
+        )
+        before = set(dashboard_names())
+        with function_environment(backend_function):
+            load_handler("list-models").lambda_handler(event, None)
+        [created] = set(dashboard_names()) - before
+        return created
 
 
-def wait(deployed: Deployed, name: str = STACK) -> str:
+def dashboard_names() -> list[str]:
+    return sorted(entry["DashboardName"] for entry in make_client("cloudwatch").list_dashboards()["DashboardEntries"])
+
+
+def canaries() -> dict[str, dict[str, str]]:
+    return {item["Name"]: item["Tags"] for item in make_client("synthetics").describe_canaries()["Canaries"]}
+
+
+def create(cloudformation: Any, name: str, template_url: str, bucket: str, demo: Any) -> Deployed:
+    cloudformation.create_stack(
+        StackName=name,
+        TemplateURL=template_url,
+        Parameters=[
+            {"ParameterKey": "SnapshotBucket", "ParameterValue": bucket},
+            {"ParameterKey": "TargetEmail", "ParameterValue": "operator@example.com"},
+            {"ParameterKey": "SnapshotRuns", "ParameterValue": "Weekly"},
+        ],
+        Capabilities=["CAPABILITY_IAM"],
+    )
+    stack = Deployed(name, demo, cloudformation)
+    assert wait(stack) == "CREATE_COMPLETE"
+    return stack
+
+
+def wait(deployed: Deployed) -> str:
     for _ in range(100):
-        status = deployed.status(name)
+        status = deployed.status()
         if not status.endswith("_IN_PROGRESS"):
             return status
         time.sleep(0.1)
@@ -52,105 +109,67 @@ def wait(deployed: Deployed, name: str = STACK) -> str:
 
 
 @pytest.fixture
-def deployed(demo: Any, tmp_path: Path) -> Iterator[Deployed]:
+def published(demo: Any, tmp_path: Path) -> Iterator[str]:
+    """The templates and code in three regions; yields us-east-1's root template URL."""
     with cloudformation_completed():
         for region in REGIONS:
             location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
             s3_in(region).create_bucket(Bucket=f"l4e-artifacts-{region}", **location)
-        published = publish(fake_dist(tmp_path), ROOT / "cloudformation", "l4e-artifacts", REGIONS, "v1", s3_in)
-        cloudformation = make_client("cloudformation", replace(load_settings(), region="us-east-1"))
-        cloudformation.create_stack(
-            StackName=STACK,
-            TemplateURL=published[0].template_url,
-            Parameters=[
-                {"ParameterKey": "SnapshotBucket", "ParameterValue": "l4e-snapshots"},
-                {"ParameterKey": "TargetEmail", "ParameterValue": "operator@example.com"},
-                {"ParameterKey": "SnapshotRuns", "ParameterValue": "Weekly"},
-            ],
-            Capabilities=["CAPABILITY_IAM"],
-        )
-        stack = Deployed(demo, cloudformation)
-        assert wait(stack) == "CREATE_COMPLETE"
-        yield stack
+        items = publish(fake_dist(tmp_path), ROOT / "cloudformation", "l4e-artifacts", REGIONS, "v1", s3_in)
+        yield items[0].template_url
 
 
-def test_the_root_and_nested_stacks_create_everything(deployed: Deployed) -> None:
+@pytest.fixture
+def deployed(demo: Any, published: str) -> Deployed:
+    cloudformation = make_client("cloudformation", replace(load_settings(), region="us-east-1"))
+    return create(cloudformation, LONG_STACK, published, "l4e-snapshots", demo)
+
+
+def test_a_stack_with_a_60_character_name_creates_everything(deployed: Deployed) -> None:
+    assert len(LONG_STACK) == 60
     stacks = deployed.cloudformation.describe_stacks()["Stacks"]
     assert sorted(stack["StackStatus"] for stack in stacks) == ["CREATE_COMPLETE"] * 4
     functions = deployed.functions()
-    assert sorted(functions) == sorted([*WIDGETS, "cleanup"])
+    assert sorted(functions) == FUNCTIONS
     for item in functions.values():  # moto keeps no Architectures from templates: the template is checked below
-        assert (item["Runtime"], item["Handler"]) == ("python3.13", "handler.lambda_handler")
+        assert LAMBDA_FUNCTION_NAME.match(item["FunctionName"]), item["FunctionName"]
+        assert (item["Runtime"], item["Handler"]) == (PLATFORM.runtime, "handler.lambda_handler")
     groups = {group["logGroupName"]: group for group in make_client("logs").describe_log_groups()["logGroups"]}
     for item in functions.values():
         assert groups[f"/aws/lambda/{item['FunctionName']}"]["retentionInDays"] == 90
-    layers = {layer["LayerName"] for layer in make_client("lambda").list_layers()["Layers"]}
+    layers = make_client("lambda").list_layers()["Layers"]
     assert len(layers) == 2
-    dashboards = [entry["DashboardName"] for entry in make_client("cloudwatch").list_dashboards()["DashboardEntries"]]
-    assert sorted(name.rsplit("-", 5)[0] for name in dashboards) == [
+    for layer in layers:
+        assert layer["LatestMatchingVersion"]["CompatibleRuntimes"] == [PLATFORM.runtime]
+    names = dashboard_names()
+    assert all(CLOUDWATCH_DASHBOARD_NAME.match(name) for name in names)
+    assert sorted(name.rsplit("-", 1)[0] for name in names) == [
         "Lookout-for-Equipment-Models",
         "Lookout-for-Equipment-Schedulers",
     ]
-    outputs = {
-        item["OutputKey"]: item["OutputValue"]
-        for item in deployed.cloudformation.describe_stacks(StackName=STACK)["Stacks"][0]["Outputs"]
-    }
-    assert outputs["ModelsDashboard"].endswith(f"#dashboards:name={sorted(dashboards)[0]}")
+    assert deployed.outputs()["ModelsDashboard"].endswith(f"#dashboards:name={names[0]}")
 
 
-def test_deletion_removes_what_the_widgets_created_and_nothing_else(deployed: Deployed) -> None:
-    list_models = deployed.functions()["list-models"]
-    function = make_client("lambda").get_function(FunctionName=list_models["FunctionName"])
-    environment = function["Configuration"]["Environment"]["Variables"]
-    event = widget_event(
-        {"action": "create_dashboard", "model": deployed.demo.models["labeled"]},
-        start=DEMO_NOW - timedelta(days=90),
-        end=DEMO_NOW,
+def test_two_stacks_side_by_side_deleting_one_leaves_the_other_whole(deployed: Deployed, published: str) -> None:
+    other = create(deployed.cloudformation, OTHER_STACK, published, "l4e-other-snapshots", deployed.demo)
+    ours = deployed.create_dashboard(deployed.demo.models["labeled"])
+    theirs = other.create_dashboard(deployed.demo.models["labeled"])
+    assert ours != theirs
+    assert sorted(tags["l4e-dashboards:stack"] for tags in canaries().values()) == [OTHER_STACK, LONG_STACK]
+    body = json.loads(make_client("cloudwatch").get_dashboard(DashboardName=ours)["DashboardBody"])
+    assert body["widgets"][0]["properties"]["endpoint"] == deployed.functions()["model-details"]["FunctionArn"]
+    their_lists = sorted(
+        url.split("#dashboards:name=")[1] for key, url in other.outputs().items() if "Dashboard" in key
     )
-    from moto.awslambda.models import lambda_backends
+    make_client("cloudwatch").put_dashboard(DashboardName="Someone-elses", DashboardBody='{"widgets": []}')
 
-    backend_function = lambda_backends["123456789012"]["us-east-1"].get_function(list_models["FunctionName"])
-    with function_environment(backend_function):
-        load_handler("list-models").lambda_handler(event, None)
-    cloudwatch, synthetics = make_client("cloudwatch"), make_client("synthetics")
-    created = "Lookout-for-Equipment-Model-pump-station-labeled"
-    body = json.loads(cloudwatch.get_dashboard(DashboardName=created)["DashboardBody"])
-    assert body["widgets"][0]["properties"]["endpoint"] == environment["MODEL_DETAILS_FUNCTION"]
-    [canary] = synthetics.describe_canaries()["Canaries"]
-    assert canary["Tags"]["l4e-dashboards:stack"] == STACK
-    cloudwatch.put_dashboard(DashboardName="Someone-elses", DashboardBody=json.dumps({"widgets": []}))
-    synthetics.create_canary(
-        Name="someone-elses",
-        Code={"S3Bucket": "b", "S3Key": "k", "Handler": "h.handler"},
-        ArtifactS3Location="s3://b/x",
-        ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
-        Schedule={"Expression": "rate(1 hour)"},
-        RuntimeVersion="syn-python-selenium-12.0",
-    )
+    deployed.cloudformation.delete_stack(StackName=LONG_STACK)
 
-    deployed.cloudformation.delete_stack(StackName=STACK)
-
-    left = [entry["DashboardName"] for entry in cloudwatch.list_dashboards()["DashboardEntries"]]
-    assert left == ["Someone-elses"]
-    assert [item["Name"] for item in synthetics.describe_canaries()["Canaries"]] == ["someone-elses"]
+    assert dashboard_names() == sorted([theirs, "Someone-elses", *their_lists])
+    assert [tags["l4e-dashboards:stack"] for tags in canaries().values()] == [OTHER_STACK]
+    assert other.status() == "CREATE_COMPLETE"
+    assert sorted(other.functions()) == FUNCTIONS
     assert "l4e-snapshots" in [bucket["Name"] for bucket in make_client("s3").list_buckets()["Buckets"]]
-
-
-def test_every_function_in_the_template_is_python_3_13_on_arm64_with_its_log_group() -> None:
-    """What moto does not keep from a template (architectures, tags), read in the template itself."""
-    import yaml
-
-    from tests.functional.test_publish import CloudFormationLoader
-
-    template = yaml.load((ROOT / "cloudformation/functions.yaml").read_text(), Loader=CloudFormationLoader)  # noqa: S506
-    functions = {name: item for name, item in template["Resources"].items() if item["Type"] == "AWS::Lambda::Function"}
-    assert len(functions) == len(WIDGETS) + 1
-    for name, item in functions.items():
-        properties = item["Properties"]
-        assert (properties["Runtime"], properties["Architectures"]) == ("python3.13", ["arm64"]), name
-        assert template["Resources"][item["DependsOn"]]["Type"] == "AWS::Logs::LogGroup"
-        tags = [tag["Key"] for tag in properties.get("Tags", [])]
-        assert ("cw-custom-widget" in tags) == (name not in ("ProcessSnapshotFunction", "CleanupFunction")), name
 
 
 def test_deploy_creates_then_updates_the_stack(demo: Any, tmp_path: Path) -> None:
@@ -167,3 +186,84 @@ def test_deploy_creates_then_updates_the_stack(demo: Any, tmp_path: Path) -> Non
 
     assert created == "CREATE_COMPLETE"
     assert updated.startswith("UPDATE_COMPLETE")
+
+
+def template(name: str) -> dict[str, Any]:
+    return yaml.load((ROOT / "cloudformation" / name).read_text(), Loader=CloudFormationLoader)  # noqa: S506
+
+
+def test_every_function_runs_on_the_platform_of_invoke_yaml_with_its_log_group() -> None:
+    """What moto does not keep from a template (architectures, tags), read in the templates."""
+    functions_template = template("functions.yaml")
+    resources = functions_template["Resources"]
+    functions = {name: item for name, item in resources.items() if item["Type"] == "AWS::Lambda::Function"}
+    assert len(functions) == len(FUNCTIONS)
+    for name, item in functions.items():
+        properties = item["Properties"]
+        assert (properties["Runtime"], properties["Architectures"]) == (("Ref", "Runtime"), [("Ref", "Architecture")])
+        assert resources[item["DependsOn"]]["Type"] == "AWS::Logs::LogGroup"
+        tags = [tag["Key"] for tag in properties.get("Tags", [])]
+        assert ("cw-custom-widget" in tags) == (name not in ("ProcessSnapshotFunction", "CleanupFunction")), name
+    mappings = template("main.yaml")["Mappings"]["Solution"]["Lambda"]
+    assert mappings == {"Runtime": "LAMBDA_RUNTIME_PLACEHOLDER", "Architecture": "LAMBDA_ARCHITECTURE_PLACEHOLDER"}
+
+
+def statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        statement
+        for policy in role["Properties"].get("Policies", [])
+        for statement in policy["PolicyDocument"]["Statement"]
+    ]
+
+
+def test_the_canary_role_invokes_only_the_widgets_it_photographs() -> None:
+    resources = template("functions.yaml")["Resources"]
+    [invoke] = [s for s in statements(resources["CanaryRole"]) if s["Action"] == "lambda:InvokeFunction"]
+    invoked = {arn[1].removesuffix(".Arn") for arn in invoke["Resource"]}
+    assert invoked == {
+        f"{''.join(part.title() for part in w.split('-'))}Function" for w in WIDGETS if not w.startswith("list-")
+    }
+    [view] = [s for s in statements(resources["CanaryRole"]) if s["Action"] == "cloudwatch:GetDashboard"]
+    assert view["Resource"][1].endswith(":dashboard/Lookout-for-Equipment-${StackKey}-*")
+
+
+def test_canary_functions_and_layers_are_only_this_stack_s() -> None:
+    resources = template("functions.yaml")["Resources"]
+    for name, policy in resources.items():
+        if policy["Type"] not in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Role"):
+            continue
+        documents = [policy["Properties"]["PolicyDocument"]] if "PolicyDocument" in policy["Properties"] else []
+        documents += [item["PolicyDocument"] for item in policy["Properties"].get("Policies", [])]
+        for statement in (s for document in documents for s in document["Statement"]):
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            resources_of = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            arns = [arn[1] if isinstance(arn, tuple) else arn for arn in resources_of]
+            writes = {"lambda:PublishLayerVersion", "lambda:DeleteLayerVersion", "lambda:DeleteFunction"}
+            if writes & set(actions):
+                assert all("cwsyn-l4e-${StackKey}-" in arn for arn in arns), (name, statement)
+            if {"synthetics:DeleteCanary", "synthetics:StopCanary"} & set(actions):
+                assert statement["Condition"]["StringEquals"]["aws:ResourceTag/l4e-dashboards:stack"] == (
+                    "Ref",
+                    "RootStackName",
+                ), name
+            if "cloudwatch:DeleteDashboards" in actions or "cloudwatch:PutDashboard" in actions:
+                assert all(arn.endswith(":dashboard/Lookout-for-Equipment-${StackKey}-*") for arn in arns), name
+
+
+def test_the_snapshot_bucket_refuses_dots_and_plain_http() -> None:
+    main = template("main.yaml")
+    pattern = re.compile(main["Parameters"]["SnapshotBucket"]["AllowedPattern"])
+    assert pattern.match("l4e-snapshots") and not pattern.match("l4e.snapshots")
+    assert "Synthetics" in main["Parameters"]["SnapshotBucket"]["ConstraintDescription"]
+    [statement] = main["Resources"]["SnapshotStoreTlsOnly"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": False}}
+
+
+def test_the_clean_up_is_bounded_and_lost_emails_are_reported() -> None:
+    resources = template("functions.yaml")["Resources"]
+    assert (
+        resources["CleanupOnDelete"]["Properties"]["ServiceTimeout"]
+        > resources["CleanupFunction"]["Properties"]["Timeout"]
+    )
+    retries = resources["ProcessSnapshotRetries"]["Properties"]
+    assert retries["DestinationConfig"]["OnFailure"]["Destination"] == ("Ref", "NotificationTopic")
