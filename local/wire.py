@@ -50,3 +50,19 @@ def before_send_hooks(hooks: dict[str, Callable[..., AWSResponse | None]]) -> It
         for entry in entries:
             BUILTIN_HANDLERS.remove(entry)
         boto3.DEFAULT_SESSION = None
+
+
+@contextmanager
+def refused(
+    service: str, operation: str, code: str, when: Callable[[dict[str, Any]], bool] = lambda params: True
+) -> Iterator[None]:
+    """Every new client's `operation` fails with `code` while the block runs (for the requests
+    `when` picks), as the service would answer it: throttling, access denied, a conflict."""
+    from botocore.exceptions import ClientError
+
+    def refuse(params: dict[str, Any], **_: Any) -> None:
+        if when(params):
+            raise ClientError({"Error": {"Code": code, "Message": "refused by the test"}}, operation)
+
+    with before_send_hooks({f"before-parameter-build.{service}.{operation}": refuse}):
+        yield

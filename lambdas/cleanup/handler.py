@@ -2,8 +2,13 @@
 
 Dashboards and canaries made at run time by the list widgets are not CloudFormation resources,
 so the stack would leave them behind. On `Delete`, this removes this stack's canaries (found by
-their stack tag) and the per-model and per-scheduler dashboards whose widgets call this stack's
-functions; nothing else. Snapshots already taken stay in the retained bucket.
+their stack tag, with their functions and log groups) and the per-model and per-scheduler
+dashboards of this stack's prefix whose widgets call this stack's functions; nothing else.
+Snapshots already taken stay in the retained bucket.
+
+CloudFormation waits for an answer, so one is sent in every case: deletion is never blocked (a
+failure is reported as SUCCESS with its reason), and the work stops in time to answer before the
+function's timeout.
 """
 
 from __future__ import annotations
@@ -14,9 +19,9 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from lookout_dashboards.aws import error_text
 from lookout_dashboards.config import load_settings
 from lookout_dashboards.dashboards import DashboardPublisher
-from lookout_dashboards.errors import WidgetError
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
@@ -35,19 +40,33 @@ def respond(url: str, body: Mapping[str, Any]) -> None:
         logger.info("CloudFormation answered %s", response.status)
 
 
-def handle_request(event: Mapping[str, Any], publisher: DashboardPublisher, functions: set[str]) -> tuple[str, str]:
-    """(status, reason) for a custom resource request; deletion never fails the stack's deletion."""
-    if event["RequestType"] not in REQUEST_TYPES:
-        return "FAILED", f"Unknown RequestType {event['RequestType']!r}"
-    if event["RequestType"] != "Delete":
+def handle_request(
+    request_type: str, functions: set[str], publisher: Callable[[], DashboardPublisher], time_left: Callable[[], float]
+) -> tuple[str, str]:
+    """(status, reason) for a custom resource request; only `Delete` does anything."""
+    if request_type not in REQUEST_TYPES:
+        return "FAILED", f"Unknown RequestType {request_type!r}"
+    if request_type != "Delete":
         return "SUCCESS", "Nothing to do until the stack is deleted."
-    try:
-        removed = publisher.remove_all(functions)
-    except WidgetError as error:
-        logger.error("clean-up incomplete: %s", error)
-        return "SUCCESS", f"Clean-up incomplete (remove the rest by hand): {error}"
-    logger.info("removed %s", ", ".join(removed) or "nothing")
-    return "SUCCESS", f"Removed {len(removed)} dashboards and canaries."
+    removal = publisher().remove_all(functions, time_left)
+    logger.info("removed %s", ", ".join(removal.removed) or "nothing")
+    return "SUCCESS", removal.summary()
+
+
+def seconds_left(context: Any) -> Callable[[], float]:
+    """The function's remaining time, from Lambda's context; unbounded when called without one."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return (lambda: remaining() / 1000) if callable(remaining) else (lambda: float("inf"))
+
+
+def physical_id(event: Mapping[str, Any]) -> str:
+    """The id CloudFormation gave back, else `<stack name>-cleanup`: the same on every request, so
+    an update never reads as a replacement (which would send a Delete)."""
+    given = event.get("PhysicalResourceId")
+    if isinstance(given, str) and given:
+        return given
+    parts = event["StackId"].split("/")
+    return f"{parts[1] if len(parts) > 2 else event['LogicalResourceId']}-cleanup"
 
 
 def lambda_handler(
@@ -56,18 +75,29 @@ def lambda_handler(
     if not isinstance(event, Mapping) or any(not isinstance(event.get(key), str) for key in REQUIRED):
         logger.error("not a CloudFormation custom resource request: %r", event)
         return
+    request_type = event["RequestType"]
     properties = event.get("ResourceProperties") if isinstance(event.get("ResourceProperties"), Mapping) else {}
-    functions = {str(name) for name in properties.get("Functions", []) if isinstance(name, str)}
-    settings = load_settings()
-    status, reason = handle_request(event, DashboardPublisher.for_settings(settings), functions)
-    send(
-        event["ResponseURL"],
-        {
+    raw_functions = properties.get("Functions")
+    functions = {name for name in raw_functions if isinstance(name, str)} if isinstance(raw_functions, list) else set()
+    status, reason = "FAILED", "The clean-up stopped before it could say why."
+    try:
+        status, reason = handle_request(
+            request_type, functions, lambda: DashboardPublisher.for_settings(load_settings()), seconds_left(context)
+        )
+    except Exception as error:
+        logger.exception("clean-up failed")
+        status = "SUCCESS" if request_type == "Delete" else "FAILED"
+        reason = f"Clean-up incomplete ({error_text(error)}); remove this stack's dashboards and canaries by hand."
+    finally:
+        answer = {
             "Status": status,
-            "Reason": reason,
-            "PhysicalResourceId": event.get("PhysicalResourceId") or f"{settings.stack_name}-cleanup",
+            "Reason": reason[:1024],
+            "PhysicalResourceId": physical_id(event),
             "StackId": event["StackId"],
             "RequestId": event["RequestId"],
             "LogicalResourceId": event["LogicalResourceId"],
-        },
-    )
+        }
+        try:
+            send(event["ResponseURL"], answer)
+        except Exception:
+            logger.exception("could not answer CloudFormation: %s", answer)

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from local.widget_events import load_handler, widget_event
+from local.wire import refused
 from lookout_dashboards.aws import make_client
+from lookout_dashboards.dashboards import canary_log_group_prefix
 from tests.conftest import DEMO_NOW
 
 handler = load_handler("cleanup")
@@ -28,11 +30,34 @@ def request(kind: str) -> dict[str, Any]:
     }
 
 
-def run(event: dict[str, Any]) -> dict[str, Any]:
+class LambdaContext:
+    def __init__(self, seconds_left: float) -> None:
+        self.seconds_left = seconds_left
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(self.seconds_left * 1000)
+
+
+def run(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     answers: list[dict[str, Any]] = []
-    handler.lambda_handler(event, None, send=lambda url, body: answers.append({"url": url, **body}))
+    handler.lambda_handler(event, context, send=lambda url, body: answers.append({"url": url, **body}))
     assert len(answers) == 1
     return answers[0]
+
+
+def canary_ran(name: str) -> str:
+    """The log group a canary's runs write to, as Synthetics names its function."""
+    group = f"{canary_log_group_prefix(name)}0c9f7f4e-5b6a-4c3d-9e8f-1a2b3c4d5e6f"
+    make_client("logs").create_log_group(logGroupName=group)
+    return group
+
+
+def dashboards() -> list[str]:
+    return sorted(entry["DashboardName"] for entry in make_client("cloudwatch").list_dashboards()["DashboardEntries"])
+
+
+def canary_names() -> list[str]:
+    return sorted(canary["Name"] for canary in make_client("synthetics").describe_canaries()["Canaries"])
 
 
 def create(widget: str, key: str, value: str) -> None:
@@ -53,12 +78,23 @@ def test_deletion_removes_what_the_widgets_created_and_nothing_else(demo: Any, m
             another_stack.setenv(variable, f"another-stack-model-{widget}")
         create("list-models", "model", demo.models["compressor"])
     assert len(synthetics.describe_canaries()["Canaries"]) == 3
+    groups = {
+        canary["Tags"]["l4e-dashboards:stack"] + canary["Name"]: canary_ran(canary["Name"])
+        for canary in synthetics.describe_canaries()["Canaries"]
+    }
+    cloudwatch.put_dashboard(DashboardName="Lookout-for-Equipment-Model-hand-made", DashboardBody="[]")
 
     answer = run(request("Delete"))
 
     assert answer["Status"] == "SUCCESS" and answer["Reason"] == "Removed 4 dashboards and canaries."
+    left_groups = [group["logGroupName"] for group in make_client("logs").describe_log_groups()["logGroups"]]
+    assert left_groups == [group for owner, group in groups.items() if owner.startswith("another-stack")]
     left = sorted(entry["DashboardName"] for entry in cloudwatch.list_dashboards()["DashboardEntries"])
-    assert left == ["Lookout-for-Equipment-Model-compressor-health", "Lookout-for-Equipment-Models-demo"]
+    assert left == [
+        "Lookout-for-Equipment-Model-compressor-health",
+        "Lookout-for-Equipment-Model-hand-made",
+        "Lookout-for-Equipment-Models-demo",
+    ]
     canaries = synthetics.describe_canaries()["Canaries"]
     assert [c["Tags"]["l4e-dashboards:stack"] for c in canaries] == ["another-stack"]
     assert answer["PhysicalResourceId"] == "l4e-dashboards-demo-cleanup" and answer["RequestId"] == "request-1"
@@ -82,3 +118,47 @@ def test_unknown_requests_fail_and_malformed_ones_are_only_logged(demo: Any) -> 
 def test_the_response_goes_only_to_https() -> None:
     with pytest.raises(ValueError, match="https"):
         handler.respond("file:///etc/passwd", {})
+
+
+def test_one_item_that_fails_is_reported_and_the_rest_are_removed(demo: Any) -> None:
+    create("list-models", "model", demo.models["labeled"])
+    create("list-schedulers", "scheduler", demo.schedulers["live"])
+    stuck = "Lookout-for-Equipment-Model-pump-station-labeled"
+
+    with refused("cloudwatch", "GetDashboard", "Throttling", when=lambda params: params["DashboardName"] == stuck):
+        answer = run(request("Delete"))
+
+    assert answer["Status"] == "SUCCESS"
+    assert answer["Reason"].startswith("Removed 3 dashboards and canaries. Could not remove dashboard " + stuck)
+    assert "Throttling" in answer["Reason"] and dashboards() == [stuck] and canary_names() == []
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "code"),
+    [("synthetics", "DescribeCanaries", "AccessDeniedException"), ("cloudwatch", "ListDashboards", "Throttling")],
+)
+def test_deletion_is_never_blocked_whatever_fails(demo: Any, service: str, operation: str, code: str) -> None:
+    create("list-models", "model", demo.models["labeled"])
+
+    with refused(service, operation, code):
+        answer = run(request("Delete"))
+
+    assert answer["Status"] == "SUCCESS" and code in answer["Reason"] and "by hand" in answer["Reason"]
+
+
+def test_a_clean_up_short_of_time_answers_before_the_function_times_out(demo: Any) -> None:
+    create("list-models", "model", demo.models["labeled"])
+
+    answer = run(request("Delete"), LambdaContext(seconds_left=20))
+
+    assert answer["Status"] == "SUCCESS" and "Out of time before dashboard" in answer["Reason"]
+    assert len(dashboards()) == 1 and len(canary_names()) == 1
+
+
+def test_an_answer_that_cannot_be_sent_is_logged(demo: Any, caplog: pytest.LogCaptureFixture) -> None:
+    def unreachable(url: str, body: dict[str, Any]) -> None:
+        raise OSError("network unreachable")
+
+    handler.lambda_handler(request("Create"), None, send=unreachable)
+
+    assert "could not answer CloudFormation" in caplog.text

@@ -48,6 +48,13 @@ def error_code(error: ClientError) -> str:
     return error.response.get("Error", {}).get("Code", "")
 
 
+def error_text(error: BaseException) -> str:
+    """A short line for a log or a CloudFormation reason: the service's code and message if any."""
+    if isinstance(error, ClientError):
+        return f"{error_code(error)}: {error.response.get('Error', {}).get('Message', '')}"
+    return f"{type(error).__name__}: {error}"
+
+
 @contextmanager
 def translated_errors(what: str, verb: str = "read") -> Iterator[None]:
     """Turn service errors into widget errors whose message says what could not be read or changed."""
