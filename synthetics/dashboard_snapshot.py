@@ -1,8 +1,11 @@
 """The snapshot canary: sign in to the console with the canary role's credentials, open one
 dashboard, let its custom widgets run, wait until they have drawn, and save a full-page screenshot.
 
-Runs on CloudWatch Synthetics' Python Selenium runtime (Selenium 4). The dashboard comes from the
-canary's environment (`DASHBOARD_NAME`, `DASHBOARD_REGION`), set by the widget that created it.
+Runs on CloudWatch Synthetics' Python Selenium runtime (Selenium 4). The dashboard, the canary's
+own name and its run timeout come from the canary's environment (`DASHBOARD_NAME`,
+`DASHBOARD_REGION`, `CANARY_NAME`, `RUN_TIMEOUT_SECONDS`), set by the widget that created it. Every
+wait shares one deadline that leaves a margin for the upload before the run timeout, and the
+screenshot's file name carries the canary's name for `process-snapshot` to find.
 """
 
 from __future__ import annotations
@@ -25,9 +28,13 @@ WINDOW_HEIGHT = 1200
 ALLOW_WIDGETS = (By.XPATH, "//button[normalize-space(.)='Allow always']")
 DASHBOARD = (By.CSS_SELECTOR, "[data-testid='dashboard-grid'], .cwdb-dashboard-grid, #dashboards-grid")
 BUSY = (By.CSS_SELECTOR, "[aria-busy='true'], .awsui-spinner, [class*='spinner']")
-RENDER_TIMEOUT_S = 120
 QUIET_POLLS = 3
 POLL_S = 2.0
+#: Run timeout assumed when the environment does not give one (the creator always does).
+DEFAULT_RUN_TIMEOUT_S = 300
+#: Kept free at the end of the run for the full-page screenshot and Synthetics' upload.
+UPLOAD_MARGIN_S = 60
+SCREENSHOT_STEM = "dashboard-snapshot"
 
 
 def console_url(region: str, dashboard: str) -> str:
@@ -58,46 +65,68 @@ def fetch_json(url: str) -> Any:
         return json.loads(response.read())
 
 
+def screenshot_file(canary: str) -> str:
+    """`dashboard-snapshot.<canary>.png`: a canary name holds no dot, so the name is easy to find."""
+    return f"{SCREENSHOT_STEM}.{canary}.png"
+
+
+def wait_budget(environ: Mapping[str, str]) -> float:
+    """Seconds the waits may take: the run timeout less the upload margin."""
+    try:
+        run_timeout = float(environ.get("RUN_TIMEOUT_SECONDS", DEFAULT_RUN_TIMEOUT_S))
+    except ValueError:
+        run_timeout = DEFAULT_RUN_TIMEOUT_S
+    return max(POLL_S, run_timeout - UPLOAD_MARGIN_S)
+
+
 def snapshot_dashboard(
     browser: Any,
     url: str,
+    screenshot: str,
+    deadline: float,
     *,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> str:
-    """Open the dashboard, allow its custom widgets, wait for them, save a full-page screenshot."""
+    """Open the dashboard, allow its custom widgets, wait for them, save a full-page screenshot;
+    every wait ends by `deadline` (a `clock()` value)."""
     browser.set_window_size(WINDOW_WIDTH, WINDOW_HEIGHT)
     browser.get(url)
-    _wait_for(browser, DASHBOARD, sleep, clock, "the dashboard")
+    _wait_for(browser, DASHBOARD, deadline, sleep, clock, "the dashboard did not appear")
     allow = browser.find_elements(*ALLOW_WIDGETS)
     if allow:
         allow[0].click()
     else:
         logger.info("no 'Allow always' prompt: custom widgets are already allowed")
-    _wait_until_quiet(browser, sleep, clock)
+    _wait_until_quiet(browser, deadline, sleep, clock)
     height = int(browser.execute_script("return document.documentElement.scrollHeight"))
     browser.set_window_size(WINDOW_WIDTH, max(WINDOW_HEIGHT, height))
-    browser.save_screenshot("dashboard.png")
-    return "dashboard.png"
+    browser.save_screenshot(screenshot)
+    return screenshot
 
 
 def _wait_for(
-    browser: Any, locator: tuple[str, str], sleep: Callable[[float], None], clock: Callable[[], float], what: str
+    browser: Any,
+    locator: tuple[str, str],
+    deadline: float,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+    failure: str,
 ) -> None:
-    deadline = clock() + RENDER_TIMEOUT_S
     while not browser.find_elements(*locator):
-        if clock() > deadline:
-            raise TimeoutError(f"{what} did not appear within {RENDER_TIMEOUT_S} s")
+        if clock() + POLL_S > deadline:
+            raise TimeoutError(f"{failure} before the canary's deadline")
         sleep(POLL_S)
 
 
-def _wait_until_quiet(browser: Any, sleep: Callable[[float], None], clock: Callable[[], float]) -> None:
+def _wait_until_quiet(
+    browser: Any, deadline: float, sleep: Callable[[float], None], clock: Callable[[], float]
+) -> None:
     """Until no spinner shows for a few polls in a row: every widget has drawn."""
-    deadline = clock() + RENDER_TIMEOUT_S
     quiet = 0
     while quiet < QUIET_POLLS:
-        if clock() > deadline:
-            raise TimeoutError(f"widgets were still loading after {RENDER_TIMEOUT_S} s")
+        if clock() + POLL_S > deadline:
+            raise TimeoutError("widgets were still loading at the canary's deadline")
         quiet = quiet + 1 if not browser.find_elements(*BUSY) else 0
         sleep(POLL_S)
 
@@ -105,10 +134,12 @@ def _wait_until_quiet(browser: Any, sleep: Callable[[float], None], clock: Calla
 def handler(event: Any, context: Any) -> str:
     from aws_synthetics.selenium import synthetics_webdriver  # the runtime's own module
 
+    deadline = time.monotonic() + wait_budget(os.environ)
     region = os.environ.get("DASHBOARD_REGION") or os.environ["AWS_REGION"]
     destination = console_url(region, os.environ["DASHBOARD_NAME"])
     browser = synthetics_webdriver.Chrome()
     try:
-        return snapshot_dashboard(browser, signin_url(os.environ, destination, fetch_json))
+        url = signin_url(os.environ, destination, fetch_json)
+        return snapshot_dashboard(browser, url, screenshot_file(os.environ["CANARY_NAME"]), deadline)
     finally:
         browser.quit()

@@ -1,8 +1,14 @@
-"""Emails each new dashboard screenshot, inline, to the stack's address through SES.
+"""Emails each new dashboard screenshot, inline, to the stack's address through SES: once.
 
-The S3 notification says which object arrived; the canary that took it is found among the key's
-path segments by asking Synthetics, and the subject comes from that canary's tags (which model or
-scheduler, which dashboard), never from the key's layout.
+The S3 notification says which object arrived. The canary that took it is named in the file name
+the canary itself chose (`dashboard-snapshot.<canary>.png`), never read from Synthetics' folder
+layout; the subject comes from that canary's tags, and a canary of another stack is ignored.
+
+Each record is handled on its own. Before sending, a mark `emailed/<key>` is written only if it
+does not exist yet (a conditional write), so a retried or repeated notification never sends a
+snapshot twice. What cannot be sent for good (an object or bucket gone, a malformed record) is
+logged and skipped; what failed for now (throttling, SES refusing) is retried by Lambda, and after
+the retries the event reaches the stack's notification topic.
 """
 
 from __future__ import annotations
@@ -13,14 +19,15 @@ from dataclasses import dataclass
 from email.mime.image import MIMEImage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from enum import StrEnum
 from typing import Any
 from urllib.parse import unquote_plus
 
 from botocore.exceptions import ClientError
 
-from lookout_dashboards.aws import make_client
+from lookout_dashboards.aws import error_code, error_text, make_client
 from lookout_dashboards.config import Settings, load_settings
-from lookout_dashboards.dashboards import TAG_DASHBOARD
+from lookout_dashboards.dashboards import TAG_DASHBOARD, TAG_STACK, canary_of_screenshot
 from lookout_dashboards.html import render
 
 logger = logging.getLogger()
@@ -28,6 +35,19 @@ logger.setLevel(logging.INFO)
 #: SES refuses raw messages above 10 MB; a bigger screenshot is linked instead of attached.
 INLINE_LIMIT = 9 * 1024 * 1024
 SUBJECT_TAGS = (("l4e-dashboards:model", "model"), ("l4e-dashboards:scheduler", "inference scheduler"))
+SENT_MARKS = "emailed/"
+GONE = frozenset({"NoSuchKey", "NoSuchBucket", "404", "ResourceNotFoundException"})
+ALREADY_MARKED = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
+
+
+class NotSentError(Exception):
+    """Some screenshots could not be emailed for now: Lambda retries the event, then reports it."""
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)
@@ -49,11 +69,13 @@ def snapshots_in(event: Mapping[str, Any]) -> list[Snapshot]:
     records = event.get("Records") if isinstance(event, Mapping) else None
     for record in records if isinstance(records, list) else []:
         try:
-            bucket = record["s3"]["bucket"]["name"]
-            key = unquote_plus(record["s3"]["object"]["key"])
+            bucket, key = record["s3"]["bucket"]["name"], record["s3"]["object"]["key"]
         except (KeyError, TypeError):
-            logger.warning("ignoring a record that is not an S3 notification: %r", record)
+            bucket = key = None
+        if not isinstance(bucket, str) or not isinstance(key, str) or not bucket or not key:
+            logger.warning("ignoring a record that is not an S3 notification: %.500r", record)
             continue
+        key = unquote_plus(key)
         if not key.lower().endswith(".png"):
             logger.info("ignoring s3://%s/%s: not a screenshot", bucket, key)
             continue
@@ -62,17 +84,23 @@ def snapshots_in(event: Mapping[str, Any]) -> list[Snapshot]:
 
 
 def canary_of(snapshot: Snapshot, synthetics: Any, settings: Settings) -> CanaryTags | None:
-    """The canary whose name is one of the key's folders, with what its tags say it photographs."""
-    candidates = [part for part in snapshot.key.split("/") if part.startswith(settings.canary_prefix)]
-    for name in candidates:
-        try:
-            canary = synthetics.get_canary(Name=name)["Canary"]
-        except ClientError:
-            continue
-        tags = canary.get("Tags") or synthetics.list_tags_for_resource(ResourceArn=_arn(canary, name, settings))["Tags"]
-        for key, kind in SUBJECT_TAGS:
-            if key in tags:
-                return CanaryTags(name, f"{kind} {tags[key]}", tags.get(TAG_DASHBOARD, ""))
+    """The canary named in the screenshot's file name, if it is one of this stack's, with what
+    its tags say it photographs."""
+    name = canary_of_screenshot(snapshot.key)
+    if name is None or not name.startswith(settings.canary_prefix):
+        return None
+    try:
+        canary = synthetics.get_canary(Name=name)["Canary"]
+    except ClientError as error:
+        if error_code(error) in GONE:
+            return None
+        raise
+    tags = canary.get("Tags") or synthetics.list_tags_for_resource(ResourceArn=_arn(canary, name, settings))["Tags"]
+    if tags.get(TAG_STACK) != settings.stack_name:
+        return None
+    for key, kind in SUBJECT_TAGS:
+        if key in tags:
+            return CanaryTags(name, f"{kind} {tags[key]}", tags.get(TAG_DASHBOARD, ""))
     return None
 
 
@@ -107,31 +135,91 @@ def message(snapshot: Snapshot, image: bytes, tags: CanaryTags, settings: Settin
     return mail
 
 
-def process_snapshots(event: Mapping[str, Any], s3: Any, synthetics: Any, ses: Any, settings: Settings) -> int:
-    """Send one email per screenshot; returns how many were sent."""
-    sent = 0
-    for snapshot in snapshots_in(event):
-        tags = canary_of(snapshot, synthetics, settings)
+class SnapshotMailer:
+    """Sends one screenshot at most once, with the mark in the stack's bucket as the proof."""
+
+    def __init__(self, s3: Any, synthetics: Any, ses: Any, settings: Settings) -> None:
+        self._s3, self._synthetics, self._ses, self._settings = s3, synthetics, ses, settings
+
+    def send(self, snapshot: Snapshot) -> Outcome:
+        where = f"s3://{snapshot.bucket}/{snapshot.key}"
+        if snapshot.bucket != self._settings.snapshot_bucket:
+            logger.info("ignoring %s: not in this stack's bucket", where)
+            return Outcome.SKIPPED
+        tags = canary_of(snapshot, self._synthetics, self._settings)
         if tags is None:
-            logger.info("ignoring s3://%s/%s: no canary of this stack took it", snapshot.bucket, snapshot.key)
-            continue
-        image = s3.get_object(Bucket=snapshot.bucket, Key=snapshot.key)["Body"].read()
-        mail = message(snapshot, image, tags, settings)
-        ses.send_raw_email(
-            Source=settings.target_email, Destinations=[settings.target_email], RawMessage={"Data": mail.as_bytes()}
-        )
-        logger.info("emailed s3://%s/%s (%s) to %s", snapshot.bucket, snapshot.key, tags.subject, settings.target_email)
-        sent += 1
-    return sent
+            logger.info("ignoring %s: no canary of this stack took it", where)
+            return Outcome.SKIPPED
+        try:
+            first = self._mark(snapshot)
+        except ClientError as error:
+            if error_code(error) not in GONE:
+                raise
+            logger.warning("skipping %s: the bucket is gone (%s)", where, error_text(error))
+            return Outcome.SKIPPED
+        if not first:
+            logger.info("ignoring %s: already emailed", where)
+            return Outcome.SKIPPED
+        try:
+            image = self._s3.get_object(Bucket=snapshot.bucket, Key=snapshot.key)["Body"].read()
+            mail = message(snapshot, image, tags, self._settings)
+            self._ses.send_raw_email(
+                Source=self._settings.target_email,
+                Destinations=[self._settings.target_email],
+                RawMessage={"Data": mail.as_bytes()},
+            )
+        except ClientError as error:
+            self._unmark(snapshot)
+            if error_code(error) in GONE:
+                logger.warning("skipping %s: it is gone (%s)", where, error_text(error))
+                return Outcome.SKIPPED
+            raise
+        except Exception:
+            self._unmark(snapshot)
+            raise
+        logger.info("emailed %s (%s) to %s", where, tags.subject, self._settings.target_email)
+        return Outcome.SENT
+
+    def _mark(self, snapshot: Snapshot) -> bool:
+        """Write the sent mark if absent; False when another delivery wrote it first."""
+        try:
+            self._s3.put_object(
+                Bucket=self._settings.snapshot_bucket, Key=SENT_MARKS + snapshot.key, Body=b"", IfNoneMatch="*"
+            )
+        except ClientError as error:
+            if error_code(error) in ALREADY_MARKED:
+                return False
+            raise
+        return True
+
+    def _unmark(self, snapshot: Snapshot) -> None:
+        """Nothing was sent: let a retry send it."""
+        try:
+            self._s3.delete_object(Bucket=self._settings.snapshot_bucket, Key=SENT_MARKS + snapshot.key)
+        except ClientError:
+            logger.exception("could not remove the sent mark of %s; it will not be retried", snapshot.key)
+
+
+def process_snapshots(event: Mapping[str, Any], mailer: SnapshotMailer) -> dict[str, int]:
+    """Every screenshot of the event on its own; raises at the end if any should be retried."""
+    counts = dict.fromkeys(Outcome, 0)
+    failed = []
+    for snapshot in snapshots_in(event):
+        try:
+            outcome = mailer.send(snapshot)
+        except Exception as error:
+            logger.exception("could not email s3://%s/%s", snapshot.bucket, snapshot.key)
+            failed.append(f"{snapshot.key} ({error_text(error)})")
+            outcome = Outcome.FAILED
+        counts[outcome] += 1
+    if failed:
+        raise NotSentError(f"{len(failed)} screenshot(s) not emailed, to retry: {'; '.join(failed)}")
+    return {outcome.value: count for outcome, count in counts.items()}
 
 
 def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, int]:
     settings = load_settings()
-    sent = process_snapshots(
-        event,
-        make_client("s3", settings),
-        make_client("synthetics", settings),
-        make_client("ses", settings),
-        settings,
+    mailer = SnapshotMailer(
+        make_client("s3", settings), make_client("synthetics", settings), make_client("ses", settings), settings
     )
-    return {"sent": sent}
+    return process_snapshots(event, mailer)

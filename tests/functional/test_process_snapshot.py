@@ -1,4 +1,5 @@
-"""Emailing dashboard screenshots: one message per PNG, the image inline, the subject from the canary."""
+"""Emailing dashboard screenshots: one message per PNG, the image inline, the subject from the
+canary; each record on its own, nothing sent twice, another stack's canaries ignored."""
 
 from __future__ import annotations
 
@@ -13,14 +14,16 @@ from moto.ses.models import ses_backends
 
 from local.widget_events import load_handler, widget_event
 from lookout_dashboards.aws import make_client
+from lookout_dashboards.dashboards import screenshot_file
 from tests.conftest import DEMO_NOW
 
 handler = load_handler("process-snapshot")
 TARGET = "operator@example.com"
+BUCKET = "l4e-dashboards-demo"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(200)
 
 
-def notification(bucket: str, *keys: str) -> dict[str, Any]:
+def notification(bucket: str, *keys: Any) -> dict[str, Any]:
     return {"Records": [{"s3": {"bucket": {"name": bucket}, "object": {"key": key}}} for key in keys]}
 
 
@@ -29,28 +32,34 @@ def sent_messages() -> list[email.message.Message]:
     return [email.message_from_string(message.raw_data) for message in raw]
 
 
-@pytest.fixture
-def model_canary(demo: Any) -> str:
+def create_dashboard(model: str) -> str:
     """Create a model's dashboard through the models list, as a user would; returns its canary."""
     event = widget_event(
-        {"action": "create_dashboard", "model": demo.models["labeled"]},
-        start=DEMO_NOW - timedelta(days=90),
-        end=DEMO_NOW,
+        {"action": "create_dashboard", "model": model}, start=DEMO_NOW - timedelta(days=90), end=DEMO_NOW
     )
+    before = {canary["Name"] for canary in make_client("synthetics").describe_canaries()["Canaries"]}
     load_handler("list-models").lambda_handler(event, None)
+    [canary] = {canary["Name"] for canary in make_client("synthetics").describe_canaries()["Canaries"]} - before
+    return canary
+
+
+def screenshot(canary: str, run: str = "00-00-000") -> str:
+    """Where Synthetics puts a run's screenshot: folders of its own, then the file the canary named."""
+    key = f"snapshots/{canary}-1a2b/canary/us-east-1/{canary}-9f8e/2026/11/02/08/{run}/{screenshot_file(canary)}"
+    make_client("s3").put_object(Bucket=BUCKET, Key=key, Body=PNG)
+    return key
+
+
+@pytest.fixture
+def model_canary(demo: Any) -> str:
     make_client("ses").verify_email_identity(EmailAddress=TARGET)
-    return make_client("synthetics").describe_canaries()["Canaries"][0]["Name"]
+    return create_dashboard(demo.models["labeled"])
 
 
 def test_one_email_per_screenshot_with_the_image_inline(model_canary: str) -> None:
-    s3 = make_client("s3")
-    folder = f"snapshots/Lookout-for-Equipment-Model-pump-station-labeled/canary/us-east-1/{model_canary}"
-    key = f"{folder}/2026/11/02/08/00-00-000/dashboard.png"
-    s3.put_object(Bucket="l4e-dashboards-demo", Key=key, Body=PNG)
+    result = handler.lambda_handler(notification(BUCKET, screenshot(model_canary)), None)
 
-    result = handler.lambda_handler(notification("l4e-dashboards-demo", key), None)
-
-    assert result == {"sent": 1}
+    assert result == {"sent": 1, "skipped": 0, "failed": 0}
     [mail] = sent_messages()
     assert mail["Subject"] == "Lookout for Equipment: model pump-station-labeled dashboard snapshot"
     assert mail["To"] == TARGET
@@ -60,27 +69,66 @@ def test_one_email_per_screenshot_with_the_image_inline(model_canary: str) -> No
     assert parts["image/png"].get_payload(decode=True) == PNG
 
 
-def test_objects_that_are_not_screenshots_are_ignored_with_a_log_line(
+def test_a_repeated_notification_sends_nothing_twice(model_canary: str) -> None:
+    event = notification(BUCKET, screenshot(model_canary))
+
+    first, second = handler.lambda_handler(event, None), handler.lambda_handler(event, None)
+
+    assert (first["sent"], second["sent"], second["skipped"]) == (1, 0, 1)
+    assert len(sent_messages()) == 1
+
+
+def test_each_record_on_its_own_what_cannot_be_sent_is_skipped_and_logged(
     model_canary: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    s3 = make_client("s3")
-    s3.put_object(Bucket="l4e-dashboards-demo", Key=f"snapshots/x/{model_canary}/log.txt", Body=b"log")
-    s3.put_object(Bucket="l4e-dashboards-demo", Key="snapshots/elsewhere/l4e-unknown-123456/shot.png", Body=PNG)
+    good = screenshot(model_canary)
+    missing = screenshot(model_canary, "01-00-000")
+    make_client("s3").delete_object(Bucket=BUCKET, Key=missing)
     caplog.set_level(logging.INFO)
+    event = notification(BUCKET, missing, 5, f"snapshots/x/{model_canary}/log.txt", good)
+    event["Records"].insert(0, "junk")
+    event["Records"].append(notification("no-such-bucket", good)["Records"][0])
 
-    result = handler.lambda_handler(
-        notification(
-            "l4e-dashboards-demo",
-            f"snapshots/x/{model_canary}/log.txt",
-            "snapshots/elsewhere/l4e-unknown-123456/shot.png",
-        ),
-        None,
-    )
+    result = handler.lambda_handler(event, None)
 
-    assert result == {"sent": 0} and sent_messages() == []
-    assert "not a screenshot" in caplog.text and "no canary of this stack took it" in caplog.text
+    assert result == {"sent": 1, "skipped": 2, "failed": 0}
+    assert len(sent_messages()) == 1
+    assert "it is gone" in caplog.text and "not a screenshot" in caplog.text
+    assert "not an S3 notification" in caplog.text and "not in this stack's bucket" in caplog.text
+
+
+def test_a_screenshot_of_another_stack_s_canary_is_not_emailed(
+    demo: Any, model_canary: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as another_stack:
+        another_stack.setenv("STACK_NAME", "another-stack")
+        theirs = create_dashboard(demo.models["compressor"])
+    unknown = f"snapshots/x/{screenshot_file('l4e-unknown-123456')}"
+    make_client("s3").put_object(Bucket=BUCKET, Key=unknown, Body=PNG)
+
+    result = handler.lambda_handler(notification(BUCKET, screenshot(theirs), unknown), None)
+
+    assert result == {"sent": 0, "skipped": 2, "failed": 0} and sent_messages() == []
+
+
+def test_a_refused_email_is_retried_alone_and_the_others_are_not_sent_again(demo: Any) -> None:
+    first = create_dashboard(demo.models["labeled"])
+    event = notification(BUCKET, screenshot(first))
+    ses = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+
+    with pytest.raises(handler.NotSentError, match="1 screenshot"):
+        handler.lambda_handler(event, None)  # the address is not verified yet: SES refuses
+    make_client("ses").verify_email_identity(EmailAddress=TARGET)
+    second = create_dashboard(demo.models["compressor"])
+    event["Records"] += notification(BUCKET, screenshot(second))["Records"]
+    retried = handler.lambda_handler(event, None)
+    again = handler.lambda_handler(event, None)
+
+    assert retried == {"sent": 2, "skipped": 0, "failed": 0}
+    assert again == {"sent": 0, "skipped": 2, "failed": 0}
+    assert len(ses.sent_messages) == 2
 
 
 def test_a_malformed_event_sends_nothing(model_canary: str) -> None:
-    assert handler.lambda_handler({"Records": [{"s3": {}}, "junk"]}, None) == {"sent": 0}
-    assert handler.lambda_handler({"not": "s3"}, None) == {"sent": 0}
+    assert handler.lambda_handler({"Records": [{"s3": {}}, "junk"]}, None)["sent"] == 0
+    assert handler.lambda_handler({"not": "s3"}, None)["sent"] == 0

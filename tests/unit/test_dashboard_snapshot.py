@@ -15,6 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "synthetics"))
 
 import dashboard_snapshot as canary
 
+from lookout_dashboards.dashboards import CANARY_TIMEOUT_SECONDS, canary_of_screenshot
+
 
 class FakeElement:
     def __init__(self, log: list[Any]) -> None:
@@ -67,15 +69,20 @@ class FakeClock:
         return self.now
 
 
-def run(browser: FakeBrowser, clock: FakeClock | None = None) -> str:
+SHOT = "dashboard-snapshot.l4e-1a2b3c4d-pump-0f3e2a.png"
+
+
+def run(browser: FakeBrowser, clock: FakeClock | None = None, budget: float = 240.0) -> str:
     clock = clock or FakeClock()
-    return canary.snapshot_dashboard(browser, "https://signin/login", sleep=clock.sleep, clock=clock)
+    return canary.snapshot_dashboard(
+        browser, "https://signin/login", SHOT, clock() + budget, sleep=clock.sleep, clock=clock
+    )
 
 
 def test_the_calls_in_order() -> None:
     browser = FakeBrowser({"dashboard": [0, 1], "allow": [1], "busy": [2, 0, 0, 0]})
 
-    assert run(browser) == "dashboard.png"
+    assert run(browser) == SHOT
 
     assert browser.log == [
         ("set_window_size", 1600, 1200),
@@ -90,7 +97,7 @@ def test_the_calls_in_order() -> None:
         ("find_elements", "busy"),
         ("execute_script", "return document.documentElement.scrollHeight"),
         ("set_window_size", 1600, 3000),
-        ("save_screenshot", "dashboard.png"),
+        ("save_screenshot", SHOT),
     ]
 
 
@@ -101,7 +108,7 @@ def test_no_allow_prompt_is_fine(caplog: pytest.LogCaptureFixture) -> None:
     run(browser)
 
     assert ("click",) not in browser.log and "already allowed" in caplog.text
-    assert browser.log[-1] == ("save_screenshot", "dashboard.png")
+    assert browser.log[-1] == ("save_screenshot", SHOT)
 
 
 def test_a_dashboard_that_never_appears_fails_without_a_screenshot() -> None:
@@ -109,7 +116,7 @@ def test_a_dashboard_that_never_appears_fails_without_a_screenshot() -> None:
 
     with pytest.raises(TimeoutError, match="the dashboard did not appear"):
         run(browser)
-    assert ("save_screenshot", "dashboard.png") not in browser.log
+    assert ("save_screenshot", SHOT) not in browser.log
 
 
 def test_widgets_that_never_finish_fail_without_a_screenshot() -> None:
@@ -117,7 +124,7 @@ def test_widgets_that_never_finish_fail_without_a_screenshot() -> None:
 
     with pytest.raises(TimeoutError, match="still loading"):
         run(browser)
-    assert ("save_screenshot", "dashboard.png") not in browser.log
+    assert ("save_screenshot", SHOT) not in browser.log
 
 
 def test_signin_goes_through_the_federation_endpoint_to_the_dashboard() -> None:
@@ -141,3 +148,32 @@ def test_signin_goes_through_the_federation_endpoint_to_the_dashboard() -> None:
         "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards:name=Lookout-for-Equipment-Model-pump"
     ]
     assert canary.ALLOW_WIDGETS[0] == By.XPATH
+
+
+@pytest.mark.parametrize("stuck", ["dashboard", "busy"])
+def test_every_wait_ends_before_the_run_timeout_with_room_for_the_upload(stuck: str) -> None:
+    """The canary's two waits share one deadline: a dashboard that never settles fails in time."""
+    clock = FakeClock()
+    browser = FakeBrowser({"dashboard": [0 if stuck == "dashboard" else 1], "allow": [0], "busy": [1]})
+    run_timeout = float(CANARY_TIMEOUT_SECONDS)
+
+    with pytest.raises(TimeoutError, match="deadline"):
+        run(browser, clock, canary.wait_budget({"RUN_TIMEOUT_SECONDS": str(CANARY_TIMEOUT_SECONDS)}))
+
+    assert clock.now <= run_timeout - canary.UPLOAD_MARGIN_S
+    assert canary.UPLOAD_MARGIN_S >= 30
+
+
+def test_the_budget_falls_back_when_the_environment_is_odd() -> None:
+    assert canary.wait_budget({}) == canary.DEFAULT_RUN_TIMEOUT_S - canary.UPLOAD_MARGIN_S
+    assert canary.wait_budget({"RUN_TIMEOUT_SECONDS": "soon"}) == canary.DEFAULT_RUN_TIMEOUT_S - canary.UPLOAD_MARGIN_S
+    assert canary.wait_budget({"RUN_TIMEOUT_SECONDS": "10"}) == canary.POLL_S
+
+
+def test_process_snapshot_finds_the_canary_in_the_file_name_the_canary_writes() -> None:
+    name = "l4e-1a2b3c4d-0f3e2a1b"
+    key = f"snapshots/any/folders/synthetics/adds-suffix-1a2b/2026/11/29/06/{canary.screenshot_file(name)}"
+
+    assert canary_of_screenshot(key) == name
+    assert canary_of_screenshot(f"snapshots/x/01-{canary.screenshot_file(name)}") == name
+    assert canary_of_screenshot(f"snapshots/{name}/dashboard.png") is None

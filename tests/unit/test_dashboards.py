@@ -14,6 +14,7 @@ from lookout_dashboards.dashboards import (
     dashboard_name,
     function_endpoint,
     snapshot_schedule,
+    widget_functions,
 )
 from lookout_dashboards.domain import Model, ModelStatus, TimeRange
 from lookout_dashboards.model_widgets import model_dashboard_body
@@ -59,6 +60,34 @@ def test_canary_names_fit_synthetics_rules(resource: str) -> None:
     name = canary_name("l4e-", target, dashboard_name("Lookout-for-Equipment", target))
 
     assert CANARY_NAME.match(name) and name.startswith("l4e-")
+
+
+@pytest.mark.parametrize("resource", ["pump-station-labeled", "p", "X" * 200, "<img src=x>"])
+def test_a_stack_s_canary_names_keep_its_prefix_and_fit_the_limit(resource: str) -> None:
+    """A deployed stack's prefix (`l4e-<key>-`, 13 characters) leaves room for a digest only."""
+    prefix = "l4e-1a2b3c4d-"
+    first = canary_name(prefix, model(resource), dashboard_name("Lookout-for-Equipment-1a2b3c4d", model(resource)))
+    second = canary_name(prefix, model(resource + "2"), dashboard_name("X", model(resource + "2")))
+
+    assert CANARY_NAME.match(first) and first.startswith(prefix) and len(first) == 21
+    assert first != second
+
+
+@pytest.mark.parametrize(
+    ("body", "functions"),
+    [
+        ('{"widgets": [{"properties": {"endpoint": "arn:aws:lambda:us-east-1:1:function:f"}}]}', {"f"}),
+        ('{"widgets": [{"properties": {"endpoint": "arn:aws:lambda:us-east-1:1:function:f:live"}}]}', {"f"}),
+        ('{"widgets": [{"properties": {"endpoint": "bare-name"}}]}', {"bare-name"}),
+        ("[]", set()),
+        ('{"widgets": [5, "x", {"properties": []}, {"properties": {"endpoint": 3}}]}', set()),
+        ('{"widgets": {"a": 1}}', set()),
+        ("not json", set()),
+        ("null", set()),
+    ],
+)
+def test_the_functions_a_dashboard_calls_whatever_its_body(body: str, functions: set[str]) -> None:
+    assert widget_functions(body) == functions
 
 
 def test_a_canary_prefix_too_long_for_the_limit_is_refused() -> None:

@@ -9,29 +9,41 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from .aws import error_code, make_client, pages, translated_errors
+from .aws import error_code, error_text, make_client, pages, translated_errors
 from .config import Settings
 from .errors import InvalidInputError, SourceUnavailableError
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_logs import CloudWatchLogsClient
     from mypy_boto3_synthetics import SyntheticsClient
 
+logger = logging.getLogger(__name__)
 DASHBOARD_NAME_LIMIT = 255
 CANARY_NAME_LIMIT = 21
 _INVALID_DASHBOARD_CHARACTERS = re.compile(r"[^A-Za-z0-9_-]")
 _INVALID_CANARY_CHARACTERS = re.compile(r"[^0-9a-z_-]")
+CANARY_DIGEST_LENGTH = 6
+CANARY_READABLE_MINIMUM = 4
 CANARY_HANDLER = "dashboard_snapshot.handler"
-CANARY_TIMEOUT_SECONDS = 180
+#: The canary's whole run; its script spends at most this less a margin for sign-in and upload.
+CANARY_TIMEOUT_SECONDS = 300
+SCREENSHOT_STEM = "dashboard-snapshot"
+#: What follows `cwsyn-<canary>-` in the name of the function Synthetics runs a canary as.
+_CANARY_LOG_GROUP = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+#: Seconds a clean-up keeps to answer CloudFormation before its function's timeout.
+REMOVAL_MARGIN_SECONDS = 30
+_SCREENSHOT = re.compile(re.escape(SCREENSHOT_STEM) + r"\.([0-9a-z_-]{1,21})\.")
 CANARY_READY_POLLS = 20
 TAG_STACK = "l4e-dashboards:stack"
 TAG_DASHBOARD = "l4e-dashboards:dashboard"
@@ -78,16 +90,34 @@ def dashboard_prefix(prefix: str, kind: DashboardKind) -> str:
 
 
 def canary_name(prefix: str, target: DashboardTarget, dashboard: str) -> str:
-    """At most 21 lowercase characters: the prefix, the start of the resource's name, a digest.
-
-    The digest is of the dashboard's name, so each dashboard has its own canary.
+    """At most 21 lowercase characters: the prefix, the start of the resource's name when at least
+    four characters of it fit, and a digest of the dashboard's name (so each dashboard has its own).
     """
-    digest = _digest(dashboard)[:6]
-    budget = CANARY_NAME_LIMIT - len(prefix) - len(digest) - 1
-    if budget < 0:
+    digest = _digest(dashboard)
+    room = CANARY_NAME_LIMIT - len(prefix)
+    if room < CANARY_DIGEST_LENGTH:
         raise ValueError(f"canary prefix {prefix!r} leaves no room in a {CANARY_NAME_LIMIT}-character name")
-    readable = _INVALID_CANARY_CHARACTERS.sub("-", target.resource_name.lower())[:budget].strip("-_")
-    return f"{prefix}{readable}-{digest}" if readable else f"{prefix}{digest}"
+    readable = _INVALID_CANARY_CHARACTERS.sub("-", target.resource_name.lower())
+    readable = readable[: room - CANARY_DIGEST_LENGTH - 1].strip("-_")
+    if len(readable) < CANARY_READABLE_MINIMUM:
+        return f"{prefix}{digest[:room]}"
+    return f"{prefix}{readable}-{digest[:CANARY_DIGEST_LENGTH]}"
+
+
+def canary_log_group_prefix(canary: str) -> str:
+    """Synthetics runs a canary as a function `cwsyn-<canary>-<id>`, logging to its own group."""
+    return f"/aws/lambda/cwsyn-{canary}-"
+
+
+def screenshot_file(canary: str) -> str:
+    """The name the canary saves its screenshot under: the canary's name between dots, which a
+    canary name never holds, so `process-snapshot` finds it whatever folders Synthetics adds."""
+    return f"{SCREENSHOT_STEM}.{canary}.png"
+
+
+def canary_of_screenshot(key: str) -> str | None:
+    match = _SCREENSHOT.search(key.rsplit("/", 1)[-1])
+    return match.group(1) if match else None
 
 
 def snapshot_schedule(kind: DashboardKind, snapshot_runs: str) -> str | None:
@@ -151,6 +181,55 @@ class ActionOutcome:
     complete: bool = True
 
 
+@dataclass
+class Removal:
+    """What a clean-up removed, what failed (and why), and what it left for lack of time."""
+
+    removed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
+
+    def attempt(self, what: str, remove: Callable[[], bool]) -> None:
+        """Run one removal; any error is recorded with the item, never raised."""
+        try:
+            if remove():
+                self.removed.append(what)
+        except Exception as error:  # one item's failure must not stop the others
+            logger.exception("could not remove %s", what)
+            self.failed.append(f"{what} ({error_text(error)})")
+
+    def summary(self) -> str:
+        parts = [f"Removed {len(self.removed)} dashboards and canaries."]
+        if self.failed:
+            parts.append(f"Could not remove {', '.join(self.failed)}; remove them by hand.")
+        if self.left:
+            parts.append(f"Out of time before {', '.join(self.left)}; remove them by hand.")
+        return " ".join(parts)
+
+
+def widget_functions(body: str) -> set[str]:
+    """Names of the Lambda functions a dashboard body's custom widgets call; a body of any other
+    shape (not JSON, not an object, widgets that are not objects) names none."""
+    try:
+        parsed = json.loads(body)
+    except (TypeError, ValueError):
+        return set()
+    widgets = parsed.get("widgets") if isinstance(parsed, dict) else None
+    names = set()
+    for widget in widgets if isinstance(widgets, list) else []:
+        properties = widget.get("properties") if isinstance(widget, dict) else None
+        endpoint = properties.get("endpoint") if isinstance(properties, dict) else None
+        if isinstance(endpoint, str):
+            names.add(function_name(endpoint))
+    return names
+
+
+def function_name(endpoint: str) -> str:
+    """`arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>]` or a bare name."""
+    parts = endpoint.split(":")
+    return parts[6] if len(parts) >= 7 and parts[5] == "function" else endpoint
+
+
 class DashboardPublisher:
     """Creates and deletes a resource's dashboard together with its snapshot canary."""
 
@@ -158,18 +237,25 @@ class DashboardPublisher:
         self,
         cloudwatch: CloudWatchClient,
         synthetics: SyntheticsClient,
+        logs: CloudWatchLogsClient,
         settings: Settings,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._cloudwatch = cloudwatch
         self._synthetics = synthetics
+        self._logs = logs
         self._settings = settings
         self._sleep = sleep
 
     @classmethod
     def for_settings(cls, settings: Settings) -> DashboardPublisher:
         """The publisher a list widget uses, with clients made from the function's settings."""
-        return cls(make_client("cloudwatch", settings), make_client("synthetics", settings), settings)
+        return cls(
+            make_client("cloudwatch", settings),
+            make_client("synthetics", settings),
+            make_client("logs", settings),
+            settings,
+        )
 
     def dashboard_name(self, target: DashboardTarget) -> str:
         return dashboard_name(self._settings.dashboard_prefix, target)
@@ -218,26 +304,32 @@ class DashboardPublisher:
                     raise
         return ActionOutcome(f"Dashboard {name} and its snapshot canary deleted.", True)
 
-    def remove_all(self, functions: set[str]) -> list[str]:
-        """Delete what this stack's widgets created: its canaries (by tag) and the dashboards whose
-        widgets call one of `functions` (names), so another stack's dashboards are left alone."""
-        removed = []
+    def remove_all(self, functions: set[str], time_left: Callable[[], float] = lambda: float("inf")) -> Removal:
+        """Delete what this stack's widgets created: its canaries (by stack tag) and the dashboards of
+        its prefix whose widgets call one of `functions` (names). Each item on its own: one that
+        fails is reported and the rest go on; the work stops while `time_left()` still has room
+        to answer."""
+        removal = Removal()
         for kind in DashboardKind:
-            with translated_errors("the list of dashboards"):
-                names = sorted(self.existing(kind))
-            for name in names:
-                with translated_errors(f"dashboard {name}"):
-                    body = json.loads(self._cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"])
-                endpoints = {str(w.get("properties", {}).get("endpoint", "")) for w in body.get("widgets", [])}
-                if any(endpoint.rsplit(":", 1)[-1] in functions for endpoint in endpoints):
-                    with translated_errors(f"dashboard {name}", "delete"):
-                        self._cloudwatch.delete_dashboards(DashboardNames=[name])
-                    removed.append(f"dashboard {name}")
+            for name in sorted(self.existing(kind)):
+                if time_left() < REMOVAL_MARGIN_SECONDS:
+                    removal.left.append(f"dashboard {name}")
+                    continue
+                removal.attempt(f"dashboard {name}", lambda name=name: self._remove_dashboard_of(name, functions))
         for canary in self._stack_canaries():
-            with translated_errors(f"canary {canary}", "delete"):
-                self._delete_canary(canary)
-            removed.append(f"canary {canary}")
-        return removed
+            if time_left() < REMOVAL_MARGIN_SECONDS + CANARY_READY_POLLS:
+                removal.left.append(f"canary {canary}")
+                continue
+            removal.attempt(f"canary {canary}", lambda canary=canary: self._delete_canary(canary))
+        return removal
+
+    def _remove_dashboard_of(self, name: str, functions: set[str]) -> bool:
+        """Delete `name` if one of its widgets calls one of `functions`; False when it is not ours."""
+        body = self._cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"]
+        if not functions & widget_functions(body):
+            return False
+        self._cloudwatch.delete_dashboards(DashboardNames=[name])
+        return True
 
     def _stack_canaries(self) -> list[str]:
         """Canaries with our prefix whose stack tag is this stack's."""
@@ -267,7 +359,12 @@ class DashboardPublisher:
                 Schedule={"Expression": schedule},
                 RunConfig={
                     "TimeoutInSeconds": CANARY_TIMEOUT_SECONDS,
-                    "EnvironmentVariables": {"DASHBOARD_NAME": dashboard, "DASHBOARD_REGION": settings.region},
+                    "EnvironmentVariables": {
+                        "DASHBOARD_NAME": dashboard,
+                        "DASHBOARD_REGION": settings.region,
+                        "CANARY_NAME": name,
+                        "RUN_TIMEOUT_SECONDS": str(CANARY_TIMEOUT_SECONDS),
+                    },
                 },
                 RuntimeVersion=settings.canary_runtime,
                 Tags={TAG_STACK: settings.stack_name, TAG_DASHBOARD: dashboard, target.tag_key: target.resource_name},
@@ -277,14 +374,21 @@ class DashboardPublisher:
             self._synthetics.start_canary(Name=name)
         return name
 
-    def _delete_canary(self, name: str) -> None:
+    def _delete_canary(self, name: str) -> bool:
+        """Stop, delete with its function and layer, then remove the log groups its runs left;
+        False when there was no such canary."""
         state = self._canary_state(name)
-        if state is None:
-            return
-        if state in ("RUNNING", "STARTING"):
-            self._synthetics.stop_canary(Name=name)
-        self._wait_while(name, {"CREATING", "UPDATING", "STARTING", "RUNNING", "STOPPING"})
-        self._synthetics.delete_canary(Name=name, DeleteLambda=True)
+        if state is not None:
+            if state in ("RUNNING", "STARTING"):
+                self._synthetics.stop_canary(Name=name)
+            self._wait_while(name, {"CREATING", "UPDATING", "STARTING", "RUNNING", "STOPPING"})
+            self._synthetics.delete_canary(Name=name, DeleteLambda=True)
+        prefix = canary_log_group_prefix(name)
+        for page in self._logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=prefix):
+            for group in page["logGroups"]:
+                if _CANARY_LOG_GROUP.fullmatch(group["logGroupName"].removeprefix(prefix)):
+                    self._logs.delete_log_group(logGroupName=group["logGroupName"])
+        return state is not None
 
     def _canary_state(self, name: str) -> str | None:
         try:
