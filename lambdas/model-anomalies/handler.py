@@ -14,7 +14,7 @@ import numpy as np
 from markupsafe import Markup
 
 from lookout_dashboards import charts
-from lookout_dashboards.config import load_settings
+from lookout_dashboards.config import CHART_SETTINGS, STACK_SETTINGS, load_settings, require_settings
 from lookout_dashboards.domain import Model, Sensor, SensorHistory, TimeRange
 from lookout_dashboards.errors import InvalidInputError, NothingToShowError, WidgetError
 from lookout_dashboards.events import WidgetEvent
@@ -26,6 +26,9 @@ from lookout_dashboards.source import AnomalySource
 from lookout_dashboards.sources import default_source
 from lookout_dashboards.themes import theme_for
 from lookout_dashboards.widget import endpoints, serve_widget
+
+REQUIRED_SETTINGS = (*STACK_SETTINGS, *CHART_SETTINGS)
+require_settings(REQUIRED_SETTINGS)
 
 WIDGET = "model-anomalies"
 FORM_HEIGHT_PX = 44

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from lookout_dashboards.config import load_settings
+from lookout_dashboards.config import STACK_SETTINGS, load_settings, require_settings
 from lookout_dashboards.domain import Model, ModelStatus, TimeRange
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import duration, local_time, percent, zone_label
@@ -15,6 +15,9 @@ from lookout_dashboards.model_widgets import requested_model
 from lookout_dashboards.source import AnomalySource
 from lookout_dashboards.sources import default_source
 from lookout_dashboards.widget import serve_widget
+
+REQUIRED_SETTINGS = STACK_SETTINGS
+require_settings(REQUIRED_SETTINGS)
 
 DOCUMENTATION = """\
 ## Lookout for Equipment model details

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lookout_dashboards import charts
-from lookout_dashboards.config import load_settings
+from lookout_dashboards.config import CHART_SETTINGS, STACK_SETTINGS, load_settings, require_settings
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.html import page
 from lookout_dashboards.importance import average_importance, daily_importance, events_overlapping
@@ -15,6 +15,9 @@ from lookout_dashboards.source import AnomalySource
 from lookout_dashboards.sources import default_source
 from lookout_dashboards.themes import sensor_colors, theme_for
 from lookout_dashboards.widget import serve_widget
+
+REQUIRED_SETTINGS = (*STACK_SETTINGS, *CHART_SETTINGS)
+require_settings(REQUIRED_SETTINGS)
 
 DOCUMENTATION = """\
 ## Lookout for Equipment daily signal importance

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lookout_dashboards.config import load_settings
+from lookout_dashboards.config import STACK_SETTINGS, load_settings, require_settings
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.html import page, render
 from lookout_dashboards.importance import average_importance, legend_rows
@@ -14,6 +14,9 @@ from lookout_dashboards.source import AnomalySource
 from lookout_dashboards.sources import default_source
 from lookout_dashboards.themes import sensor_colors, theme_for
 from lookout_dashboards.widget import serve_widget
+
+REQUIRED_SETTINGS = STACK_SETTINGS
+require_settings(REQUIRED_SETTINGS)
 
 DOCUMENTATION = """\
 ## Lookout for Equipment sensors legend

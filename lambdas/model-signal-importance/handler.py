@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lookout_dashboards import charts
-from lookout_dashboards.config import load_settings
+from lookout_dashboards.config import CHART_SETTINGS, STACK_SETTINGS, load_settings, require_settings
 from lookout_dashboards.errors import NothingToShowError
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import counted, percent
@@ -17,6 +17,9 @@ from lookout_dashboards.source import AnomalySource
 from lookout_dashboards.sources import default_source
 from lookout_dashboards.themes import theme_for
 from lookout_dashboards.widget import serve_widget
+
+REQUIRED_SETTINGS = (*STACK_SETTINGS, *CHART_SETTINGS)
+require_settings(REQUIRED_SETTINGS)
 
 DOCUMENTATION = """\
 ## Lookout for Equipment aggregated signal importance

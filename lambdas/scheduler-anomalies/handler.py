@@ -16,7 +16,7 @@ import numpy as np
 from markupsafe import Markup
 
 from lookout_dashboards import charts
-from lookout_dashboards.config import load_settings
+from lookout_dashboards.config import CHART_SETTINGS, STACK_SETTINGS, load_settings, require_settings
 from lookout_dashboards.domain import Execution, ExecutionStatus, InferenceResult, Scheduler, TimeRange
 from lookout_dashboards.errors import NothingToShowError
 from lookout_dashboards.events import WidgetEvent
@@ -31,6 +31,9 @@ from lookout_dashboards.widget import serve_widget
 
 MAX_RESULT_FILES = 288
 LEGEND_SENSORS = 8
+REQUIRED_SETTINGS = (*STACK_SETTINGS, *CHART_SETTINGS)
+require_settings(REQUIRED_SETTINGS)
+
 DOCUMENTATION = f"""\
 ## Lookout for Equipment anomalies over time
 

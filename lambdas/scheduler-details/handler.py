@@ -8,7 +8,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from lookout_dashboards.config import load_settings
+from lookout_dashboards.config import STACK_SETTINGS, load_settings, require_settings
 from lookout_dashboards.domain import Execution, ExecutionStatus, Scheduler, SchedulerStatus
 from lookout_dashboards.errors import WidgetError
 from lookout_dashboards.events import WidgetEvent
@@ -20,6 +20,9 @@ from lookout_dashboards.scheduler_widgets import count_runs, requested_scheduler
 from lookout_dashboards.source import AnomalySource
 from lookout_dashboards.sources import default_source
 from lookout_dashboards.widget import serve_widget
+
+REQUIRED_SETTINGS = STACK_SETTINGS
+require_settings(REQUIRED_SETTINGS)
 
 DOCUMENTATION = """\
 ## Lookout for Equipment inference scheduler details

@@ -12,7 +12,7 @@ from itertools import islice
 from typing import Any
 
 from lookout_dashboards import charts
-from lookout_dashboards.config import load_settings
+from lookout_dashboards.config import CHART_SETTINGS, STACK_SETTINGS, load_settings, require_settings
 from lookout_dashboards.domain import ExecutionStatus, SensorImportance, TimeRange
 from lookout_dashboards.errors import NothingToShowError
 from lookout_dashboards.events import WidgetEvent
@@ -25,6 +25,9 @@ from lookout_dashboards.sources import default_source
 from lookout_dashboards.themes import theme_for
 from lookout_dashboards.validation import resource_name
 from lookout_dashboards.widget import serve_widget
+
+REQUIRED_SETTINGS = (*STACK_SETTINGS, *CHART_SETTINGS)
+require_settings(REQUIRED_SETTINGS)
 
 DOCUMENTATION = """\
 ## Lookout for Equipment last anomaly diagnostics

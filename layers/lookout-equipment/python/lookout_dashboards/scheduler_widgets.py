@@ -18,6 +18,12 @@ from .validation import resource_name
 
 #: Result objects are read this many at a time (S3 answers each in tens of milliseconds).
 READ_THREADS = 8
+#: A scheduler dashboard's widgets: (widget, title, x, y, width, height).
+SCHEDULER_DASHBOARD_LAYOUT = (
+    ("scheduler-details", "Inference scheduler details", 0, 0, 12, 10),
+    ("scheduler-last-diagnostics", "Last anomaly: sensor ranking", 12, 0, 12, 10),
+    ("scheduler-anomalies", "Anomalies over time", 0, 10, 24, 12),
+)
 
 
 def requested_scheduler(source: AnomalySource, params: Mapping[str, Any]) -> Scheduler:
@@ -112,16 +118,11 @@ def scheduler_dashboard_body(scheduler: Scheduler, endpoint_of: Callable[[str], 
     The dashboard opens on the last seven days (or 50 runs, for schedulers slower than hourly).
     """
     params = {"scheduler": scheduler.name}
-    layout = [
-        ("scheduler-details", "Inference scheduler details", 0, 0, 12, 10),
-        ("scheduler-last-diagnostics", "Last anomaly: sensor ranking", 12, 0, 12, 10),
-        ("scheduler-anomalies", "Anomalies over time", 0, 10, 24, 12),
-    ]
     days = max(7, int((scheduler.upload_frequency * 50) / timedelta(days=1)))
     return {
         "start": f"-P{days}D",
         "widgets": [
             custom_widget(endpoint_of(widget), title, params, x, y, width, height)
-            for widget, title, x, y, width, height in layout
+            for widget, title, x, y, width, height in SCHEDULER_DASHBOARD_LAYOUT
         ],
     }
