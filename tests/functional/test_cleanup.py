@@ -10,6 +10,7 @@ import pytest
 
 from local.widget_events import load_handler, widget_event
 from lookout_dashboards.aws import make_client
+from lookout_dashboards.container import reset_container
 from tests.conftest import DEMO_NOW
 
 handler = load_handler("cleanup")
@@ -47,6 +48,7 @@ def test_deletion_removes_what_the_widgets_created_and_nothing_else(demo: Any, m
     list_body = {"widgets": [{"type": "custom", "properties": {"endpoint": OUR_LIST_FUNCTION}}]}
     cloudwatch.put_dashboard(DashboardName="Lookout-for-Equipment-Models-demo", DashboardBody=json.dumps(list_body))
     with monkeypatch.context() as another_stack:
+        reset_container()  # another stack's function runs in a container of its own
         another_stack.setenv("STACK_NAME", "another-stack")
         for widget in ("details", "anomalies", "signal-importance", "importance-evolution", "importance-legend"):
             variable = f"MODEL_{widget.upper().replace('-', '_')}_FUNCTION"

@@ -41,30 +41,27 @@ def explain_no_success(source: AnomalySource, scheduler_name: str) -> NothingToS
     )
 
 
-#: Per scheduler, the newest run already counted and the count then: a warm function counts only new runs.
-_COUNTED: dict[str, tuple[datetime, int]] = {}
+class RunCounts:
+    """Per scheduler, the newest run already counted and the count then: a warm function counts only new runs."""
 
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[datetime, int]] = {}
 
-def count_runs(name: str, newest: Execution, older: Iterator[Execution], limit: int) -> int:
-    """Runs newest first, stopping at the newest one a previous render counted; past `limit` the
-    answer is `limit + 1`, to be read as "more than"."""
-    known_newest, known_count = _COUNTED.get(name, (None, 0))
-    counted = 1
-    if newest.scheduled_start != known_newest:
-        for run in islice(older, limit):
-            if run.scheduled_start == known_newest:
-                break
-            counted += 1
-        else:
-            known_count = 0
-    total = min(limit + 1, counted + known_count - (1 if newest.scheduled_start == known_newest else 0))
-    _COUNTED[name] = (newest.scheduled_start, total)
-    return total
-
-
-def forget_run_counts() -> None:
-    """Forget what warm renders counted (tests build a new account with the same names)."""
-    _COUNTED.clear()
+    def count(self, name: str, newest: Execution, older: Iterator[Execution], limit: int) -> int:
+        """Runs newest first, stopping at the newest one a previous render counted; past `limit` the
+        answer is `limit + 1`, to be read as "more than"."""
+        known_newest, known_count = self._known.get(name, (None, 0))
+        counted = 1
+        if newest.scheduled_start != known_newest:
+            for run in islice(older, limit):
+                if run.scheduled_start == known_newest:
+                    break
+                counted += 1
+            else:
+                known_count = 0
+        total = min(limit + 1, counted + known_count - (1 if newest.scheduled_start == known_newest else 0))
+        self._known[name] = (newest.scheduled_start, total)
+        return total
 
 
 @dataclass
