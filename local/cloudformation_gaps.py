@@ -56,9 +56,16 @@ def folder_of(function_name: str) -> str:
 
 @contextmanager
 def function_environment(function: LambdaFunction) -> Iterator[None]:
-    """The deployed function's environment variables, for an in-process call of its handler."""
-    with mock.patch.dict(os.environ, {str(k): str(v) for k, v in (function.environment_vars or {}).items()}):
-        yield
+    """The deployed function's environment variables, and a container of its own (as in Lambda),
+    for an in-process call of its handler."""
+    from lookout_dashboards.container import reset_container
+
+    reset_container()
+    try:
+        with mock.patch.dict(os.environ, {str(k): str(v) for k, v in (function.environment_vars or {}).items()}):
+            yield
+    finally:
+        reset_container()
 
 
 def _answer(account_id: str, region: str, body: Mapping[str, Any]) -> None:

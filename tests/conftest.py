@@ -28,6 +28,16 @@ FAKE_CREDENTIALS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def fresh_container() -> Iterator[None]:
+    """Every test starts a new container: its own environment, clients and empty caches."""
+    from lookout_dashboards.container import reset_container
+
+    reset_container()
+    yield
+    reset_container()
+
+
 @pytest.fixture
 def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fake credentials and a region, so no test can reach a real account."""
@@ -39,11 +49,7 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 def demo(aws_credentials: None) -> Iterator[Any]:
     """The small demo account, fresh for each test."""
     from local.demo import SMALL, demo_account
-    from lookout_dashboards.scheduler_widgets import forget_run_counts
-    from lookout_dashboards.sources.lookout_equipment import forget_parsed_results
 
-    forget_parsed_results()
-    forget_run_counts()
     with demo_account(SMALL, now=DEMO_NOW) as account:
         yield account
 
@@ -52,11 +58,7 @@ def demo(aws_credentials: None) -> Iterator[Any]:
 def shared_demo() -> Iterator[Any]:
     """One small demo account for a module whose tests only read it; never mix with `demo` in a module."""
     from local.demo import SMALL, demo_account
-    from lookout_dashboards.scheduler_widgets import forget_run_counts
-    from lookout_dashboards.sources.lookout_equipment import forget_parsed_results
 
-    forget_parsed_results()
-    forget_run_counts()
     with pytest.MonkeyPatch.context() as patch:
         for variable, value in FAKE_CREDENTIALS.items():
             patch.setenv(variable, value)

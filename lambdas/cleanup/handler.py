@@ -20,13 +20,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from lookout_dashboards.aws import error_text
-from lookout_dashboards.config import load_settings
+from lookout_dashboards.config import STACK_SETTINGS, require_settings
+from lookout_dashboards.container import current_container
 from lookout_dashboards.dashboards import DashboardPublisher
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
 REQUIRED = ("RequestType", "ResponseURL", "StackId", "RequestId", "LogicalResourceId")
 REQUEST_TYPES = frozenset({"Create", "Update", "Delete"})
+#: Checked when a request arrives, not at init: a function that cannot start cannot answer.
+REQUIRED_SETTINGS = STACK_SETTINGS
 
 
 def respond(url: str, body: Mapping[str, Any]) -> None:
@@ -48,6 +51,7 @@ def handle_request(
         return "FAILED", f"Unknown RequestType {request_type!r}"
     if request_type != "Delete":
         return "SUCCESS", "Nothing to do until the stack is deleted."
+    require_settings(REQUIRED_SETTINGS)
     removal = publisher().remove_all(functions, time_left)
     logger.info("removed %s", ", ".join(removal.removed) or "nothing")
     return "SUCCESS", removal.summary()
@@ -82,7 +86,7 @@ def lambda_handler(
     status, reason = "FAILED", "The clean-up stopped before it could say why."
     try:
         status, reason = handle_request(
-            request_type, functions, lambda: DashboardPublisher.for_settings(load_settings()), seconds_left(context)
+            request_type, functions, lambda: current_container().publisher, seconds_left(context)
         )
     except Exception as error:
         logger.exception("clean-up failed")

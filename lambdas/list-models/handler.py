@@ -11,17 +11,29 @@ from typing import Any
 
 from markupsafe import Markup
 
-from lookout_dashboards.config import load_settings
+from lookout_dashboards.config import (
+    CANARY_SETTINGS,
+    STACK_SETTINGS,
+    function_variables,
+    require_settings,
+)
+from lookout_dashboards.container import current_container
 from lookout_dashboards.dashboards import ActionOutcome, DashboardKind, DashboardPublisher, DashboardTarget
 from lookout_dashboards.domain import ModelStatus, ModelSummary, TimeRange
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import counted, local_time, zone_label
 from lookout_dashboards.html import Tone, page, status_label, table
 from lookout_dashboards.list_widgets import Action, dashboard_buttons, run_action
-from lookout_dashboards.model_widgets import model_dashboard_body, trained_model
+from lookout_dashboards.model_widgets import MODEL_DASHBOARD_LAYOUT, model_dashboard_body, trained_model
 from lookout_dashboards.source import AnomalySource
-from lookout_dashboards.sources import default_source
 from lookout_dashboards.widget import Endpoints, endpoints, serve_widget
+
+REQUIRED_SETTINGS = (
+    *STACK_SETTINGS,
+    *CANARY_SETTINGS,
+    *function_variables(widget for widget, *_ in MODEL_DASHBOARD_LAYOUT),
+)
+require_settings(REQUIRED_SETTINGS)
 
 WIDGET = "list-models"
 DOCUMENTATION = """\
@@ -110,12 +122,8 @@ def _actions(model: ModelSummary, existing: set[str], publisher: DashboardPublis
 
 def lambda_handler(event: Mapping[str, Any], context: Any) -> str:
     def render(widget: WidgetEvent) -> str:
-        settings = load_settings()
-        return render_models_list(
-            widget,
-            default_source(settings),
-            DashboardPublisher.for_settings(settings),
-            endpoints(widget, context, settings),
-        )
+        container = current_container()
+        links = endpoints(widget, context, container.settings)
+        return render_models_list(widget, container.source, container.publisher, links)
 
     return serve_widget(event, documentation=DOCUMENTATION, render=render)

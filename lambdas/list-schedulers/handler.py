@@ -11,17 +11,33 @@ from typing import Any
 
 from markupsafe import Markup
 
-from lookout_dashboards.config import load_settings
+from lookout_dashboards.config import (
+    CANARY_SETTINGS,
+    STACK_SETTINGS,
+    function_variables,
+    require_settings,
+)
+from lookout_dashboards.container import current_container
 from lookout_dashboards.dashboards import ActionOutcome, DashboardKind, DashboardPublisher, DashboardTarget
 from lookout_dashboards.domain import InferenceOutcome, SchedulerStatus, SchedulerSummary
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import counted
 from lookout_dashboards.html import Tone, action_button, page, status_label, table
 from lookout_dashboards.list_widgets import Action, dashboard_buttons, run_action
-from lookout_dashboards.scheduler_widgets import requested_scheduler, scheduler_dashboard_body
+from lookout_dashboards.scheduler_widgets import (
+    SCHEDULER_DASHBOARD_LAYOUT,
+    requested_scheduler,
+    scheduler_dashboard_body,
+)
 from lookout_dashboards.source import AnomalySource
-from lookout_dashboards.sources import default_source
 from lookout_dashboards.widget import Endpoints, endpoints, serve_widget
+
+REQUIRED_SETTINGS = (
+    *STACK_SETTINGS,
+    *CANARY_SETTINGS,
+    *function_variables(widget for widget, *_ in SCHEDULER_DASHBOARD_LAYOUT),
+)
+require_settings(REQUIRED_SETTINGS)
 
 WIDGET = "list-schedulers"
 DOCUMENTATION = """\
@@ -144,10 +160,8 @@ def _start_or_stop(scheduler: SchedulerSummary, endpoint: str) -> Markup:
 
 def lambda_handler(event: Mapping[str, Any], context: Any) -> str:
     def render(widget: WidgetEvent) -> str:
-        settings = load_settings()
-        links = endpoints(widget, context, settings)
-        return render_schedulers_list(
-            widget, default_source(settings), DashboardPublisher.for_settings(settings), links
-        )
+        container = current_container()
+        links = endpoints(widget, context, container.settings)
+        return render_schedulers_list(widget, container.source, container.publisher, links)
 
     return serve_widget(event, documentation=DOCUMENTATION, render=render)

@@ -14,7 +14,8 @@ import numpy as np
 from markupsafe import Markup
 
 from lookout_dashboards import charts
-from lookout_dashboards.config import load_settings
+from lookout_dashboards.config import CHART_SETTINGS, STACK_SETTINGS, require_settings
+from lookout_dashboards.container import current_container
 from lookout_dashboards.domain import Model, Sensor, SensorHistory, TimeRange
 from lookout_dashboards.errors import InvalidInputError, NothingToShowError, WidgetError
 from lookout_dashboards.events import WidgetEvent
@@ -23,9 +24,11 @@ from lookout_dashboards.html import action_button, notice, page, select_form
 from lookout_dashboards.importance import average_importance, daily_events, events_overlapping
 from lookout_dashboards.model_widgets import trained_model, visible_evaluation
 from lookout_dashboards.source import AnomalySource
-from lookout_dashboards.sources import default_source
 from lookout_dashboards.themes import theme_for
 from lookout_dashboards.widget import endpoints, serve_widget
+
+REQUIRED_SETTINGS = (*STACK_SETTINGS, *CHART_SETTINGS)
+require_settings(REQUIRED_SETTINGS)
 
 WIDGET = "model-anomalies"
 FORM_HEIGHT_PX = 44
@@ -133,9 +136,8 @@ def _chart(widget: WidgetEvent, model: Model, interval: TimeRange, history: Sens
 
 def lambda_handler(event: Mapping[str, Any], context: Any) -> str:
     def render(widget: WidgetEvent) -> str:
-        settings = load_settings()
-        return render_model_anomalies(
-            widget, default_source(settings), endpoints(widget, context, settings).own(WIDGET)
-        )
+        container = current_container()
+        own_endpoint = endpoints(widget, context, container.settings).own(WIDGET)
+        return render_model_anomalies(widget, container.source, own_endpoint)
 
     return serve_widget(event, documentation=DOCUMENTATION, render=render)

@@ -6,15 +6,18 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from lookout_dashboards.config import load_settings
+from lookout_dashboards.config import STACK_SETTINGS, require_settings
+from lookout_dashboards.container import current_container
 from lookout_dashboards.domain import Model, ModelStatus, TimeRange
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import duration, local_time, percent, zone_label
 from lookout_dashboards.html import page, status_label, table
 from lookout_dashboards.model_widgets import requested_model
 from lookout_dashboards.source import AnomalySource
-from lookout_dashboards.sources import default_source
 from lookout_dashboards.widget import serve_widget
+
+REQUIRED_SETTINGS = STACK_SETTINGS
+require_settings(REQUIRED_SETTINGS)
 
 DOCUMENTATION = """\
 ## Lookout for Equipment model details
@@ -87,5 +90,5 @@ def lambda_handler(event: Mapping[str, Any], context: Any) -> str:
     return serve_widget(
         event,
         documentation=DOCUMENTATION,
-        render=lambda widget: render_model_details(widget, default_source(load_settings())),
+        render=lambda widget: render_model_details(widget, current_container().source),
     )

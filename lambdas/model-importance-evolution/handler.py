@@ -6,15 +6,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from lookout_dashboards import charts
-from lookout_dashboards.config import load_settings
+from lookout_dashboards.config import CHART_SETTINGS, STACK_SETTINGS, require_settings
+from lookout_dashboards.container import current_container
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.html import page
 from lookout_dashboards.importance import average_importance, daily_importance, events_overlapping
 from lookout_dashboards.model_widgets import evaluated_model, visible_evaluation
 from lookout_dashboards.source import AnomalySource
-from lookout_dashboards.sources import default_source
 from lookout_dashboards.themes import sensor_colors, theme_for
 from lookout_dashboards.widget import serve_widget
+
+REQUIRED_SETTINGS = (*STACK_SETTINGS, *CHART_SETTINGS)
+require_settings(REQUIRED_SETTINGS)
 
 DOCUMENTATION = """\
 ## Lookout for Equipment daily signal importance
@@ -56,5 +59,5 @@ def lambda_handler(event: Mapping[str, Any], context: Any) -> str:
     return serve_widget(
         event,
         documentation=DOCUMENTATION,
-        render=lambda widget: render_importance_evolution(widget, default_source(load_settings())),
+        render=lambda widget: render_importance_evolution(widget, current_container().source),
     )

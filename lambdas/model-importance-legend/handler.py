@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lookout_dashboards.config import load_settings
+from lookout_dashboards.config import STACK_SETTINGS, require_settings
+from lookout_dashboards.container import current_container
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.html import page, render
 from lookout_dashboards.importance import average_importance, legend_rows
 from lookout_dashboards.model_widgets import evaluated_model
 from lookout_dashboards.source import AnomalySource
-from lookout_dashboards.sources import default_source
 from lookout_dashboards.themes import sensor_colors, theme_for
 from lookout_dashboards.widget import serve_widget
+
+REQUIRED_SETTINGS = STACK_SETTINGS
+require_settings(REQUIRED_SETTINGS)
 
 DOCUMENTATION = """\
 ## Lookout for Equipment sensors legend
@@ -38,5 +41,5 @@ def lambda_handler(event: Mapping[str, Any], context: Any) -> str:
     return serve_widget(
         event,
         documentation=DOCUMENTATION,
-        render=lambda widget: render_importance_legend(widget, default_source(load_settings())),
+        render=lambda widget: render_importance_legend(widget, current_container().source),
     )

@@ -25,8 +25,9 @@ from urllib.parse import unquote_plus
 
 from botocore.exceptions import ClientError
 
-from lookout_dashboards.aws import error_code, error_text, make_client
-from lookout_dashboards.config import Settings, load_settings
+from lookout_dashboards.aws import error_code, error_text
+from lookout_dashboards.config import STACK_SETTINGS, Settings, require_settings
+from lookout_dashboards.container import current_container
 from lookout_dashboards.dashboards import TAG_DASHBOARD, TAG_STACK, canary_of_screenshot
 from lookout_dashboards.html import render
 
@@ -36,6 +37,8 @@ logger.setLevel(logging.INFO)
 INLINE_LIMIT = 9 * 1024 * 1024
 SUBJECT_TAGS = (("l4e-dashboards:model", "model"), ("l4e-dashboards:scheduler", "inference scheduler"))
 SENT_MARKS = "emailed/"
+REQUIRED_SETTINGS = (*STACK_SETTINGS, "TARGET_EMAIL")
+require_settings(REQUIRED_SETTINGS)
 GONE = frozenset({"NoSuchKey", "NoSuchBucket", "404", "ResourceNotFoundException"})
 ALREADY_MARKED = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
 
@@ -218,8 +221,8 @@ def process_snapshots(event: Mapping[str, Any], mailer: SnapshotMailer) -> dict[
 
 
 def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, int]:
-    settings = load_settings()
+    container = current_container()
     mailer = SnapshotMailer(
-        make_client("s3", settings), make_client("synthetics", settings), make_client("ses", settings), settings
+        container.client("s3"), container.client("synthetics"), container.client("ses"), container.settings
     )
     return process_snapshots(event, mailer)

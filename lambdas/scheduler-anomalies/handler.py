@@ -16,7 +16,8 @@ import numpy as np
 from markupsafe import Markup
 
 from lookout_dashboards import charts
-from lookout_dashboards.config import load_settings
+from lookout_dashboards.config import CHART_SETTINGS, STACK_SETTINGS, require_settings
+from lookout_dashboards.container import current_container
 from lookout_dashboards.domain import Execution, ExecutionStatus, InferenceResult, Scheduler, TimeRange
 from lookout_dashboards.errors import NothingToShowError
 from lookout_dashboards.events import WidgetEvent
@@ -25,12 +26,14 @@ from lookout_dashboards.html import page, render
 from lookout_dashboards.importance import average_importance, daily_events, daily_importance, legend_rows
 from lookout_dashboards.scheduler_widgets import ResultsRead, explain_no_success, read_results, requested_scheduler
 from lookout_dashboards.source import AnomalySource
-from lookout_dashboards.sources import default_source
 from lookout_dashboards.themes import sensor_colors, theme_for
 from lookout_dashboards.widget import serve_widget
 
 MAX_RESULT_FILES = 288
 LEGEND_SENSORS = 8
+REQUIRED_SETTINGS = (*STACK_SETTINGS, *CHART_SETTINGS)
+require_settings(REQUIRED_SETTINGS)
+
 DOCUMENTATION = f"""\
 ## Lookout for Equipment anomalies over time
 
@@ -162,5 +165,5 @@ def lambda_handler(event: Mapping[str, Any], context: Any) -> str:
     return serve_widget(
         event,
         documentation=DOCUMENTATION,
-        render=lambda widget: render_scheduler_anomalies(widget, default_source(load_settings())),
+        render=lambda widget: render_scheduler_anomalies(widget, current_container().source),
     )

@@ -8,7 +8,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from lookout_dashboards.config import load_settings
+from lookout_dashboards.config import STACK_SETTINGS, require_settings
+from lookout_dashboards.container import current_container
 from lookout_dashboards.domain import Execution, ExecutionStatus, Scheduler, SchedulerStatus
 from lookout_dashboards.errors import WidgetError
 from lookout_dashboards.events import WidgetEvent
@@ -16,10 +17,12 @@ from lookout_dashboards.formatting import counted as counted_text
 from lookout_dashboards.formatting import duration, local_time, zone_label
 from lookout_dashboards.html import facts, page, status_label, table
 from lookout_dashboards.schedule import file_pattern, scheduler_next_run
-from lookout_dashboards.scheduler_widgets import count_runs, requested_scheduler
+from lookout_dashboards.scheduler_widgets import RunCounts, requested_scheduler
 from lookout_dashboards.source import AnomalySource
-from lookout_dashboards.sources import default_source
 from lookout_dashboards.widget import serve_widget
+
+REQUIRED_SETTINGS = STACK_SETTINGS
+require_settings(REQUIRED_SETTINGS)
 
 DOCUMENTATION = """\
 ## Lookout for Equipment inference scheduler details
@@ -38,7 +41,10 @@ COUNT_LIMIT = 2_000
 COMPONENTS_SHOWN = 4
 
 
-def render_scheduler_details(widget: WidgetEvent, source: AnomalySource, now: datetime | None = None) -> str:
+def render_scheduler_details(
+    widget: WidgetEvent, source: AnomalySource, now: datetime | None = None, run_counts: RunCounts | None = None
+) -> str:
+    """`run_counts` remembers what earlier renders counted; without it, every run is counted."""
     scheduler = requested_scheduler(source, widget.params)
     now = now or datetime.now(UTC)
     rows: list[list[Any]] = [
@@ -54,7 +60,7 @@ def render_scheduler_details(widget: WidgetEvent, source: AnomalySource, now: da
             f"input time zone {zone_label(scheduler.input_time_zone_offset)}",
         ],
         ["Next execution", _next_execution(scheduler, source, now)],
-        ["Executions", _executions(scheduler, source)],
+        ["Executions", _executions(scheduler, source, run_counts or RunCounts())],
     ]
     return page(table([], rows, f"Inference scheduler {scheduler.name} (times in UTC)"))
 
@@ -98,12 +104,12 @@ def _components(scheduler: Scheduler, source: AnomalySource) -> list[str]:
         return []
 
 
-def _executions(scheduler: Scheduler, source: AnomalySource) -> Markup:
+def _executions(scheduler: Scheduler, source: AnomalySource, run_counts: RunCounts) -> Markup:
     runs = source.iter_executions(scheduler.name)
     newest = next(runs, None)
     if newest is None:
         return facts([("Executed", "never")])
-    counted = count_runs(scheduler.name, newest, runs, COUNT_LIMIT)
+    counted = run_counts.count(scheduler.name, newest, runs, COUNT_LIMIT)
     count = f"more than {COUNT_LIMIT:,} times" if counted > COUNT_LIMIT else counted_text(counted, "time")
     success = next(source.iter_executions(scheduler.name, status=ExecutionStatus.SUCCESS, page_size=1), None)
     failure = next(source.iter_executions(scheduler.name, status=ExecutionStatus.FAILED, page_size=1), None)
@@ -129,8 +135,8 @@ def _utc(moment: datetime) -> str:
 
 
 def lambda_handler(event: Mapping[str, Any], context: Any) -> str:
-    return serve_widget(
-        event,
-        documentation=DOCUMENTATION,
-        render=lambda widget: render_scheduler_details(widget, default_source(load_settings())),
-    )
+    def render(widget: WidgetEvent) -> str:
+        container = current_container()
+        return render_scheduler_details(widget, container.source, run_counts=container.run_counts)
+
+    return serve_widget(event, documentation=DOCUMENTATION, render=render)

@@ -12,7 +12,8 @@ from itertools import islice
 from typing import Any
 
 from lookout_dashboards import charts
-from lookout_dashboards.config import load_settings
+from lookout_dashboards.config import CHART_SETTINGS, STACK_SETTINGS, require_settings
+from lookout_dashboards.container import current_container
 from lookout_dashboards.domain import ExecutionStatus, SensorImportance, TimeRange
 from lookout_dashboards.errors import NothingToShowError
 from lookout_dashboards.events import WidgetEvent
@@ -21,10 +22,12 @@ from lookout_dashboards.html import page
 from lookout_dashboards.importance import TOP_SENSORS, SensorShare, display_labels
 from lookout_dashboards.scheduler_widgets import explain_no_success, read_results
 from lookout_dashboards.source import AnomalySource
-from lookout_dashboards.sources import default_source
 from lookout_dashboards.themes import theme_for
 from lookout_dashboards.validation import resource_name
 from lookout_dashboards.widget import serve_widget
+
+REQUIRED_SETTINGS = (*STACK_SETTINGS, *CHART_SETTINGS)
+require_settings(REQUIRED_SETTINGS)
 
 DOCUMENTATION = """\
 ## Lookout for Equipment last anomaly diagnostics
@@ -101,5 +104,5 @@ def lambda_handler(event: Mapping[str, Any], context: Any) -> str:
     return serve_widget(
         event,
         documentation=DOCUMENTATION,
-        render=lambda widget: render_last_diagnostics(widget, default_source(load_settings())),
+        render=lambda widget: render_last_diagnostics(widget, current_container().source),
     )

@@ -11,6 +11,7 @@ import pytest
 from local.widget_events import load_handler, widget_event
 from local.wire import refused
 from lookout_dashboards.aws import make_client
+from lookout_dashboards.container import reset_container
 from lookout_dashboards.dashboards import canary_log_group_prefix
 from tests.conftest import DEMO_NOW
 
@@ -39,6 +40,8 @@ class LambdaContext:
 
 
 def run(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """Call the clean-up in a container of its own, as its function runs, and return its one answer."""
+    reset_container()
     answers: list[dict[str, Any]] = []
     handler.lambda_handler(event, context, send=lambda url, body: answers.append({"url": url, **body}))
     assert len(answers) == 1
@@ -72,11 +75,13 @@ def test_deletion_removes_what_the_widgets_created_and_nothing_else(demo: Any, m
     list_body = {"widgets": [{"type": "custom", "properties": {"endpoint": OUR_LIST_FUNCTION}}]}
     cloudwatch.put_dashboard(DashboardName="Lookout-for-Equipment-Models-demo", DashboardBody=json.dumps(list_body))
     with monkeypatch.context() as another_stack:
+        reset_container()  # another stack's function runs in a container of its own
         another_stack.setenv("STACK_NAME", "another-stack")
         for widget in ("details", "anomalies", "signal-importance", "importance-evolution", "importance-legend"):
             variable = f"MODEL_{widget.upper().replace('-', '_')}_FUNCTION"
             another_stack.setenv(variable, f"another-stack-model-{widget}")
         create("list-models", "model", demo.models["compressor"])
+    reset_container()
     assert len(synthetics.describe_canaries()["Canaries"]) == 3
     groups = {
         canary["Tags"]["l4e-dashboards:stack"] + canary["Name"]: canary_ran(canary["Name"])
@@ -162,3 +167,12 @@ def test_an_answer_that_cannot_be_sent_is_logged(demo: Any, caplog: pytest.LogCa
     handler.lambda_handler(request("Create"), None, send=unreachable)
 
     assert "could not answer CloudFormation" in caplog.text
+
+
+def test_a_deployed_clean_up_without_its_settings_still_answers(demo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "l4e-1a2b3c4d-cleanup")
+    monkeypatch.delenv("STACK_NAME", raising=False)
+
+    answer = run(request("Delete"))
+
+    assert answer["Status"] == "SUCCESS" and "STACK_NAME" in answer["Reason"]

@@ -14,6 +14,7 @@ from moto.ses.models import ses_backends
 
 from local.widget_events import load_handler, widget_event
 from lookout_dashboards.aws import make_client
+from lookout_dashboards.container import reset_container
 from lookout_dashboards.dashboards import screenshot_file
 from tests.conftest import DEMO_NOW
 
@@ -101,8 +102,10 @@ def test_a_screenshot_of_another_stack_s_canary_is_not_emailed(
     demo: Any, model_canary: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with monkeypatch.context() as another_stack:
+        reset_container()  # another stack's functions run in containers of their own
         another_stack.setenv("STACK_NAME", "another-stack")
         theirs = create_dashboard(demo.models["compressor"])
+    reset_container()
     unknown = f"snapshots/x/{screenshot_file('l4e-unknown-123456')}"
     make_client("s3").put_object(Bucket=BUCKET, Key=unknown, Body=PNG)
 

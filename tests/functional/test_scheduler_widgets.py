@@ -11,7 +11,6 @@ import pytest
 from local.widget_events import load_handler, widget_event
 from lookout_dashboards.events import parse_widget_event
 from lookout_dashboards.sources import default_source
-from lookout_dashboards.sources.lookout_equipment import forget_parsed_results
 from lookout_dashboards.themes import THEMES
 from tests.conftest import DEMO_NOW
 from tests.widget_page import SVG, WidgetPage, fills, group, groups_starting, texts
@@ -75,7 +74,6 @@ def test_details_of_a_scheduler_that_never_ran(shared_demo: Any) -> None:
 
 
 def test_last_diagnostics_reads_little_whatever_the_history(shared_demo: Any) -> None:
-    forget_parsed_results()
     reads = []
     boto3._get_default_session().events.register("before-call.s3.GetObject", lambda **_: reads.append(1))
     calls = len(shared_demo.fake.calls)

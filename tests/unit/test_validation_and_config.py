@@ -1,6 +1,6 @@
 import pytest
 
-from lookout_dashboards.config import DEMO_BUCKET, load_settings
+from lookout_dashboards.config import DEMO_BUCKET, LAMBDA_MARKER, MissingSettingsError, load_settings, require_settings
 from lookout_dashboards.errors import InvalidInputError
 from lookout_dashboards.validation import choice, resource_name
 
@@ -35,3 +35,18 @@ def test_settings_come_from_the_environment() -> None:
 
     assert (settings.region, settings.snapshot_bucket) == ("eu-west-1", "snaps")
     assert settings.function_names["list-models"] == "stack-ListModels-1"
+
+
+def test_in_lambda_no_setting_falls_back_to_the_demo() -> None:
+    settings = load_settings({LAMBDA_MARKER: "stack-list-models", "SNAPSHOT_BUCKET": "snaps"})
+
+    assert settings.snapshot_bucket == "snaps"
+    assert (settings.stack_name, settings.canary_role_arn, settings.function_names["model-details"]) == ("", "", "")
+
+
+def test_only_a_deployed_function_requires_its_settings() -> None:
+    require_settings(["SNAPSHOT_BUCKET", "TARGET_EMAIL"], {})
+    require_settings(["SNAPSHOT_BUCKET"], {LAMBDA_MARKER: "f", "SNAPSHOT_BUCKET": "snaps"})
+
+    with pytest.raises(MissingSettingsError, match=r"^TARGET_EMAIL is not set$"):
+        require_settings(["SNAPSHOT_BUCKET", "TARGET_EMAIL"], {LAMBDA_MARKER: "f", "SNAPSHOT_BUCKET": "snaps"})

@@ -1,17 +1,25 @@
 """Every setting a function reads from its environment, read here and nowhere else.
 
-The defaults match the local demo account, so a handler runs outside Lambda with no setup.
+Outside Lambda (tests, the preview, the demo and the benchmark) a setting the environment lacks
+takes the demo account's value. Inside Lambda nothing falls back to the demo: each handler names
+the variables it needs with `require_settings`, and a missing one stops the function's init.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 DEMO_BUCKET = "l4e-dashboards-demo"
 #: The account a function assumes when neither CloudWatch nor Lambda tells it (local runs, moto).
 DEMO_ACCOUNT_ID = "123456789012"
+#: Set by Lambda in every function's environment: how a function knows it is deployed.
+LAMBDA_MARKER = "AWS_LAMBDA_FUNCTION_NAME"
+
+
+class MissingSettingsError(RuntimeError):
+    """A deployed function lacks environment variables it needs (the template did not set them)."""
 
 
 @dataclass(frozen=True)
@@ -47,25 +55,69 @@ FUNCTION_VARIABLES = {
     "scheduler-anomalies": "SCHEDULER_ANOMALIES_FUNCTION",
 }
 
+#: What every function of the stack is given: its bucket, and the names that mark what it created.
+STACK_SETTINGS = ("SNAPSHOT_BUCKET", "STACK_NAME", "DASHBOARD_PREFIX", "CANARY_PREFIX")
+#: What a list widget needs to create the snapshot canary of a dashboard.
+CANARY_SETTINGS = ("SNAPSHOT_RUNS", "CANARY_ROLE_ARN", "CANARY_RUNTIME", "CANARY_CODE_BUCKET", "CANARY_CODE_KEY")
+#: Where a chart function's matplotlib writes its cache: read by matplotlib, not here, but needed in Lambda.
+CHART_SETTINGS = ("MPLCONFIGDIR",)
+
+#: The demo account's values, for local runs only.
+DEMO_ENVIRONMENT: Mapping[str, str] = {
+    "SNAPSHOT_BUCKET": DEMO_BUCKET,
+    "STACK_NAME": "l4e-dashboards-demo",
+    "DASHBOARD_PREFIX": "Lookout-for-Equipment",
+    "CANARY_PREFIX": "l4e-",
+    "CANARY_ROLE_ARN": f"arn:aws:iam::{DEMO_ACCOUNT_ID}:role/l4e-dashboards-canary",
+    "CANARY_RUNTIME": "syn-python-selenium-12.0",
+    "CANARY_CODE_BUCKET": DEMO_BUCKET,
+    "CANARY_CODE_KEY": "artifacts/canary-dashboard-snapshot.zip",
+    "SNAPSHOT_RUNS": "Weekly",
+    "TARGET_EMAIL": "operator@example.com",
+    **{variable: widget for widget, variable in FUNCTION_VARIABLES.items()},
+}
+
+
+def function_variables(widgets: Iterable[str]) -> tuple[str, ...]:
+    """The variables naming the functions of these widgets (for a list widget's dashboards)."""
+    return tuple(FUNCTION_VARIABLES[widget] for widget in widgets)
+
+
+def in_lambda(environ: Mapping[str, str] | None = None) -> bool:
+    return LAMBDA_MARKER in (os.environ if environ is None else environ)
+
+
+def require_settings(variables: Iterable[str], environ: Mapping[str, str] | None = None) -> None:
+    """Call at a handler's import: inside Lambda, fail the init naming every variable that is not set.
+
+    A deployed function with a missing variable would otherwise draw the wrong account's dashboards.
+    """
+    env = os.environ if environ is None else environ
+    if not in_lambda(env):
+        return
+    missing = [variable for variable in variables if not env.get(variable)]
+    if missing:
+        raise MissingSettingsError(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set")
+
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the settings; called per invocation so tests can change the environment."""
+    """Read the settings; outside Lambda, the demo's values fill what the environment lacks."""
     env = os.environ if environ is None else environ
-    stack_name = env.get("STACK_NAME", "l4e-dashboards-demo")
+    values = env if in_lambda(env) else {**DEMO_ENVIRONMENT, **env}
     return Settings(
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
-        snapshot_bucket=env.get("SNAPSHOT_BUCKET", DEMO_BUCKET),
-        dashboard_prefix=env.get("DASHBOARD_PREFIX", "Lookout-for-Equipment"),
-        canary_prefix=env.get("CANARY_PREFIX", "l4e-"),
-        canary_role_arn=env.get("CANARY_ROLE_ARN", "arn:aws:iam::123456789012:role/l4e-dashboards-canary"),
-        canary_runtime=env.get("CANARY_RUNTIME", "syn-python-selenium-12.0"),
-        canary_code_bucket=env.get("CANARY_CODE_BUCKET", DEMO_BUCKET),
-        canary_code_key=env.get("CANARY_CODE_KEY", "artifacts/canary-dashboard-snapshot.zip"),
-        snapshot_runs=env.get("SNAPSHOT_RUNS", "Weekly"),
-        target_email=env.get("TARGET_EMAIL", "operator@example.com"),
-        stack_name=stack_name,
+        snapshot_bucket=values.get("SNAPSHOT_BUCKET", ""),
+        dashboard_prefix=values.get("DASHBOARD_PREFIX", ""),
+        canary_prefix=values.get("CANARY_PREFIX", ""),
+        canary_role_arn=values.get("CANARY_ROLE_ARN", ""),
+        canary_runtime=values.get("CANARY_RUNTIME", ""),
+        canary_code_bucket=values.get("CANARY_CODE_BUCKET", ""),
+        canary_code_key=values.get("CANARY_CODE_KEY", ""),
+        snapshot_runs=values.get("SNAPSHOT_RUNS", ""),
+        target_email=values.get("TARGET_EMAIL", ""),
+        stack_name=values.get("STACK_NAME", ""),
         retry_mode=env.get("AWS_RETRY_MODE", "standard"),
         max_attempts=int(env.get("AWS_MAX_ATTEMPTS", "4")),
         cache_dir=env.get("CACHE_DIR", "/tmp/l4e-dashboards"),
-        function_names={widget: env.get(variable, widget) for widget, variable in FUNCTION_VARIABLES.items()},
+        function_names={widget: values.get(variable, "") for widget, variable in FUNCTION_VARIABLES.items()},
     )

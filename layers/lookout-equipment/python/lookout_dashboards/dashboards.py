@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from .aws import error_code, error_text, make_client, pages, translated_errors
+from .aws import error_code, error_text, pages, translated_errors
 from .config import Settings
 from .errors import InvalidInputError, SourceUnavailableError
 
@@ -246,16 +246,6 @@ class DashboardPublisher:
         self._logs = logs
         self._settings = settings
         self._sleep = sleep
-
-    @classmethod
-    def for_settings(cls, settings: Settings) -> DashboardPublisher:
-        """The publisher a list widget uses, with clients made from the function's settings."""
-        return cls(
-            make_client("cloudwatch", settings),
-            make_client("synthetics", settings),
-            make_client("logs", settings),
-            settings,
-        )
 
     def dashboard_name(self, target: DashboardTarget) -> str:
         return dashboard_name(self._settings.dashboard_prefix, target)

@@ -14,6 +14,15 @@ from .formatting import local_time, zone_label
 from .source import AnomalySource
 from .validation import resource_name
 
+#: A model dashboard's widgets: (widget, title, x, y, width, height).
+MODEL_DASHBOARD_LAYOUT = (
+    ("model-details", "Model details", 0, 0, 24, 7),
+    ("model-anomalies", "Detected anomalies", 0, 7, 24, 10),
+    ("model-signal-importance", "Aggregated signal importance (top 15 sensors)", 0, 17, 24, 9),
+    ("model-importance-evolution", "Daily signal importance", 0, 26, 18, 10),
+    ("model-importance-legend", "Sensors", 18, 26, 6, 10),
+)
+
 
 def requested_model(source: AnomalySource, params: Mapping[str, Any]) -> Model:
     return source.get_model(resource_name(params, "model", "model"))
@@ -65,17 +74,10 @@ def model_dashboard_body(model: Model, endpoint_of: Callable[[str], str]) -> dic
     The dashboard opens on the model's evaluation period, the only period its widgets draw.
     """
     params = {"model": model.name}
-    layout = [
-        ("model-details", "Model details", 0, 0, 24, 7),
-        ("model-anomalies", "Detected anomalies", 0, 7, 24, 10),
-        ("model-signal-importance", "Aggregated signal importance (top 15 sensors)", 0, 17, 24, 9),
-        ("model-importance-evolution", "Daily signal importance", 0, 26, 18, 10),
-        ("model-importance-legend", "Sensors", 18, 26, 6, 10),
-    ]
     body: dict[str, Any] = {
         "widgets": [
             custom_widget(endpoint_of(widget), title, params, x, y, width, height)
-            for widget, title, x, y, width, height in layout
+            for widget, title, x, y, width, height in MODEL_DASHBOARD_LAYOUT
         ]
     }
     if model.evaluation_range is not None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from ..aws import make_client
 from ..config import Settings, load_settings
@@ -10,9 +13,15 @@ from ..sensor_cache import SensorHistoryCache
 from .lookout_equipment import LookoutEquipmentSource
 
 
-def default_source(settings: Settings | None = None) -> LookoutEquipmentSource:
-    """Lookout for Equipment in the function's region, with the sensor cache in /tmp and the bucket."""
+def default_source(
+    settings: Settings | None = None, client: Callable[[str], Any] | None = None
+) -> LookoutEquipmentSource:
+    """Lookout for Equipment in the function's region, with the sensor cache in /tmp and the bucket.
+
+    `client(service)` gives the clients: a container's, kept warm; by default, new ones.
+    """
     settings = settings or load_settings()
-    s3 = make_client("s3", settings)
+    client = client or partial(make_client, settings=settings)
+    s3 = client("s3")
     cache = SensorHistoryCache(Path(settings.cache_dir), s3, settings.snapshot_bucket)
-    return LookoutEquipmentSource(make_client("lookoutequipment", settings), s3, cache)
+    return LookoutEquipmentSource(client("lookoutequipment"), s3, cache)

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 MAX_PAGE_SIZE = 500
+PARSED_RESULTS_KEPT = 2048
 _FREQUENCY = re.compile(r"^PT(\d+)([MH])$")
 _TIME_ZONE_OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
 
@@ -56,6 +57,8 @@ class LookoutEquipmentSource:
         self._lookout = lookout
         self._s3 = s3
         self._sensor_cache = sensor_cache
+        #: Parsed result objects by (bucket, key), oldest first: a source kept warm reads each object once.
+        self._parsed_results: dict[tuple[str, str], InferenceResults] = {}
 
     def list_datasets(self) -> list[Dataset]:
         with translated_errors("datasets"):
@@ -250,32 +253,22 @@ class LookoutEquipmentSource:
         return sorted(events, key=lambda event: event.start)
 
     def read_inference_results(self, execution: Execution) -> InferenceResults:
-        """A result object, parsed; remembered for the container's life, as results never change."""
+        """A result object, parsed; remembered for the source's life (a container's), as results never change."""
         result = execution.result_object
         if result is None:
             raise ResourceNotFoundError(
                 f"The execution of {execution.scheduled_start:%Y-%m-%d %H:%M} UTC has no result object."
             )
-        cached = _PARSED_RESULTS.get((result.bucket, result.key))
+        cached = self._parsed_results.get((result.bucket, result.key))
         if cached is not None:
             return cached
         with translated_errors(f"s3://{result.bucket}/{result.key}"):
             body = self._s3.get_object(Bucket=result.bucket, Key=result.key)["Body"].read()
         parsed = parse_inference_results(body)
-        _PARSED_RESULTS[(result.bucket, result.key)] = parsed
-        while len(_PARSED_RESULTS) > PARSED_RESULTS_KEPT:
-            _PARSED_RESULTS.pop(next(iter(_PARSED_RESULTS)))
+        self._parsed_results[(result.bucket, result.key)] = parsed
+        while len(self._parsed_results) > PARSED_RESULTS_KEPT:
+            self._parsed_results.pop(next(iter(self._parsed_results)))
         return parsed
-
-
-#: Parsed result objects by (bucket, key), oldest first: a warm function reads each object once.
-_PARSED_RESULTS: dict[tuple[str, str], InferenceResults] = {}
-PARSED_RESULTS_KEPT = 2048
-
-
-def forget_parsed_results() -> None:
-    """Empty the cache of parsed result objects (tests that rewrite objects in place need it)."""
-    _PARSED_RESULTS.clear()
 
 
 def parse_frequency(value: str) -> timedelta:
