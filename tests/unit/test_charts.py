@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from lookout_dashboards import charts, themes
+from lookout_dashboards.events import EARLIEST, LATEST, MAX_OFFSET
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -102,3 +103,19 @@ def test_date_ticks_are_round_and_few(start: tuple, end: tuple, most: int, expec
 
     assert names == expected
     assert all(low <= position <= high for position in positions) and len(positions) <= most
+
+
+def test_date_ticks_stop_at_the_calendars_end() -> None:
+    """The widest range a widget accepts, shifted by the widest offset: a tick every thousand years, none past 9999."""
+    low, high = charts.day_number(EARLIEST, -MAX_OFFSET), charts.day_number(LATEST, MAX_OFFSET)
+
+    positions, names = charts.date_ticks(low, high, 10)
+
+    assert names == [str(year) for year in range(1000, 10_000, 1000)]
+    assert all(low <= position <= high for position in positions)
+
+
+def test_coarsening_no_rows_keeps_the_grouped_columns() -> None:
+    """A period whose events name no sensor has nothing to stack, however many days it groups."""
+    assert charts.coarsen(np.zeros((0, 10)), 3).shape == (0, 4)
+    assert charts.coarsen(np.ones((2, 10)), 3).tolist() == [[1.0] * 4] * 2

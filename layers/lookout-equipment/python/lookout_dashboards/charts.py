@@ -10,7 +10,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import MAXYEAR, date, datetime, timedelta
 
 import matplotlib
 import numpy as np
@@ -215,7 +215,10 @@ def date_ticks(low: float, high: float, max_ticks: int) -> tuple[list[float], li
     month = start.year * 12 + start.month - 1 + (0 if (start.day, start.hour, start.minute) == (1, 0, 0) else 1)
     month = math.ceil(month / months) * months
     positions, names = [], []
-    while (position := (datetime(month // 12, month % 12 + 1, 1) - _EPOCH) / timedelta(days=1)) <= high:
+    while month // 12 <= MAXYEAR:  # a step of centuries would otherwise pass the calendar's last year
+        position = (datetime(month // 12, month % 12 + 1, 1) - _EPOCH) / timedelta(days=1)
+        if position > high:
+            break
         positions.append(position)
         names.append(str(month // 12) if month % 12 == 0 else datetime(2000, month % 12 + 1, 1).strftime("%b"))
         month += months
@@ -306,8 +309,9 @@ def coarsen(rows: np.ndarray, factor: int, weights: np.ndarray | None = None) ->
     weights = np.ones(rows.shape[1]) if weights is None else np.asarray(weights, dtype=float)
     if factor <= 1:
         return rows
-    padding = -rows.shape[1] % factor
-    rows = np.pad(rows, ((0, 0), (0, padding))).reshape(rows.shape[0], -1, factor)
+    groups = -(-rows.shape[1] // factor)
+    padding = groups * factor - rows.shape[1]
+    rows = np.pad(rows, ((0, 0), (0, padding))).reshape(rows.shape[0], groups, factor)
     weights = np.pad(weights, (0, padding)).reshape(-1, factor)
     totals = weights.sum(axis=1)
     return np.divide((rows * weights).sum(axis=2), totals, out=np.zeros(rows.shape[:2]), where=totals > 0)
