@@ -25,6 +25,7 @@ from lookout_dashboards.model_widgets import trained_model, visible_evaluation
 from lookout_dashboards.source import AnomalySource
 from lookout_dashboards.sources import default_source
 from lookout_dashboards.themes import theme_for
+from lookout_dashboards.validation import quoted
 from lookout_dashboards.widget import endpoints, serve_widget
 
 WIDGET = "model-anomalies"
@@ -79,10 +80,11 @@ def _chosen_sensor(widget: WidgetEvent, model: Model, sensors: Sequence[Sensor])
         raise InvalidInputError("`signal` must be a sensor name.")
     matches = [s for s in sensors if requested in (s.label, s.name)]
     if len(matches) != 1:
+        named = quoted(requested)
         raise InvalidInputError(
-            f"Sensor {requested} is not one of model {model.name}'s {len(sensors)} sensors; pick one in the list."
+            f"Sensor {named} is not one of model {model.name}'s {len(sensors)} sensors; pick one in the list."
             if not matches
-            else f"Several components have a sensor named {requested}; pick it in the list."
+            else f"Several components have a sensor named {named}; pick it in the list."
         )
     return matches[0]
 

@@ -201,6 +201,17 @@ def test_a_sensor_not_in_the_model_keeps_the_form_and_says_so(shared_demo: Any) 
     assert "b" not in page.tags
 
 
+def test_a_hostile_sensor_name_is_quoted_short_and_printable(shared_demo: Any) -> None:
+    hostile = "\x00<b>" + "s" * 10_000
+    page = render("model-anomalies", {"model": shared_demo.models["labeled"]}, forms={"signal": hostile})
+
+    assert page.messages[0] == (
+        "error",
+        f"Sensor <b>{'s' * 96}… is not one of model pump-station-labeled's 30 sensors; pick one in the list.",
+    )
+    assert "\x00" not in page.markup
+
+
 @pytest.mark.parametrize("widget", MODEL_WIDGETS)
 def test_describe_returns_the_documentation(widget: str) -> None:
     documentation = load_handler(widget).lambda_handler({"describe": True}, None)

@@ -141,6 +141,8 @@ def canary_arn(name: str) -> str:
         ({"action": "create_dashboard", "model": "pump-station-training"}, "still training"),
         ({"action": "create_dashboard", "model": "no-such-model"}, "Not found: model no-such-model"),
         ({"action": "drop_tables", "model": "pump-station-labeled"}, "`action` must be one of"),
+        ({"action": ["create_dashboard"], "model": "pump-station-labeled"}, "`action` must be one of"),
+        ({"action": {"create_dashboard": 1}, "model": "pump-station-labeled"}, "`action` must be one of"),
         ({"action": "create_dashboard", "model": "../../etc/passwd"}, "`model` must be a model name"),
         ({"action": "create_dashboard"}, "needs a `model` parameter"),
     ],
