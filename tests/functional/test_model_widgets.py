@@ -43,7 +43,7 @@ def test_details_of_a_labeled_model(shared_demo: Any) -> None:
 
     rows = dict(page.rows[1:]) | dict(page.rows[:1])
     assert rows["Dataset"] == "pump-station"
-    assert rows["Status"] == "SUCCESS"
+    assert rows["Status"] == "trained"
     assert rows["Training data"].startswith("2026-09-03 10:00 to 2026-10-13 10:00")
     assert rows["Evaluation data"].startswith("2026-10-13 10:00 to 2026-11-02 10:00")
     assert rows["Training ran"] == "2026-10-13 10:00, took 47 min"
@@ -58,7 +58,7 @@ def test_details_say_why_a_model_failed_or_is_training(shared_demo: Any) -> None
     training = dict(render("model-details", {"model": shared_demo.models["training"]}).rows)
 
     assert failed["Why training failed"].startswith("Training data has fewer than 14 days")
-    assert training["Status"] == "IN PROGRESS"
+    assert training["Status"] == "training"
     assert training["Training ran"] == "in progress since 2026-11-02 06:00"
 
 
