@@ -22,7 +22,7 @@ from lookout_dashboards.dashboards import ActionOutcome, DashboardKind, Dashboar
 from lookout_dashboards.domain import ModelStatus, ModelSummary, TimeRange
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import counted, local_time, zone_label
-from lookout_dashboards.html import Tone, page, status_label, table
+from lookout_dashboards.html import page, status_label, table
 from lookout_dashboards.list_widgets import Action, dashboard_buttons, run_action
 from lookout_dashboards.model_widgets import MODEL_DASHBOARD_LAYOUT, model_dashboard_body, trained_model
 from lookout_dashboards.source import AnomalySource
@@ -50,12 +50,6 @@ Parameters: none. Buttons call this function back with one of:
 {"action": "delete_dashboard", "model": "<model name>"}
 ```
 """
-STATUS_TONES: dict[ModelStatus, Tone] = {
-    ModelStatus.SUCCESS: "success",
-    ModelStatus.FAILED: "failed",
-    ModelStatus.IN_PROGRESS: "progress",
-    ModelStatus.IMPORT_IN_PROGRESS: "progress",
-}
 
 
 def model_actions(source: AnomalySource, publisher: DashboardPublisher, links: Endpoints) -> dict[str, Action]:
@@ -106,8 +100,9 @@ def _rows(
     for model in models:
         dataset = model.dataset_name if model.dataset_name != previous_dataset else ""
         previous_dataset = model.dataset_name
-        status = status_label(model.status.value.replace("_", " "), STATUS_TONES.get(model.status, "neutral"))
-        rows.append([dataset or Markup(""), model.name, status, _actions(model, existing, publisher, links)])
+        rows.append(
+            [dataset or Markup(""), model.name, status_label(model.status), _actions(model, existing, publisher, links)]
+        )
     return rows
 
 

@@ -19,10 +19,10 @@ from lookout_dashboards.config import (
 )
 from lookout_dashboards.container import current_container
 from lookout_dashboards.dashboards import ActionOutcome, DashboardKind, DashboardPublisher, DashboardTarget
-from lookout_dashboards.domain import InferenceOutcome, SchedulerStatus, SchedulerSummary
+from lookout_dashboards.domain import SchedulerStatus, SchedulerSummary
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import counted
-from lookout_dashboards.html import Tone, action_button, page, status_label, table
+from lookout_dashboards.html import action_button, page, status_label, status_word, table
 from lookout_dashboards.list_widgets import Action, dashboard_buttons, run_action
 from lookout_dashboards.scheduler_widgets import (
     SCHEDULER_DASHBOARD_LAYOUT,
@@ -57,16 +57,6 @@ Parameters: none. Buttons call this function back with one of:
 {"action": "delete_dashboard", "scheduler": "<name>"}
 ```
 """
-STATUS: dict[SchedulerStatus, tuple[str, Tone]] = {
-    SchedulerStatus.RUNNING: ("running", "success"),
-    SchedulerStatus.STOPPED: ("stopped", "neutral"),
-    SchedulerStatus.PENDING: ("starting", "progress"),
-    SchedulerStatus.STOPPING: ("stopping", "progress"),
-}
-OUTCOMES: dict[InferenceOutcome, tuple[str, Tone]] = {
-    InferenceOutcome.ANOMALOUS: ("anomalous", "failed"),
-    InferenceOutcome.NORMAL: ("normal", "success"),
-}
 COST_WARNING = "A running scheduler is billed for every hour it runs, whether or not data arrives."
 
 
@@ -75,10 +65,10 @@ def scheduler_actions(source: AnomalySource, publisher: DashboardPublisher, link
 
     def start_scheduler(name: str) -> ActionOutcome:
         status = source.start_scheduler(name)
-        return ActionOutcome(f"Inference scheduler {name} is {STATUS[status][0]}. {COST_WARNING}")
+        return ActionOutcome(f"Inference scheduler {name} is {status_word(status)}. {COST_WARNING}")
 
     def stop_scheduler(name: str) -> ActionOutcome:
-        return ActionOutcome(f"Inference scheduler {name} is {STATUS[source.stop_scheduler(name)][0]}.")
+        return ActionOutcome(f"Inference scheduler {name} is {status_word(source.stop_scheduler(name))}.")
 
     def create_dashboard(name: str) -> ActionOutcome:
         body = scheduler_dashboard_body(requested_scheduler(source, {"scheduler": name}), links.of)
@@ -123,15 +113,13 @@ def _rows(
     endpoint = links.own(WIDGET)
     rows = []
     for scheduler in schedulers:
-        status_text, status_tone = STATUS[scheduler.status]
-        outcome = OUTCOMES.get(scheduler.latest_outcome) if scheduler.latest_outcome else None
         target = DashboardTarget(DashboardKind.SCHEDULER, scheduler.name)
         rows.append(
             [
                 scheduler.model_name,
                 scheduler.name,
-                status_label(status_text, status_tone),
-                status_label(*outcome) if outcome else "no result yet",
+                status_label(scheduler.status),
+                status_label(scheduler.latest_outcome) if scheduler.latest_outcome else "no result yet",
                 _start_or_stop(scheduler, endpoint),
                 dashboard_buttons(target, publisher, existing, endpoint, "scheduler"),
             ]
@@ -155,7 +143,7 @@ def _start_or_stop(scheduler: SchedulerSummary, endpoint: str) -> Markup:
             primary=False,
             confirmation=f"Stop {scheduler.name}? It stops reading new data (and being billed) until started again.",
         )
-    return action_button(STATUS[scheduler.status][0].capitalize() + "…", endpoint, {}, disabled=True)
+    return action_button(status_word(scheduler.status).capitalize() + "…", endpoint, {}, disabled=True)
 
 
 def lambda_handler(event: Mapping[str, Any], context: Any) -> str:

@@ -25,6 +25,7 @@ from lookout_dashboards.importance import average_importance, daily_events, even
 from lookout_dashboards.model_widgets import trained_model, visible_evaluation
 from lookout_dashboards.source import AnomalySource
 from lookout_dashboards.themes import theme_for
+from lookout_dashboards.validation import quoted
 from lookout_dashboards.widget import endpoints, serve_widget
 
 REQUIRED_SETTINGS = (*STACK_SETTINGS, *CHART_SETTINGS)
@@ -82,10 +83,11 @@ def _chosen_sensor(widget: WidgetEvent, model: Model, sensors: Sequence[Sensor])
         raise InvalidInputError("`signal` must be a sensor name.")
     matches = [s for s in sensors if requested in (s.label, s.name)]
     if len(matches) != 1:
+        named = quoted(requested)
         raise InvalidInputError(
-            f"Sensor {requested} is not one of model {model.name}'s {len(sensors)} sensors; pick one in the list."
+            f"Sensor {named} is not one of model {model.name}'s {len(sensors)} sensors; pick one in the list."
             if not matches
-            else f"Several components have a sensor named {requested}; pick it in the list."
+            else f"Several components have a sensor named {named}; pick it in the list."
         )
     return matches[0]
 
@@ -103,27 +105,27 @@ def _chart(widget: WidgetEvent, model: Model, interval: TimeRange, history: Sens
     events = events_overlapping(model.evaluation.events, interval)
     labeled = [r for r in model.evaluation.labeled_ranges if r.end >= interval.start and r.start <= interval.end]
     margins = charts.Margins(left=64, right=64, top=22, bottom=24)
-    figure = charts.new_figure(
-        widget.context.width, max(160, widget.context.height - FORM_HEIGHT_PX - FOOTNOTE_HEIGHT_PX), theme, margins
-    )
-    columns = charts.plot_width(figure)
-    # the lowest and highest value of each pair of pixel columns: never more points than pixels across
-    x, y = charts.decimate_min_max(charts.day_numbers(epoch[inside], offset), values[inside], columns // 2)
+    height = max(160, widget.context.height - FORM_HEIGHT_PX - FOOTNOTE_HEIGHT_PX)
+    with charts.chart(widget.context.width, height, theme, margins) as figure:
+        columns = charts.plot_width(figure)
+        # the lowest and highest value of each pair of pixel columns: never more points than pixels across
+        x, y = charts.decimate_min_max(charts.day_numbers(epoch[inside], offset), values[inside], columns // 2)
 
-    ribbons = [("Events", events, theme.event, "event-ribbon")]
-    if labeled:
-        ribbons.append(("Labels", labeled, theme.label, "labeled-ribbon"))
-    offsets = charts.ribbon_offsets(len(ribbons))
-    signal_axes, daily_axes = charts.stacked_axes(figure, [5.0, 2.2], gap_px=round(offsets[-1]) + 24)
-    charts.style_axes(signal_axes, theme)
-    signal_axes.plot(x, y, color=theme.series[0], linewidth=0.8, gid="sensor-series")
-    signal_axes.set_title(history.label, color=theme.text, fontsize=10, loc="left")
-    charts.time_axis(signal_axes, interval, offset, columns, labels=False)
-    for (label, ranges, color, gid), below_px in zip(ribbons, offsets, strict=True):
-        spans = charts.day_spans(ranges, interval, offset)
-        charts.draw_ribbon(signal_axes, spans, columns, color, label, theme, gid, below_px=below_px)
-    charts.draw_daily_events(daily_axes, daily_events(events, interval, offset), columns, theme)
-    charts.time_axis(daily_axes, interval, offset, columns)
+        ribbons = [("Events", events, theme.event, "event-ribbon")]
+        if labeled:
+            ribbons.append(("Labels", labeled, theme.label, "labeled-ribbon"))
+        offsets = charts.ribbon_offsets(len(ribbons))
+        signal_axes, daily_axes = charts.stacked_axes(figure, [5.0, 2.2], gap_px=round(offsets[-1]) + 24)
+        charts.style_axes(signal_axes, theme)
+        signal_axes.plot(x, y, color=theme.series[0], linewidth=0.8, gid="sensor-series")
+        signal_axes.set_title(history.label, color=theme.text, fontsize=10, loc="left")
+        charts.time_axis(signal_axes, interval, offset, columns, labels=False)
+        for (label, ranges, color, gid), below_px in zip(ribbons, offsets, strict=True):
+            spans = charts.day_spans(ranges, interval, offset)
+            charts.draw_ribbon(signal_axes, spans, columns, color, label, theme, gid, below_px=below_px)
+        charts.draw_daily_events(daily_axes, daily_events(events, interval, offset), columns, theme)
+        charts.time_axis(daily_axes, interval, offset, columns)
+        svg = charts.to_svg(figure)
 
     mean = sum((event.duration for event in events), timedelta(0)) / len(events) if events else None
     footnote = (
@@ -131,7 +133,7 @@ def _chart(widget: WidgetEvent, model: Model, interval: TimeRange, history: Sens
         f"{local_time(interval.end, offset)} {zone_label(offset)}, mean duration {duration(mean)}; "
         f"{inside.stop - inside.start:,} values drawn as {x.size:,} points."
     )
-    return charts.to_svg(figure), footnote
+    return svg, footnote
 
 
 def lambda_handler(event: Mapping[str, Any], context: Any) -> str:

@@ -33,7 +33,6 @@ METRIC_NAMES = {
     "labeled_event_metrics.precision": "Precision on labeled events",
     "labeled_event_metrics.recall": "Recall on labeled events",
 }
-TONES = {ModelStatus.SUCCESS: "success", ModelStatus.FAILED: "failed"}
 
 
 def render_model_details(widget: WidgetEvent, source: AnomalySource) -> str:
@@ -41,7 +40,7 @@ def render_model_details(widget: WidgetEvent, source: AnomalySource) -> str:
     offset = widget.context.timezone_offset
     rows: list[list[Any]] = [
         ["Dataset", model.dataset_name or "-"],
-        ["Status", status_label(model.status.value.replace("_", " "), TONES.get(model.status, "progress"))],
+        ["Status", status_label(model.status)],
         ["Training data", _period(model.training_range, offset)],
         ["Evaluation data", _period(model.evaluation_range, offset)],
         ["Training ran", _training_run(model, offset)],

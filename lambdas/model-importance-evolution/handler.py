@@ -43,16 +43,17 @@ def render_importance_evolution(widget: WidgetEvent, source: AnomalySource) -> s
     daily = daily_importance(events, interval, offset, ranked)
 
     margins = charts.Margins(top=10, bottom=26 + charts.RIBBON_HEIGHT_PX + 24)
-    figure = charts.new_figure(widget.context.width, widget.context.height - 36, theme, margins)
-    columns = charts.plot_width(figure)
-    axes = figure.add_subplot()
-    charts.draw_daily_importance(axes, daily, colors, columns, theme)
-    charts.time_axis(axes, interval, offset, columns)
-    spans = charts.day_spans(events, interval, offset)
-    charts.draw_ribbon(axes, spans, columns, theme.event, "Events", theme, "event-ribbon", below_px=22)
+    with charts.chart(widget.context.width, widget.context.height - 36, theme, margins) as figure:
+        columns = charts.plot_width(figure)
+        axes = figure.add_subplot()
+        charts.draw_daily_importance(axes, daily, colors, columns, theme)
+        charts.time_axis(axes, interval, offset, columns)
+        spans = charts.day_spans(events, interval, offset)
+        charts.draw_ribbon(axes, spans, columns, theme.event, "Events", theme, "event-ribbon", below_px=22)
+        svg = charts.to_svg(figure)
     days_with_events = sum(1 for day in range(len(daily.days)) if any(row[day] for row in daily.shares))
     footnote = f"{len(events)} events on {days_with_events} of {len(daily.days)} days; days without events are empty."
-    return page(charts.to_svg(figure), footnote=footnote)
+    return page(svg, footnote=footnote)
 
 
 def lambda_handler(event: Mapping[str, Any], context: Any) -> str:

@@ -93,45 +93,45 @@ def _chart(
     offset = widget.context.timezone_offset
     theme = theme_for(widget.context.theme)
     margins = charts.Margins(left=64, right=64, top=10, bottom=24)
-    figure = charts.new_figure(widget.context.width, max(200, widget.context.height - 64), theme, margins)
-    columns = charts.plot_width(figure)
-    offsets = charts.ribbon_offsets(2)
-    score_axes, daily_axes, importance_axes = charts.stacked_axes(
-        figure, [3.0, 1.6, 2.4], gap_px=round(offsets[-1]) + 24
-    )
-    charts.style_axes(score_axes, theme)
-    times = np.array([result.timestamp.timestamp() for result in results])
-    scores = np.array([_score(result) for result in results], dtype=float)
-    x, y = charts.decimate_min_max(charts.day_numbers(times, offset), scores, columns // 2)
-    score_axes.plot(x, y, color=theme.series[0], linewidth=0.8, gid="anomaly-score")
-    score_axes.set_ylabel("Anomaly score", color=theme.text, fontsize=8)
-    score_axes.set_ylim(0, 1.05)
-    charts.time_axis(score_axes, interval, offset, columns, labels=False)
-    step = scheduler.upload_frequency / max(1, _results_per_run(results, scheduler))
-    predictions = [
-        (charts.day_number(r.timestamp, offset), charts.day_number(r.timestamp + step, offset))
-        for r in results
-        if r.is_anomalous
-    ]
-    ribbons = [
-        ("Predicted", predictions, theme.above, "prediction-ribbon"),
-        ("Events", charts.day_spans(events, interval, offset), theme.event, "event-ribbon"),
-    ]
-    for (label, spans, color, gid), below_px in zip(ribbons, offsets, strict=True):
-        charts.draw_ribbon(score_axes, spans, columns, color, label, theme, gid, below_px=below_px)
+    with charts.chart(widget.context.width, max(200, widget.context.height - 64), theme, margins) as figure:
+        columns = charts.plot_width(figure)
+        offsets = charts.ribbon_offsets(2)
+        score_axes, daily_axes, importance_axes = charts.stacked_axes(
+            figure, [3.0, 1.6, 2.4], gap_px=round(offsets[-1]) + 24
+        )
+        charts.style_axes(score_axes, theme)
+        times = np.array([result.timestamp.timestamp() for result in results])
+        scores = np.array([_score(result) for result in results], dtype=float)
+        x, y = charts.decimate_min_max(charts.day_numbers(times, offset), scores, columns // 2)
+        score_axes.plot(x, y, color=theme.series[0], linewidth=0.8, gid="anomaly-score")
+        score_axes.set_ylabel("Anomaly score", color=theme.text, fontsize=8)
+        score_axes.set_ylim(0, 1.05)
+        charts.time_axis(score_axes, interval, offset, columns, labels=False)
+        step = scheduler.upload_frequency / max(1, _results_per_run(results, scheduler))
+        predictions = [
+            (charts.day_number(r.timestamp, offset), charts.day_number(r.timestamp + step, offset))
+            for r in results
+            if r.is_anomalous
+        ]
+        ribbons = [
+            ("Predicted", predictions, theme.above, "prediction-ribbon"),
+            ("Events", charts.day_spans(events, interval, offset), theme.event, "event-ribbon"),
+        ]
+        for (label, spans, color, gid), below_px in zip(ribbons, offsets, strict=True):
+            charts.draw_ribbon(score_axes, spans, columns, color, label, theme, gid, below_px=below_px)
 
-    charts.draw_daily_events(daily_axes, daily_events(events, interval, offset), columns, theme)
-    charts.time_axis(daily_axes, interval, offset, columns, labels=False)
-    averages = average_importance(events)
-    ranked = [item.label for item in averages]
-    colors = sensor_colors(ranked, theme)
-    charts.draw_daily_importance(
-        importance_axes, daily_importance(events, interval, offset, ranked), colors, columns, theme
-    )
-    importance_axes.set_ylabel("Importance", color=theme.text, fontsize=8)
-    charts.time_axis(importance_axes, interval, offset, columns)
-    legend = render("legend.html", entries=legend_rows(averages[:LEGEND_SENSORS], colors), inline=True)
-    return charts.to_svg(figure), legend
+        charts.draw_daily_events(daily_axes, daily_events(events, interval, offset), columns, theme)
+        charts.time_axis(daily_axes, interval, offset, columns, labels=False)
+        averages = average_importance(events)
+        ranked = [item.label for item in averages]
+        colors = sensor_colors(ranked, theme)
+        charts.draw_daily_importance(
+            importance_axes, daily_importance(events, interval, offset, ranked), colors, columns, theme
+        )
+        importance_axes.set_ylabel("Importance", color=theme.text, fontsize=8)
+        charts.time_axis(importance_axes, interval, offset, columns)
+        legend = render("legend.html", entries=legend_rows(averages[:LEGEND_SENSORS], colors), inline=True)
+        return charts.to_svg(figure), legend
 
 
 def _score(result: InferenceResult) -> float:

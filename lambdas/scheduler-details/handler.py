@@ -15,7 +15,7 @@ from lookout_dashboards.errors import WidgetError
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import counted as counted_text
 from lookout_dashboards.formatting import duration, local_time, zone_label
-from lookout_dashboards.html import facts, page, status_label, table
+from lookout_dashboards.html import facts, page, status_label, status_word, table
 from lookout_dashboards.schedule import file_pattern, scheduler_next_run
 from lookout_dashboards.scheduler_widgets import RunCounts, requested_scheduler
 from lookout_dashboards.source import AnomalySource
@@ -49,7 +49,7 @@ def render_scheduler_details(
     now = now or datetime.now(UTC)
     rows: list[list[Any]] = [
         ["Model", scheduler.model_name],
-        ["Status", status_label(scheduler.status.value.lower(), _tone(scheduler.status))],
+        ["Status", status_label(scheduler.status)],
         ["Input", scheduler.input_location.uri],
         ["Output", scheduler.output_location.uri],
         ["File format", file_pattern(scheduler.input_naming)],
@@ -63,10 +63,6 @@ def render_scheduler_details(
         ["Executions", _executions(scheduler, source, run_counts or RunCounts())],
     ]
     return page(table([], rows, f"Inference scheduler {scheduler.name} (times in UTC)"))
-
-
-def _tone(status: SchedulerStatus) -> Any:
-    return {SchedulerStatus.RUNNING: "success", SchedulerStatus.STOPPED: "neutral"}.get(status, "progress")
 
 
 def _next_execution(scheduler: Scheduler, source: AnomalySource, now: datetime) -> Markup:
@@ -127,7 +123,7 @@ def _executions(scheduler: Scheduler, source: AnomalySource, run_counts: RunCoun
 def _describe(execution: Execution | None) -> str:
     if execution is None:
         return "-"
-    return f"{_utc(execution.scheduled_start)} ({execution.status.value.lower().replace('_', ' ')})"
+    return f"{_utc(execution.scheduled_start)} ({status_word(execution.status)})"
 
 
 def _utc(moment: datetime) -> str:

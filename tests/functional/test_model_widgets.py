@@ -43,7 +43,7 @@ def test_details_of_a_labeled_model(shared_demo: Any) -> None:
 
     rows = dict(page.rows[1:]) | dict(page.rows[:1])
     assert rows["Dataset"] == "pump-station"
-    assert rows["Status"] == "SUCCESS"
+    assert rows["Status"] == "trained"
     assert rows["Training data"].startswith("2026-09-03 10:00 to 2026-10-13 10:00")
     assert rows["Evaluation data"].startswith("2026-10-13 10:00 to 2026-11-02 10:00")
     assert rows["Training ran"] == "2026-10-13 10:00, took 47 min"
@@ -58,7 +58,7 @@ def test_details_say_why_a_model_failed_or_is_training(shared_demo: Any) -> None
     training = dict(render("model-details", {"model": shared_demo.models["training"]}).rows)
 
     assert failed["Why training failed"].startswith("Training data has fewer than 14 days")
-    assert training["Status"] == "IN PROGRESS"
+    assert training["Status"] == "training"
     assert training["Training ran"] == "in progress since 2026-11-02 06:00"
 
 
@@ -199,6 +199,17 @@ def test_a_sensor_not_in_the_model_keeps_the_form_and_says_so(shared_demo: Any) 
     assert page.selects["signal"][1] is None and len(page.selects["signal"][0]) == 30
     assert page.messages[0][0] == "error" and "Sensor <b>ghost</b> is not one of" in page.messages[0][1]
     assert "b" not in page.tags
+
+
+def test_a_hostile_sensor_name_is_quoted_short_and_printable(shared_demo: Any) -> None:
+    hostile = "\x00<b>" + "s" * 10_000
+    page = render("model-anomalies", {"model": shared_demo.models["labeled"]}, forms={"signal": hostile})
+
+    assert page.messages[0] == (
+        "error",
+        f"Sensor <b>{'s' * 96}… is not one of model pump-station-labeled's 30 sensors; pick one in the list.",
+    )
+    assert "\x00" not in page.markup
 
 
 @pytest.mark.parametrize("widget", MODEL_WIDGETS)

@@ -71,8 +71,8 @@ def test_each_dataset_is_named_once_per_group_and_rows_say_why_there_is_no_actio
     datasets = [row[0] for row in rows if row[0]]
     assert datasets == sorted(set(datasets)) == ["compressor", "pump-station"]
     by_model = {row[1]: row for row in rows}
-    assert by_model[demo.models["failed"]][2:] == ["FAILED", "Training failed: no results to show."]
-    assert by_model[demo.models["training"]][2:] == ["IN PROGRESS", "Training in progress."]
+    assert by_model[demo.models["failed"]][2:] == ["failed", "Training failed: no results to show."]
+    assert by_model[demo.models["training"]][2:] == ["training", "Training in progress."]
 
 
 def test_create_then_view_then_delete_through_the_returned_payloads(demo: Any) -> None:
@@ -141,6 +141,8 @@ def canary_arn(name: str) -> str:
         ({"action": "create_dashboard", "model": "pump-station-training"}, "still training"),
         ({"action": "create_dashboard", "model": "no-such-model"}, "Not found: model no-such-model"),
         ({"action": "drop_tables", "model": "pump-station-labeled"}, "`action` must be one of"),
+        ({"action": ["create_dashboard"], "model": "pump-station-labeled"}, "`action` must be one of"),
+        ({"action": {"create_dashboard": 1}, "model": "pump-station-labeled"}, "`action` must be one of"),
         ({"action": "create_dashboard", "model": "../../etc/passwd"}, "`model` must be a model name"),
         ({"action": "create_dashboard"}, "needs a `model` parameter"),
     ],

@@ -125,6 +125,8 @@ def test_create_view_delete_with_the_stack_schedule(
     ("payload", "expected"),
     [
         ({"action": "delete_everything", "scheduler": "pump-station-live"}, "`action` must be one of"),
+        ({"action": ["create_dashboard"], "scheduler": "pump-station-live"}, "`action` must be one of"),
+        ({"action": {"create_dashboard": 1}, "scheduler": "pump-station-live"}, "`action` must be one of"),
         ({"action": "stop_scheduler", "scheduler": "<img src=x onerror=alert(1)>"}, "`scheduler` must be a"),
         ({"action": "stop_scheduler", "scheduler": "ghost"}, "Not found: inference scheduler ghost."),
     ],

@@ -5,20 +5,22 @@ import numpy as np
 import pytest
 
 from lookout_dashboards import charts, themes
+from lookout_dashboards.events import EARLIEST, LATEST, MAX_OFFSET
+from lookout_dashboards.importance import SensorShare
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 def draw(theme_name: str, title: str) -> str:
     theme = themes.theme_for(theme_name)
-    figure = charts.new_figure(640, 320, theme)
-    axes = figure.add_subplot()
-    charts.style_axes(axes, theme)
-    x = np.arange(500.0)
-    axes.plot(x, np.sin(x / 25), color=theme.series[0])
-    axes.barh(["a", "b"], [0.3, 0.7], color=[theme.below, theme.above])
-    axes.set_title(title)
-    return charts.to_svg(figure)
+    with charts.chart(640, 320, theme) as figure:
+        axes = figure.add_subplot()
+        charts.style_axes(axes, theme)
+        x = np.arange(500.0)
+        axes.plot(x, np.sin(x / 25), color=theme.series[0])
+        axes.barh(["a", "b"], [0.3, 0.7], color=[theme.below, theme.above])
+        axes.set_title(title)
+        return charts.to_svg(figure)
 
 
 def test_svg_is_byte_stable_across_renders() -> None:
@@ -102,3 +104,36 @@ def test_date_ticks_are_round_and_few(start: tuple, end: tuple, most: int, expec
 
     assert names == expected
     assert all(low <= position <= high for position in positions) and len(positions) <= most
+
+
+def test_date_ticks_stop_at_the_calendars_end() -> None:
+    """The widest range a widget accepts, shifted by the widest offset: a tick every thousand years, none past 9999."""
+    low, high = charts.day_number(EARLIEST, -MAX_OFFSET), charts.day_number(LATEST, MAX_OFFSET)
+
+    positions, names = charts.date_ticks(low, high, 10)
+
+    assert names == [str(year) for year in range(1000, 10_000, 1000)]
+    assert all(low <= position <= high for position in positions)
+
+
+def test_coarsening_no_rows_keeps_the_grouped_columns() -> None:
+    """A period whose events name no sensor has nothing to stack, however many days it groups."""
+    assert charts.coarsen(np.zeros((0, 10)), 3).shape == (0, 4)
+    assert charts.coarsen(np.ones((2, 10)), 3).tolist() == [[1.0] * 4] * 2
+
+
+def tick_font_sizes(svg: str) -> set[str]:
+    root = ET.fromstring(svg)  # noqa: S314 - SVG we just produced, not untrusted input
+    ticks = [group for group in root.iter(f"{SVG}g") if group.get("id", "").startswith(("xtick_", "ytick_"))]
+    styles = [text.get("style", "") for group in ticks for text in group.iter(f"{SVG}text")]
+    return {part.split(":")[1].strip() for style in styles for part in style.split(";") if "font-size" in part}
+
+
+def test_axes_added_after_the_figure_get_the_chart_style() -> None:
+    """Axes are made between `Figure()` and `savefig`; their tick labels must still be 9 px, not matplotlib's 10."""
+    shares = [SensorShare("pump\\flow", 0.6), SensorShare("pump\\pressure", 0.4)]
+
+    bars = charts.importance_bars_svg(shares, {}, 2, 640, 320, themes.theme_for("light"))
+
+    assert tick_font_sizes(bars) == {"9px"}
+    assert tick_font_sizes(draw("dark", "pump")) == {"9px"}

@@ -1,6 +1,10 @@
+import math
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from lookout_dashboards.events import DEFAULT_HEIGHT, DEFAULT_WIDTH, is_describe, parse_widget_event
+from lookout_dashboards.formatting import local_time
 from tests.conftest import load_event
 
 
@@ -78,3 +82,38 @@ def test_malformed_context_fields_fall_back_instead_of_failing() -> None:
 def test_describe_is_recognised() -> None:
     assert is_describe(load_event("describe"))
     assert not is_describe(load_event("widget-minimal"))
+
+
+@pytest.mark.parametrize("number", [math.nan, math.inf, -math.inf])
+def test_numbers_that_are_not_finite_fall_back_to_the_defaults(number: float) -> None:
+    context = parse_widget_event(
+        {
+            "widgetContext": {
+                "width": number,
+                "height": number,
+                "period": number,
+                "timezone": {"offsetInMinutes": number},
+                "timeRange": {"start": 0, "end": number},
+            }
+        }
+    ).context
+
+    assert (context.width, context.height, context.period) == (DEFAULT_WIDTH, DEFAULT_HEIGHT, 300)
+    assert context.timezone_offset == timedelta(0)
+    assert context.time_range is None
+
+
+FIRST_MS, LAST_MS = -62135596800000, 253402300799000  # 0001-01-01 and 9999-12-31 23:59:59 UTC
+
+
+@pytest.mark.parametrize("offset", ["+14:00", "-14:00", "+99:59"])
+def test_a_range_at_the_ends_of_the_calendar_survives_any_offset(offset: str) -> None:
+    """Every widget shows the range in the dashboard's zone, so the offset must fit on both sides of it."""
+    context = parse_widget_event(
+        {"widgetContext": {"timeRange": {"start": FIRST_MS, "end": LAST_MS}, "timezone": {"offsetISO": offset}}}
+    ).context
+
+    shown = context.time_range
+    assert shown is not None and (shown.start.year, shown.end.year) == (1, 9999)
+    assert abs(context.timezone_offset) <= timedelta(days=1)
+    assert local_time(shown.start, context.timezone_offset) and local_time(shown.end, context.timezone_offset)

@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 import pytest
 
 from lookout_dashboards import html
+from lookout_dashboards.domain import ExecutionStatus, ModelStatus
 
 HOSTILE = [
     "<img src=x onerror=alert(1)>",
@@ -66,19 +67,31 @@ def test_dashboard_link_encodes_the_name(hostile: str) -> None:
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
-def test_status_label_and_message_escape_text(hostile: str) -> None:
-    label = Page(html.status_label(hostile, "failed"))
+def test_message_escapes_text(hostile: str) -> None:
     message = Page(html.message(hostile, "error", hostile))
 
-    assert label.tag_names() == ["span"] and label.text == [hostile]
     assert "img" not in message.tag_names() and "script" not in message.tag_names()
     assert [text for text in message.text if text.strip()][-2:] == [hostile, hostile]
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_table_escapes_headers_caption_and_cells_but_keeps_helper_markup(hostile: str) -> None:
-    page = Page(html.table([hostile], [[hostile, html.status_label("Trained", "success")]], caption=hostile))
+    page = Page(html.table([hostile], [[hostile, html.status_label(ModelStatus.SUCCESS)]], caption=hostile))
 
     assert "img" not in page.tag_names() and "script" not in page.tag_names()
     assert page.tag_names().count("span") == 1
     assert page.text.count(hostile) == 3
+
+
+def test_every_status_has_a_word_and_a_tone() -> None:
+    for enum, words in html.STATUSES.items():
+        assert set(words) == set(enum)
+        for status in enum:
+            label = Page(html.status_label(status))
+            assert label.text == [html.status_word(status)]
+            assert label.tags[0][1]["class"] == f"l4e-status l4e-{words[status][1]}"
+
+
+def test_equal_texts_of_different_statuses_keep_their_own_words() -> None:
+    assert (html.status_word(ModelStatus.SUCCESS), html.status_word(ExecutionStatus.SUCCESS)) == ("trained", "success")
+    assert html.status_word(ModelStatus.IN_PROGRESS) == "training"

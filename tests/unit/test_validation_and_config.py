@@ -2,12 +2,12 @@ import pytest
 
 from lookout_dashboards.config import DEMO_BUCKET, LAMBDA_MARKER, MissingSettingsError, load_settings, require_settings
 from lookout_dashboards.errors import InvalidInputError
-from lookout_dashboards.validation import choice, resource_name
+from lookout_dashboards.validation import QUOTED_LENGTH, choice, quoted, resource_name
 
 
 def test_resource_names_follow_the_service_pattern() -> None:
     assert resource_name({"model": "pump_station-1"}, "model", "model") == "pump_station-1"
-    for bad in ("", "a b", "<img src=x>", "x" * 201, 3, None):
+    for bad in ("", "a b", "<img src=x>", "x" * 201, "pump\n", 3, None):
         with pytest.raises(InvalidInputError):
             resource_name({"model": bad}, "model", "model")
 
@@ -18,6 +18,23 @@ def test_choice_accepts_only_listed_values() -> None:
     assert choice({}, "action", allowed, default="start") == "start"
     with pytest.raises(InvalidInputError, match="start, stop"):
         choice({"action": "__import__('os')"}, "action", allowed)
+    for unhashable in (["stop"], {"stop": 1}):
+        with pytest.raises(InvalidInputError, match="start, stop"):
+            choice({"action": unhashable}, "action", allowed)
+
+
+def test_quoted_request_text_is_short_and_printable() -> None:
+    assert quoted("pump\\flow <b>") == "pump\\flow <b>"
+    assert quoted("a\x00b\u202ec\nd") == "abcd"
+    long = quoted("<" * 10_000)
+    assert len(long) == QUOTED_LENGTH and long.endswith("…")
+
+
+def test_an_invalid_name_is_quoted_short_and_printable() -> None:
+    with pytest.raises(InvalidInputError) as refused:
+        resource_name({"model": "\x00<b>" + "m" * 10_000}, "model", "model")
+
+    assert str(refused.value).endswith(f"not “<b>{'m' * (QUOTED_LENGTH - 4)}…”.")
 
 
 def test_settings_default_to_the_demo_account() -> None:

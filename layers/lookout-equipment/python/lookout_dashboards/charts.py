@@ -8,9 +8,10 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import MAXYEAR, date, datetime, timedelta
 
 import matplotlib
 import numpy as np
@@ -54,18 +55,23 @@ class Margins:
     bottom: int = 26
 
 
-def new_figure(width_px: int, height_px: int, theme: ChartTheme, margins: Margins | None = None) -> Figure:
-    """An empty figure of the widget's size in pixels, its subplots placed inside `margins`."""
+@contextmanager
+def chart(width_px: int, height_px: int, theme: ChartTheme, margins: Margins | None = None) -> Iterator[Figure]:
+    """An empty figure of the widget's size in pixels, its subplots placed inside `margins`.
+
+    Make, draw and save it (`to_svg`) inside the `with`: matplotlib reads the style whenever it
+    creates an artist, so axes made outside the style would get other fonts and tick sizes.
+    """
     margins = margins or Margins()
     with matplotlib.rc_context(_RC):
         figure = Figure(figsize=(width_px / DPI, height_px / DPI), dpi=DPI, facecolor=theme.background)
-    figure.subplots_adjust(
-        left=min(0.6, margins.left / width_px),
-        right=max(0.65, 1 - margins.right / width_px),
-        top=max(0.6, 1 - margins.top / height_px),
-        bottom=min(0.35, margins.bottom / height_px),
-    )
-    return figure
+        figure.subplots_adjust(
+            left=min(0.6, margins.left / width_px),
+            right=max(0.65, 1 - margins.right / width_px),
+            top=max(0.6, 1 - margins.top / height_px),
+            bottom=min(0.35, margins.bottom / height_px),
+        )
+        yield figure
 
 
 def plot_width(figure: Figure) -> int:
@@ -104,14 +110,13 @@ def style_axes(axes: Axes, theme: ChartTheme) -> None:
 
 
 def to_svg(figure: Figure) -> Markup:
-    """The figure as SVG markup; the same figure always gives the same bytes.
+    """The figure as SVG markup, inside its `chart` context; the same figure always gives the same bytes.
 
     matplotlib escapes every text it writes into SVG (tested with markup in sensor names), so the
     result is safe to place in a widget's HTML as it is.
     """
     buffer = io.StringIO()
-    with matplotlib.rc_context(_RC):
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, facecolor=figure.get_facecolor())
+    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, facecolor=figure.get_facecolor())
     svg = _PATH_DATA.sub(_shorter_path_data, buffer.getvalue())
     return Markup(svg[svg.index("<svg") :])  # noqa: S704 - matplotlib's own escaped SVG, see above
 
@@ -215,7 +220,10 @@ def date_ticks(low: float, high: float, max_ticks: int) -> tuple[list[float], li
     month = start.year * 12 + start.month - 1 + (0 if (start.day, start.hour, start.minute) == (1, 0, 0) else 1)
     month = math.ceil(month / months) * months
     positions, names = [], []
-    while (position := (datetime(month // 12, month % 12 + 1, 1) - _EPOCH) / timedelta(days=1)) <= high:
+    while month // 12 <= MAXYEAR:  # a step of centuries would otherwise pass the calendar's last year
+        position = (datetime(month // 12, month % 12 + 1, 1) - _EPOCH) / timedelta(days=1)
+        if position > high:
+            break
         positions.append(position)
         names.append(str(month // 12) if month % 12 == 0 else datetime(2000, month % 12 + 1, 1).strftime("%b"))
         month += months
@@ -306,8 +314,9 @@ def coarsen(rows: np.ndarray, factor: int, weights: np.ndarray | None = None) ->
     weights = np.ones(rows.shape[1]) if weights is None else np.asarray(weights, dtype=float)
     if factor <= 1:
         return rows
-    padding = -rows.shape[1] % factor
-    rows = np.pad(rows, ((0, 0), (0, padding))).reshape(rows.shape[0], -1, factor)
+    groups = -(-rows.shape[1] // factor)
+    padding = groups * factor - rows.shape[1]
+    rows = np.pad(rows, ((0, 0), (0, padding))).reshape(rows.shape[0], groups, factor)
     weights = np.pad(weights, (0, padding)).reshape(-1, factor)
     totals = weights.sum(axis=1)
     return np.divide((rows * weights).sum(axis=2), totals, out=np.zeros(rows.shape[:2]), where=totals > 0)
@@ -359,22 +368,22 @@ def importance_bars_svg(
     """
     names = [labels.get(item.label, item.label) for item in shares]
     label_px = 20 + 8 * max((len(name) for name in names), default=0)  # DejaVu Sans at 9 pt: under 8 px a letter
-    figure = new_figure(width, height, theme, Margins(left=min(width // 2, label_px), right=12, top=8))
-    axes = figure.add_subplot()
-    style_axes(axes, theme)
-    uniform = 1 / max(1, sensor_count)
-    positions = np.arange(len(shares))[::-1]
-    for rank, (position, item) in enumerate(zip(positions, shares, strict=True)):
-        color = theme.above if item.share > uniform else theme.below
-        axes.barh(position, item.share, color=color, height=0.7, gid=f"importance-bar-{rank}")
-        axes.text(item.share, position, f" {percent(item.share)}", va="center", color=theme.text, fontsize=8)
-    axes.axvline(uniform, color=theme.text, linestyle=":", linewidth=1.2, gid="uniform-share")
-    axes.set_yticks(positions, names)
-    axes.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
-    axes.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
-    axes.set_xlim(0, max(uniform, *(item.share for item in shares)) * 1.18)
-    axes.grid(False, axis="y")
-    return to_svg(figure)
+    with chart(width, height, theme, Margins(left=min(width // 2, label_px), right=12, top=8)) as figure:
+        axes = figure.add_subplot()
+        style_axes(axes, theme)
+        uniform = 1 / max(1, sensor_count)
+        positions = np.arange(len(shares))[::-1]
+        for rank, (position, item) in enumerate(zip(positions, shares, strict=True)):
+            color = theme.above if item.share > uniform else theme.below
+            axes.barh(position, item.share, color=color, height=0.7, gid=f"importance-bar-{rank}")
+            axes.text(item.share, position, f" {percent(item.share)}", va="center", color=theme.text, fontsize=8)
+        axes.axvline(uniform, color=theme.text, linestyle=":", linewidth=1.2, gid="uniform-share")
+        axes.set_yticks(positions, names)
+        axes.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
+        axes.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+        axes.set_xlim(0, max(uniform, *(item.share for item in shares)) * 1.18)
+        axes.grid(False, axis="y")
+        return to_svg(figure)
 
 
 def draw_daily_importance(

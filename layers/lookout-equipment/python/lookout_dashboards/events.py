@@ -6,6 +6,7 @@ Parameters sit at the top level of the event (a `<cwdb-action>` payload replaces
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,11 @@ _ISO_OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
 DEFAULT_WIDTH = 600
 DEFAULT_HEIGHT = 400
 DEFAULT_RANGE = timedelta(days=90)
+#: Real zones lie within ±14 hours; a day either way bounds whatever a context claims.
+MAX_OFFSET = timedelta(days=1)
+#: The times a range may hold: a day inside what `datetime` holds, so any offset can be applied to them.
+EARLIEST = datetime.min.replace(tzinfo=UTC) + MAX_OFFSET
+LATEST = datetime.max.replace(tzinfo=UTC) - MAX_OFFSET
 
 Theme = Literal["light", "dark"]
 
@@ -126,23 +132,37 @@ def _timezone_offset(timezone: Mapping[str, Any]) -> timedelta:
     match = _ISO_OFFSET.match(iso)
     if match:
         sign = -1 if match.group(1) == "-" else 1
-        return sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3)))
-    return timedelta(minutes=_int(timezone.get("offsetInMinutes"), 0, -24 * 60, 24 * 60))
+        return sign * min(MAX_OFFSET, timedelta(hours=int(match.group(2)), minutes=int(match.group(3))))
+    limit = int(MAX_OFFSET.total_seconds()) // 60
+    return timedelta(minutes=_int(timezone.get("offsetInMinutes"), 0, -limit, limit))
 
 
 def _epoch_ms(value: Any) -> datetime | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """The time, moved inside `EARLIEST` to `LATEST`; None when the value is not a time."""
+    milliseconds = _number(value)
+    if milliseconds is None:
         return None
     try:
-        return datetime.fromtimestamp(value / 1000, tz=UTC)
+        moment = datetime.fromtimestamp(milliseconds / 1000, tz=UTC)
     except (OverflowError, OSError, ValueError):
         return None
+    return max(EARLIEST, min(LATEST, moment))
 
 
 def _int(value: Any, default: int, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    number = _number(value)
+    if number is None:
         return default
-    return max(low, min(high, int(value)))
+    return max(low, min(high, int(number)))
+
+
+def _number(value: Any) -> int | float | None:
+    """A JSON number that `int` and `datetime` can take: not a boolean, NaN or an infinity."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _text(value: Any) -> str:

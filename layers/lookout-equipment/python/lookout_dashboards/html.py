@@ -15,9 +15,38 @@ from typing import Any, Literal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from .domain import ExecutionStatus, InferenceOutcome, ModelStatus, SchedulerStatus
+
 Display = Literal["widget", "popup"]
 Tone = Literal["success", "failed", "progress", "neutral"]
 MessageKind = Literal["info", "error", "empty"]
+Status = ModelStatus | SchedulerStatus | ExecutionStatus | InferenceOutcome
+
+#: The word and tone of each status, the same in every widget. Keyed by enum first: members of
+#: different enums with the same text (`FAILED`) are equal, so one flat dict would mix them up.
+STATUSES: dict[type[Status], dict[Any, tuple[str, Tone]]] = {
+    ModelStatus: {
+        ModelStatus.SUCCESS: ("trained", "success"),
+        ModelStatus.FAILED: ("failed", "failed"),
+        ModelStatus.IN_PROGRESS: ("training", "progress"),
+        ModelStatus.IMPORT_IN_PROGRESS: ("importing", "progress"),
+    },
+    SchedulerStatus: {
+        SchedulerStatus.PENDING: ("starting", "progress"),
+        SchedulerStatus.RUNNING: ("running", "success"),
+        SchedulerStatus.STOPPING: ("stopping", "progress"),
+        SchedulerStatus.STOPPED: ("stopped", "neutral"),
+    },
+    ExecutionStatus: {
+        ExecutionStatus.IN_PROGRESS: ("in progress", "progress"),
+        ExecutionStatus.SUCCESS: ("success", "success"),
+        ExecutionStatus.FAILED: ("failed", "failed"),
+    },
+    InferenceOutcome: {
+        InferenceOutcome.ANOMALOUS: ("anomalous", "failed"),
+        InferenceOutcome.NORMAL: ("normal", "success"),
+    },
+}
 
 
 @cache
@@ -62,8 +91,13 @@ def dashboard_link(label: str, dashboard_name: str, *, disabled: bool = False) -
     return _components().dashboard_link(label, dashboard_name, disabled)
 
 
-def status_label(text: str, tone: Tone) -> Markup:
-    return _components().status_label(text, tone)
+def status_word(status: Status) -> str:
+    return STATUSES[type(status)][status][0]
+
+
+def status_label(status: Status) -> Markup:
+    """The status's word, coloured by its tone."""
+    return _components().status_label(*STATUSES[type(status)][status])
 
 
 def notice(text: str, kind: MessageKind = "info") -> Markup:
