@@ -2,6 +2,8 @@
 
 - The short form `!GetAtt Nested.Outputs.Name` is split at every dot; it is split at the first.
 - A nested stack has no `GetAtt` for its outputs; `Outputs.<name>` reads them.
+- `AWS::Lambda::Alias` is unknown and a version has no `GetAtt Version`: both are added, on moto's
+  own Lambda store.
 - Custom resources invoke Lambda through Docker, in a thread; here the deployed function's handler
   runs in-process with the function's environment, its answer reaches the stack directly, and
   stack creation waits for it. Stack deletion sends the `Delete` request moto never sends.
@@ -18,10 +20,12 @@ from typing import Any
 from unittest import mock
 
 import yaml
-from moto.awslambda.models import LambdaFunction
+from moto.awslambda.models import LambdaFunction, LambdaVersion, lambda_backends
 from moto.cloudformation import models as cloudformation_models
+from moto.cloudformation import parsing as cloudformation_parsing
 from moto.cloudformation import responses as cloudformation_responses
 from moto.cloudformation.models import Stack, cloudformation_backends
+from moto.core.common_models import CloudFormationModel
 
 from .widget_events import LAMBDAS, load_handler
 
@@ -123,6 +127,52 @@ def _delete_with_custom_resources(original: Any) -> Any:
     return delete
 
 
+class LambdaAliasResource(CloudFormationModel):
+    """`AWS::Lambda::Alias`, created in moto's Lambda store; `Ref` gives the alias ARN as AWS does."""
+
+    def __init__(self, arn: str, name: str, function_name: str, region: str) -> None:
+        self.arn, self.name, self.function_name, self.region = arn, name, function_name, region
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Lambda::Alias"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[override]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **_: Any
+    ) -> LambdaAliasResource:
+        properties = cloudformation_json["Properties"]
+        backend = lambda_backends[account_id][region_name]
+        alias = backend.create_alias(
+            properties["Name"], properties["FunctionName"], str(properties["FunctionVersion"]), "", None
+        )
+        return cls(alias.arn, properties["Name"], properties["FunctionName"], region_name)
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.arn
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        lambda_backends[account_id][region_name].delete_alias(self.name, self.function_name)
+
+
+def _version_attribute(self: LambdaVersion, attribute_name: str) -> Any:
+    if attribute_name == "Version":
+        return self.version
+    raise AttributeError(attribute_name)
+
+
+def _model_map_with_alias(original: Any) -> Any:
+    def model_map() -> dict[str, Any]:
+        return {**original(), LambdaAliasResource.cloudformation_type(): LambdaAliasResource}
+
+    return model_map
+
+
 @contextmanager
 def cloudformation_completed() -> Iterator[None]:
     """Bridge moto's CloudFormation gaps for the duration of the block."""
@@ -130,6 +180,12 @@ def cloudformation_completed() -> Iterator[None]:
         stack.enter_context(mock.patch.object(cloudformation_models, "yaml_tag_constructor", _tag_constructor))
         stack.enter_context(mock.patch.object(cloudformation_responses, "yaml_tag_constructor", _tag_constructor))
         stack.enter_context(mock.patch.object(Stack, "get_cfn_attribute", _nested_output, create=True))
+        stack.enter_context(mock.patch.object(LambdaVersion, "get_cfn_attribute", _version_attribute, create=True))
+        stack.enter_context(
+            mock.patch.object(
+                cloudformation_parsing, "get_model_map", _model_map_with_alias(cloudformation_parsing.get_model_map)
+            )
+        )
         stack.enter_context(mock.patch.object(LambdaFunction, "invoke", _invoke_in_process))
         stack.enter_context(
             mock.patch.object(Stack, "create_resources", _create_and_await_custom_resources(Stack.create_resources))

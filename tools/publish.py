@@ -7,7 +7,10 @@ architecture are written in from invoke.yaml, the one place the build reads them
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import base64
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,8 @@ BUCKET_PLACEHOLDER = "ARTIFACT_BUCKET_PLACEHOLDER"
 PREFIX_PLACEHOLDER = "SOLUTION_VERSION_PLACEHOLDER"
 RUNTIME_PLACEHOLDER = "LAMBDA_RUNTIME_PLACEHOLDER"
 ARCHITECTURE_PLACEHOLDER = "LAMBDA_ARCHITECTURE_PLACEHOLDER"
+#: `CODE_SHA256_PLACEHOLDER_<folder>`: the SHA-256 (base64) of `function-<folder>.zip`, as Lambda reports it.
+CODE_SHA256_PLACEHOLDER = re.compile(r"CODE_SHA256_PLACEHOLDER_([a-z0-9-]+)")
 INVOKE_YAML = Path(__file__).resolve().parents[1] / "invoke.yaml"
 README_START = "<!-- launch-stack:start -->"
 README_END = "<!-- launch-stack:end -->"
@@ -64,12 +69,30 @@ def key_prefix(version: str) -> str:
     return f"{SOLUTION}/{version}"
 
 
-def filled_template(text: str, bucket_prefix: str, version: str, platform: LambdaPlatform) -> str:
-    """A template with the artifact location and the Lambda platform written into its `Mappings`."""
+def code_hashes(dist: Path) -> dict[str, str]:
+    """Each function zip's SHA-256 in base64, by folder: what a published version must match."""
+    return {
+        path.stem.removeprefix("function-"): base64.b64encode(hashlib.sha256(path.read_bytes()).digest()).decode()
+        for path in sorted(dist.glob("function-*.zip"))
+    }
+
+
+def filled_template(
+    text: str, bucket_prefix: str, version: str, platform: LambdaPlatform, hashes: Mapping[str, str]
+) -> str:
+    """A template with the artifact location, the Lambda platform and the code hashes written into
+    its `Mappings`."""
     if BUCKET_PLACEHOLDER in text and PREFIX_PLACEHOLDER not in text:
         raise ValueError("a template names the bucket placeholder without the prefix placeholder")
+
+    def code_hash(match: re.Match[str]) -> str:
+        if match.group(1) not in hashes:
+            raise FileNotFoundError(f"no function-{match.group(1)}.zip to take the code hash of")
+        return hashes[match.group(1)]
+
     return (
-        text.replace(BUCKET_PLACEHOLDER, bucket_prefix)
+        CODE_SHA256_PLACEHOLDER.sub(code_hash, text)
+        .replace(BUCKET_PLACEHOLDER, bucket_prefix)
         .replace(PREFIX_PLACEHOLDER, key_prefix(version))
         .replace(RUNTIME_PLACEHOLDER, platform.runtime)
         .replace(ARCHITECTURE_PLACEHOLDER, platform.architecture)
@@ -95,6 +118,7 @@ def publish(
     zips = sorted(dist.glob("*.zip"))
     if not zips:
         raise FileNotFoundError(f"nothing to publish in {dist}: run `invoke build` first")
+    hashes = code_hashes(dist)
     results = []
     for region in regions:
         s3 = s3_for(region)
@@ -106,7 +130,7 @@ def publish(
             s3.upload_file(str(path), bucket, f"{prefix}/{path.name}")
             keys.append(f"{prefix}/{path.name}")
         for path in sorted(templates.glob("*.yaml")):
-            body = filled_template(path.read_text(), bucket_prefix, version, platform).encode()
+            body = filled_template(path.read_text(), bucket_prefix, version, platform, hashes).encode()
             s3.put_object(Bucket=bucket, Key=f"{prefix}/{path.name}", Body=body, ContentType="text/yaml")
             keys.append(f"{prefix}/{path.name}")
         results.append(Published(region, bucket, prefix, tuple(keys)))

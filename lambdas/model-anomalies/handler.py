@@ -23,6 +23,7 @@ from lookout_dashboards.formatting import counted, duration, local_time, zone_la
 from lookout_dashboards.html import action_button, notice, page, select_form
 from lookout_dashboards.importance import average_importance, daily_events, events_overlapping
 from lookout_dashboards.model_widgets import trained_model, visible_evaluation
+from lookout_dashboards.priming import prime_charts
 from lookout_dashboards.source import AnomalySource
 from lookout_dashboards.themes import theme_for
 from lookout_dashboards.validation import quoted
@@ -30,6 +31,7 @@ from lookout_dashboards.widget import endpoints, serve_widget
 
 REQUIRED_SETTINGS = (*STACK_SETTINGS, *CHART_SETTINGS)
 require_settings(REQUIRED_SETTINGS)
+prime_charts()  # at init: a SnapStart snapshot keeps matplotlib loaded and warm
 
 WIDGET = "model-anomalies"
 FORM_HEIGHT_PX = 44

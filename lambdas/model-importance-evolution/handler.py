@@ -12,12 +12,14 @@ from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.html import page
 from lookout_dashboards.importance import average_importance, daily_importance, events_overlapping
 from lookout_dashboards.model_widgets import evaluated_model, visible_evaluation
+from lookout_dashboards.priming import prime_charts
 from lookout_dashboards.source import AnomalySource
 from lookout_dashboards.themes import sensor_colors, theme_for
 from lookout_dashboards.widget import serve_widget
 
 REQUIRED_SETTINGS = (*STACK_SETTINGS, *CHART_SETTINGS)
 require_settings(REQUIRED_SETTINGS)
+prime_charts()  # at init: a SnapStart snapshot keeps matplotlib loaded and warm
 
 DOCUMENTATION = """\
 ## Lookout for Equipment daily signal importance

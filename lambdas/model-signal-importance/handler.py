@@ -14,12 +14,14 @@ from lookout_dashboards.formatting import counted, percent
 from lookout_dashboards.html import page
 from lookout_dashboards.importance import TOP_SENSORS, average_importance, display_labels, events_overlapping
 from lookout_dashboards.model_widgets import evaluated_model, visible_evaluation
+from lookout_dashboards.priming import prime_charts
 from lookout_dashboards.source import AnomalySource
 from lookout_dashboards.themes import theme_for
 from lookout_dashboards.widget import serve_widget
 
 REQUIRED_SETTINGS = (*STACK_SETTINGS, *CHART_SETTINGS)
 require_settings(REQUIRED_SETTINGS)
+prime_charts()  # at init: a SnapStart snapshot keeps matplotlib loaded and warm
 
 DOCUMENTATION = """\
 ## Lookout for Equipment aggregated signal importance

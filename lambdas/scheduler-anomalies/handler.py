@@ -24,6 +24,7 @@ from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import local_time, zone_label
 from lookout_dashboards.html import page, render
 from lookout_dashboards.importance import average_importance, daily_events, daily_importance, legend_rows
+from lookout_dashboards.priming import prime_charts
 from lookout_dashboards.scheduler_widgets import ResultsRead, explain_no_success, read_results, requested_scheduler
 from lookout_dashboards.source import AnomalySource
 from lookout_dashboards.themes import sensor_colors, theme_for
@@ -33,6 +34,7 @@ MAX_RESULT_FILES = 288
 LEGEND_SENSORS = 8
 REQUIRED_SETTINGS = (*STACK_SETTINGS, *CHART_SETTINGS)
 require_settings(REQUIRED_SETTINGS)
+prime_charts()  # at init: a SnapStart snapshot keeps matplotlib loaded and warm
 
 DOCUMENTATION = f"""\
 ## Lookout for Equipment anomalies over time

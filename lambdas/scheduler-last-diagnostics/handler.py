@@ -20,6 +20,7 @@ from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import local_time, percent, zone_label
 from lookout_dashboards.html import page
 from lookout_dashboards.importance import TOP_SENSORS, SensorShare, display_labels
+from lookout_dashboards.priming import prime_charts
 from lookout_dashboards.scheduler_widgets import explain_no_success, read_results
 from lookout_dashboards.source import AnomalySource
 from lookout_dashboards.themes import theme_for
@@ -28,6 +29,7 @@ from lookout_dashboards.widget import serve_widget
 
 REQUIRED_SETTINGS = (*STACK_SETTINGS, *CHART_SETTINGS)
 require_settings(REQUIRED_SETTINGS)
+prime_charts()  # at init: a SnapStart snapshot keeps matplotlib loaded and warm
 
 DOCUMENTATION = """\
 ## Lookout for Equipment last anomaly diagnostics

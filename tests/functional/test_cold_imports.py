@@ -35,3 +35,40 @@ def test_table_widgets_import_no_heavy_library(widget: str) -> None:
 def test_the_check_sees_a_heavy_import() -> None:
     """A chart widget does load matplotlib: the check above can fail."""
     assert "matplotlib" in modules_after_import("model-anomalies")
+
+
+CHART_WIDGETS = [
+    "model-anomalies",
+    "model-signal-importance",
+    "model-importance-evolution",
+    "scheduler-last-diagnostics",
+    "scheduler-anomalies",
+]
+
+
+def test_a_chart_handler_s_init_primes_matplotlib_and_makes_no_client() -> None:
+    """What SnapStart snapshots: each chart handler's import draws one throwaway chart (so the font
+    list and matplotlib's caches are built at init), and no AWS client exists before a request."""
+    script = (
+        "import json, sys\n"
+        f"sys.path[:0] = [{str(ROOT / 'layers/lookout-equipment/python')!r}, {str(ROOT)!r}]\n"
+        "from local.widget_events import load_handler\n"
+        "import lookout_dashboards.priming as priming\n"
+        "primed = []\n"
+        f"for widget in {CHART_WIDGETS!r}:\n"
+        "    load_handler(widget)\n"
+        "    primed.append(priming.primed_times)\n"
+        "from lookout_dashboards.container import current_container\n"
+        "import matplotlib.font_manager\n"
+        "print(json.dumps({'primed': primed, 'boto3': 'boto3' in sys.modules,\n"
+        "    'container': current_container.cache_info().currsize,\n"
+        "    'fonts': len(matplotlib.font_manager.fontManager.ttflist)}))\n"
+    )
+    output = subprocess.run(  # noqa: S603 - this interpreter running the script above
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True
+    ).stdout
+    state = json.loads(output)
+
+    assert state["primed"] == [1, 2, 3, 4, 5]
+    assert state["boto3"] is False and state["container"] == 0
+    assert state["fonts"] > 0

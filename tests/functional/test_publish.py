@@ -23,7 +23,16 @@ class CloudFormationLoader(yaml.SafeLoader):
     """Reads the short-form intrinsic functions (`!Ref`, `!Sub`, …) as plain tagged values."""
 
 
-CloudFormationLoader.add_multi_constructor("!", lambda loader, suffix, node: (suffix, node.value))
+def _tagged(loader: CloudFormationLoader, suffix: str, node: yaml.Node) -> tuple[str, Any]:
+    """`!If [a, b, c]` reads as ("If", ["a", "b", "c"]), nested tags included."""
+    if isinstance(node, yaml.SequenceNode):
+        return suffix, loader.construct_sequence(node, deep=True)
+    if isinstance(node, yaml.MappingNode):
+        return suffix, loader.construct_mapping(node, deep=True)
+    return suffix, node.value
+
+
+CloudFormationLoader.add_multi_constructor("!", _tagged)
 
 
 def fake_dist(folder: Path) -> Path:

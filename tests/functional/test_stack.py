@@ -83,7 +83,9 @@ def canaries() -> dict[str, dict[str, str]]:
     return {item["Name"]: item["Tags"] for item in make_client("synthetics").describe_canaries()["Canaries"]}
 
 
-def create(cloudformation: Any, name: str, template_url: str, bucket: str, demo: Any) -> Deployed:
+def create(
+    cloudformation: Any, name: str, template_url: str, bucket: str, demo: Any, snapstart: str = "Disabled"
+) -> Deployed:
     cloudformation.create_stack(
         StackName=name,
         TemplateURL=template_url,
@@ -91,6 +93,7 @@ def create(cloudformation: Any, name: str, template_url: str, bucket: str, demo:
             {"ParameterKey": "SnapshotBucket", "ParameterValue": bucket},
             {"ParameterKey": "TargetEmail", "ParameterValue": "operator@example.com"},
             {"ParameterKey": "SnapshotRuns", "ParameterValue": "Weekly"},
+            {"ParameterKey": "SnapStart", "ParameterValue": snapstart},
         ],
         Capabilities=["CAPABILITY_IAM"],
     )
@@ -172,6 +175,51 @@ def test_two_stacks_side_by_side_deleting_one_leaves_the_other_whole(deployed: D
     assert "l4e-snapshots" in [bucket["Name"] for bucket in make_client("s3").list_buckets()["Buckets"]]
 
 
+def test_with_snapstart_every_dashboard_calls_the_live_alias(demo: Any, published: str) -> None:
+    cloudformation = make_client("cloudformation", replace(load_settings(), region="us-east-1"))
+    deployed = create(cloudformation, "with-snapstart", published, "l4e-snapshots", demo, snapstart="Enabled")
+    aws_lambda = make_client("lambda")
+    functions = deployed.functions()
+    aliases = {}
+    for folder in WIDGETS:
+        [alias] = aws_lambda.list_aliases(FunctionName=functions[folder]["FunctionName"])["Aliases"]
+        assert alias["Name"] == "live" and alias["FunctionVersion"] == "1"
+        aliases[folder] = alias["AliasArn"]
+    assert {folder for folder in functions if folder not in WIDGETS} == {"cleanup", "process-snapshot"}
+
+    list_bodies = [
+        json.loads(make_client("cloudwatch").get_dashboard(DashboardName=name)["DashboardBody"])
+        for name in dashboard_names()
+    ]
+    created = deployed.create_dashboard(demo.models["labeled"])
+    body = json.loads(make_client("cloudwatch").get_dashboard(DashboardName=created)["DashboardBody"])
+
+    endpoints = {widget["properties"]["endpoint"] for body in list_bodies for widget in body["widgets"]}
+    assert endpoints == {aliases["list-models"], aliases["list-schedulers"]}
+    model_widgets = {folder for folder in WIDGETS if folder.startswith("model-")}
+    assert {widget["properties"]["endpoint"] for widget in body["widgets"]} == {aliases[f] for f in model_widgets}
+
+
+def test_snapstart_applies_to_published_versions_of_the_widgets_only() -> None:
+    resources = template("functions.yaml")["Resources"]
+    for name, item in resources.items():
+        if item["Type"] != "AWS::Lambda::Function":
+            continue
+        widget = name not in ("ProcessSnapshotFunction", "CleanupFunction")
+        snapstart = item["Properties"].get("SnapStart")
+        assert (snapstart is not None) == widget, name
+        if widget:
+            logical = name.removesuffix("Function")
+            assert snapstart == ("If", ["SnapStartOn", {"ApplyOn": "PublishedVersions"}, ("Ref", "AWS::NoValue")])
+            assert resources[f"{logical}Version"]["Properties"]["CodeSha256"] == (
+                "FindInMap",
+                ["CodeSha256", "Functions", logical],
+            )
+            assert resources[f"{logical}Alias"]["Properties"]["Name"] == "live"
+    main = template("main.yaml")
+    assert main["Parameters"]["SnapStart"]["Default"] == "Disabled"
+
+
 def test_deploy_creates_then_updates_the_stack(demo: Any, tmp_path: Path) -> None:
     from tools.deploy import deploy_stack
 
@@ -219,7 +267,9 @@ def statements(role: dict[str, Any]) -> list[dict[str, Any]]:
 def test_the_canary_role_invokes_only_the_widgets_it_photographs() -> None:
     resources = template("functions.yaml")["Resources"]
     [invoke] = [s for s in statements(resources["CanaryRole"]) if s["Action"] == "lambda:InvokeFunction"]
-    invoked = {arn[1].removesuffix(".Arn") for arn in invoke["Resource"]}
+    invoked = {arn[1].removesuffix(".Arn") for arn in invoke["Resource"] if arn[0] == "GetAtt"}
+    aliases = {arn[1] for arn in invoke["Resource"] if arn[0] == "Sub"}
+    assert aliases == {"${" + name + ".Arn}:live" for name in invoked} and len(invoke["Resource"]) == 16
     assert invoked == {
         f"{''.join(part.title() for part in w.split('-'))}Function" for w in WIDGETS if not w.startswith("list-")
     }
