@@ -74,6 +74,9 @@ def function_environment(function: LambdaFunction) -> Iterator[None]:
 
 def _answer(account_id: str, region: str, body: Mapping[str, Any]) -> None:
     """What moto's `cfnresponse` endpoint does with a custom resource's answer."""
+    for request in _CREATED.get(body["StackId"], []):
+        if request["LogicalResourceId"] == body["LogicalResourceId"]:
+            request["PhysicalResourceId"] = body["PhysicalResourceId"]  # sent back on Update and Delete
     if body.get("Status") != "SUCCESS":
         return
     stack = cloudformation_backends[account_id][region].get_stack(body["StackId"])
@@ -121,7 +124,7 @@ def _delete_with_custom_resources(original: Any) -> Any:
             from moto.awslambda.models import lambda_backends
 
             function = lambda_backends[self.account_id][region].get_function(request["FunctionArn"])
-            _run(function, {**request, "RequestType": "Delete", "PhysicalResourceId": request["LogicalResourceId"]})
+            _run(function, {**request, "RequestType": "Delete"})
         original(self)
 
     return delete

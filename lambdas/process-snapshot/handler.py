@@ -5,17 +5,19 @@ the canary itself chose (`dashboard-snapshot.<canary>.png`), never read from Syn
 layout; the subject comes from that canary's tags, and a canary of another stack is ignored.
 
 Each record is handled on its own. Before sending, a mark `emailed/<key>` is written only if it
-does not exist yet (a conditional write), so a retried or repeated notification never sends a
-snapshot twice. What cannot be sent for good (an object or bucket gone, a malformed record) is
-logged and skipped; what failed for now (throttling, SES refusing) is retried by Lambda, and after
-the retries the event reaches the stack's notification topic.
+does not exist yet (a conditional write) and turned to `sent` after, so a retried or repeated
+notification never sends a snapshot twice, and a delivery that died half way is taken over. What
+cannot be sent for good (an object or bucket gone, a malformed record) is logged and skipped; what
+failed for now (throttling, SES refusing) is retried by Lambda, and after the retries the event
+reaches the stack's notification topic.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email.mime.image import MIMEImage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -36,11 +38,19 @@ logger.setLevel(logging.INFO)
 #: SES refuses raw messages above 10 MB; a bigger screenshot is linked instead of attached.
 INLINE_LIMIT = 9 * 1024 * 1024
 SUBJECT_TAGS = (("l4e-dashboards:model", "model"), ("l4e-dashboards:scheduler", "inference scheduler"))
-SENT_MARKS = "emailed/"
 REQUIRED_SETTINGS = (*STACK_SETTINGS, "TARGET_EMAIL")
 require_settings(REQUIRED_SETTINGS)
+SENT_MARKS = "emailed/"
+PENDING, SENT = b"pending", b"sent"
+#: A `pending` mark older than this belongs to a delivery that died: twice the function's timeout.
+PENDING_STALE_AFTER = timedelta(seconds=120)
 GONE = frozenset({"NoSuchKey", "NoSuchBucket", "404", "ResourceNotFoundException"})
-ALREADY_MARKED = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412", "409"})
+#: A conditional write refused because the mark exists; a 409 (a concurrent change) is retried instead.
+MARKED = frozenset({"PreconditionFailed", "412"})
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class NotSentError(Exception):
@@ -138,11 +148,19 @@ def message(snapshot: Snapshot, image: bytes, tags: CanaryTags, settings: Settin
     return mail
 
 
-class SnapshotMailer:
-    """Sends one screenshot at most once, with the mark in the stack's bucket as the proof."""
+class InFlightError(Exception):
+    """Another delivery of the same screenshot claimed it moments ago: retry later, do not send now."""
 
-    def __init__(self, s3: Any, synthetics: Any, ses: Any, settings: Settings) -> None:
-        self._s3, self._synthetics, self._ses, self._settings = s3, synthetics, ses, settings
+
+class SnapshotMailer:
+    """Sends one screenshot at most once. Its mark in the stack's bucket goes from `pending`
+    (claimed, written only if absent) to `sent` (written only over that claim): a delivery that
+    dies between the two leaves a `pending` mark that a retry reclaims once it is stale."""
+
+    def __init__(
+        self, s3: Any, synthetics: Any, ses: Any, settings: Settings, now: Callable[[], datetime] = _utc_now
+    ) -> None:
+        self._s3, self._synthetics, self._ses, self._settings, self._now = s3, synthetics, ses, settings, now
 
     def send(self, snapshot: Snapshot) -> Outcome:
         where = f"s3://{snapshot.bucket}/{snapshot.key}"
@@ -154,13 +172,13 @@ class SnapshotMailer:
             logger.info("ignoring %s: no canary of this stack took it", where)
             return Outcome.SKIPPED
         try:
-            first = self._mark(snapshot)
+            claim = self._claim(snapshot)
         except ClientError as error:
             if error_code(error) not in GONE:
                 raise
             logger.warning("skipping %s: the bucket is gone (%s)", where, error_text(error))
             return Outcome.SKIPPED
-        if not first:
+        if claim is None:
             logger.info("ignoring %s: already emailed", where)
             return Outcome.SKIPPED
         try:
@@ -172,35 +190,46 @@ class SnapshotMailer:
                 RawMessage={"Data": mail.as_bytes()},
             )
         except ClientError as error:
-            self._unmark(snapshot)
+            self._release(snapshot, claim)
             if error_code(error) in GONE:
                 logger.warning("skipping %s: it is gone (%s)", where, error_text(error))
                 return Outcome.SKIPPED
             raise
         except Exception:
-            self._unmark(snapshot)
+            self._release(snapshot, claim)
             raise
+        self._write_mark(snapshot, SENT, IfMatch=claim)
         logger.info("emailed %s (%s) to %s", where, tags.subject, self._settings.target_email)
         return Outcome.SENT
 
-    def _mark(self, snapshot: Snapshot) -> bool:
-        """Write the sent mark if absent; False when another delivery wrote it first."""
+    def _claim(self, snapshot: Snapshot) -> str | None:
+        """The ETag of this delivery's `pending` mark; None when the screenshot was sent already."""
         try:
-            self._s3.put_object(
-                Bucket=self._settings.snapshot_bucket, Key=SENT_MARKS + snapshot.key, Body=b"", IfNoneMatch="*"
-            )
+            return self._write_mark(snapshot, PENDING, IfNoneMatch="*")
         except ClientError as error:
-            if error_code(error) in ALREADY_MARKED:
-                return False
-            raise
-        return True
+            if error_code(error) not in MARKED:
+                raise  # 409, a concurrent write or delete: Lambda retries the event
+        mark = self._s3.get_object(Bucket=self._settings.snapshot_bucket, Key=SENT_MARKS + snapshot.key)
+        state = mark["Body"].read()
+        if state == SENT:
+            return None
+        if self._now() - mark["LastModified"] < PENDING_STALE_AFTER:
+            raise InFlightError(f"another delivery is sending {snapshot.key}")
+        logger.warning("reclaiming %s: a delivery claimed it and stopped before sending", snapshot.key)
+        return self._write_mark(snapshot, PENDING, IfMatch=mark["ETag"])
 
-    def _unmark(self, snapshot: Snapshot) -> None:
-        """Nothing was sent: let a retry send it."""
+    def _write_mark(self, snapshot: Snapshot, state: bytes, **condition: str) -> str:
+        written = self._s3.put_object(
+            Bucket=self._settings.snapshot_bucket, Key=SENT_MARKS + snapshot.key, Body=state, **condition
+        )
+        return str(written["ETag"])
+
+    def _release(self, snapshot: Snapshot, claim: str) -> None:
+        """Nothing was sent: drop the claim so that a retry sends it (a stale claim is reclaimed anyway)."""
         try:
-            self._s3.delete_object(Bucket=self._settings.snapshot_bucket, Key=SENT_MARKS + snapshot.key)
+            self._s3.delete_object(Bucket=self._settings.snapshot_bucket, Key=SENT_MARKS + snapshot.key, IfMatch=claim)
         except ClientError:
-            logger.exception("could not remove the sent mark of %s; it will not be retried", snapshot.key)
+            logger.exception("could not release the claim on %s; a retry reclaims it when stale", snapshot.key)
 
 
 def process_snapshots(event: Mapping[str, Any], mailer: SnapshotMailer) -> dict[str, int]:

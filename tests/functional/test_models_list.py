@@ -116,6 +116,14 @@ def test_create_then_view_then_delete_through_the_returned_payloads(demo: Any) -
     assert canary["Schedule"]["Expression"] == RUN_ONCE
     assert canary["Status"]["State"] == "RUNNING"
     assert canary["ArtifactS3Location"] == f"s3://l4e-dashboards-demo/snapshots/{dashboard}/"
+    from moto.synthetics.models import synthetics_backends
+
+    run = (
+        synthetics_backends["123456789012"]["us-east-1"].canaries[ours[0]].run_config
+    )  # GetCanary omits the environment
+    environment = run["EnvironmentVariables"]
+    assert environment["CANARY_NAME"] == ours[0] and environment["DASHBOARD_NAME"] == dashboard
+    assert int(environment["RUN_TIMEOUT_SECONDS"]) == run["TimeoutInSeconds"]  # the script's budget is the run's
     tags = synthetics.list_tags_for_resource(ResourceArn=canary_arn(ours[0]))["Tags"]
     assert tags[TAG_DASHBOARD] == dashboard and tags["l4e-dashboards:model"] == model and TAG_STACK in tags
 

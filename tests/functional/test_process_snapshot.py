@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import email
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from moto.ses.models import ses_backends
 
 from local.widget_events import load_handler, widget_event
 from lookout_dashboards.aws import make_client
+from lookout_dashboards.config import load_settings
 from lookout_dashboards.container import reset_container
 from lookout_dashboards.dashboards import screenshot_file
 from tests.conftest import DEMO_NOW
@@ -135,3 +136,32 @@ def test_a_refused_email_is_retried_alone_and_the_others_are_not_sent_again(demo
 def test_a_malformed_event_sends_nothing(model_canary: str) -> None:
     assert handler.lambda_handler({"Records": [{"s3": {}}, "junk"]}, None)["sent"] == 0
     assert handler.lambda_handler({"not": "s3"}, None)["sent"] == 0
+
+
+def mailer(now: datetime) -> Any:
+    settings = load_settings()
+    clients = [make_client(service) for service in ("s3", "synthetics", "ses")]
+    return handler.SnapshotMailer(*clients, settings, now=lambda: now)
+
+
+def test_a_delivery_that_died_after_its_claim_is_taken_over_once_stale(model_canary: str) -> None:
+    key = screenshot(model_canary)
+    make_client("s3").put_object(Bucket=BUCKET, Key=f"emailed/{key}", Body=b"pending")  # claimed, then killed
+    event = notification(BUCKET, key)
+    soon = datetime.now(UTC) + timedelta(seconds=30)
+    later = datetime.now(UTC) + handler.PENDING_STALE_AFTER + timedelta(seconds=30)
+
+    with pytest.raises(handler.NotSentError, match="another delivery is sending"):
+        handler.process_snapshots(event, mailer(soon))
+    assert sent_messages() == []
+    assert handler.process_snapshots(event, mailer(later))["sent"] == 1
+    assert handler.process_snapshots(event, mailer(later))["skipped"] == 1
+    mark = make_client("s3").get_object(Bucket=BUCKET, Key=f"emailed/{key}")["Body"].read()
+    assert mark == b"sent" and len(sent_messages()) == 1
+
+
+def test_a_claim_goes_stale_only_after_the_function_s_timeout_has_surely_passed() -> None:
+    from tests.functional.test_stack import template
+
+    timeout = template("functions.yaml")["Resources"]["ProcessSnapshotFunction"]["Properties"]["Timeout"]
+    assert timedelta(seconds=2 * timeout) <= handler.PENDING_STALE_AFTER

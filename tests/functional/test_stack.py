@@ -112,14 +112,19 @@ def wait(deployed: Deployed) -> str:
 
 
 @pytest.fixture
-def published(demo: Any, tmp_path: Path) -> Iterator[str]:
-    """The templates and code in three regions; yields us-east-1's root template URL."""
+def published_in(demo: Any, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The templates and code in three regions; yields each region's root template URL."""
     with cloudformation_completed():
         for region in REGIONS:
             location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
             s3_in(region).create_bucket(Bucket=f"l4e-artifacts-{region}", **location)
         items = publish(fake_dist(tmp_path), ROOT / "cloudformation", "l4e-artifacts", REGIONS, "v1", s3_in)
-        yield items[0].template_url
+        yield {item.region: item.template_url for item in items}
+
+
+@pytest.fixture
+def published(published_in: dict[str, str]) -> str:
+    return published_in["us-east-1"]
 
 
 @pytest.fixture
@@ -173,6 +178,27 @@ def test_two_stacks_side_by_side_deleting_one_leaves_the_other_whole(deployed: D
     assert other.status() == "CREATE_COMPLETE"
     assert sorted(other.functions()) == FUNCTIONS
     assert "l4e-snapshots" in [bucket["Name"] for bucket in make_client("s3").list_buckets()["Buckets"]]
+
+
+def test_the_shortest_and_the_longest_stack_names_deploy_in_two_regions(
+    demo: Any, published_in: dict[str, str]
+) -> None:
+    """Dashboards are global: two stacks of one account, in two regions, never share a name."""
+    longest = ("l4e-" + "north-plant-compressors-" * 6)[:128]
+    stacks = []
+    for region, name in (("us-east-1", "a"), ("eu-west-1", longest)):
+        cloudformation = make_client("cloudformation", replace(load_settings(), region=region))
+        stacks.append(create(cloudformation, name, published_in[region], f"l4e-snapshots-{region}", demo))
+    names = []
+    for region in ("us-east-1", "eu-west-1"):
+        regional = replace(load_settings(), region=region)
+        listed = make_client("lambda", regional).list_functions()["Functions"]
+        assert len(listed) == len(FUNCTIONS)
+        assert all(LAMBDA_FUNCTION_NAME.match(item["FunctionName"]) for item in listed)
+        entries = make_client("cloudwatch", regional).list_dashboards()["DashboardEntries"]
+        names += [entry["DashboardName"] for entry in entries]
+    assert len(longest) == 128 and len(set(names)) == 4
+    assert all(CLOUDWATCH_DASHBOARD_NAME.match(name) for name in names)
 
 
 def test_with_snapstart_every_dashboard_calls_the_live_alias(demo: Any, published: str) -> None:

@@ -16,6 +16,10 @@ from .config import Settings, load_settings
 from .errors import InvalidInputError, ResourceNotFoundError, SourceUnavailableError
 
 USER_AGENT = f"lookout-equipment-dashboards/{__version__}"
+#: Seconds a call may wait to connect and between two reads: a hung call fails well before a
+#: function's timeout (botocore's own defaults are 60 s each), so handlers can still answer.
+CONNECT_TIMEOUT_S = 5
+READ_TIMEOUT_S = 20
 _NOT_FOUND = {"ResourceNotFoundException", "ResourceNotFound", "NoSuchKey", "NoSuchBucket", "404"}
 _INVALID = {"ValidationException", "ConflictException"}
 
@@ -29,6 +33,8 @@ def make_client(service: str, settings: Settings | None = None) -> Any:
     config = Config(
         retries={"mode": settings.retry_mode, "total_max_attempts": settings.max_attempts},
         user_agent_extra=USER_AGENT,
+        connect_timeout=CONNECT_TIMEOUT_S,
+        read_timeout=READ_TIMEOUT_S,
     )
     return boto3.client(service, region_name=settings.region, config=config)
 

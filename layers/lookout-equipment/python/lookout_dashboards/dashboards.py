@@ -42,7 +42,7 @@ SCREENSHOT_STEM = "dashboard-snapshot"
 #: What follows `cwsyn-<canary>-` in the name of the function Synthetics runs a canary as.
 _CANARY_LOG_GROUP = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 #: Seconds a clean-up keeps to answer CloudFormation before its function's timeout.
-REMOVAL_MARGIN_SECONDS = 30
+REMOVAL_MARGIN_SECONDS = 45
 _SCREENSHOT = re.compile(re.escape(SCREENSHOT_STEM) + r"\.([0-9a-z_-]{1,21})\.")
 CANARY_READY_POLLS = 20
 TAG_STACK = "l4e-dashboards:stack"
