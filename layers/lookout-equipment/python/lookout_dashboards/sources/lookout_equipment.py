@@ -280,8 +280,11 @@ class LookoutEquipmentSource:
         self, executions: Sequence[Execution], remember: bool = False
     ) -> list[InferenceResults | None]:
         """Several at a time; with `remember`, objects unchanged since a render of any container come from
-        the results cache, checked against one listing of their ETags (a listing refused: every object is read)."""
-        etags = self._etags([run.result_object for run in executions if run.result_object]) if remember else None
+        the results cache, checked against one listing of their ETags (a listing refused: every object is read).
+        When this container parsed them all, it neither lists nor reads: the service writes each object once."""
+        objects = [run.result_object for run in executions if run.result_object]
+        parsed_here = all((item.bucket, item.key) in self._parsed_results for item in objects)
+        etags = self._etags(objects) if remember and not parsed_here else None
         if etags is None:
             return self._read_each(executions)
         located = [
@@ -322,14 +325,17 @@ class LookoutEquipmentSource:
 
     def _etags(self, objects: Sequence[S3Object]) -> dict[tuple[str, str], str] | None:
         """The ETags of those objects that exist, from one listing per bucket spanning their keys, or None
-        when a listing is refused. Each page holds a thousand keys: a day of five-minute runs is one call."""
+        when a listing is refused. A page holds as many keys as wanted: a day of five-minute runs is one call."""
         wanted = {(item.bucket, item.key) for item in objects}
         etags: dict[tuple[str, str], str] = {}
         for bucket in {bucket for bucket, _ in wanted}:
             keys = sorted(key for wanted_bucket, key in wanted if wanted_bucket == bucket)
             prefix = os.path.commonprefix([keys[0], keys[-1]])  # noqa: RUF071 - an S3 prefix is text, not a path
             listing = self._s3.get_paginator("list_objects_v2").paginate(
-                Bucket=bucket, Prefix=prefix, StartAfter=keys[0][:-1]
+                Bucket=bucket,
+                Prefix=prefix,
+                StartAfter=keys[0][:-1],
+                PaginationConfig={"PageSize": min(1000, len(keys))},
             )
             try:
                 for page in listing:
