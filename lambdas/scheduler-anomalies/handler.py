@@ -2,7 +2,7 @@
 
 It reads only the executions inside the time range, newest first, and at most `MAX_RESULT_FILES`
 result objects per render (it says so when that cuts the range); objects already read stay
-parsed in a warm container.
+parsed in a warm container, and in the stack's bucket for a new one (checked against their ETags).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def render_scheduler_anomalies(widget: WidgetEvent, source: AnomalySource, now: 
     runs = runs[:MAX_RESULT_FILES]
     if not runs:
         raise _nothing_in_range(source, scheduler, interval, offset)
-    read = read_results(source, runs)
+    read = read_results(source, runs, remember=True)
     events = source.list_anomaly_events(scheduler.name, interval)
     if not read.results and not events:
         raise NothingToShowError(" ".join(["No readable inference result in this time range.", read.problems() or ""]))

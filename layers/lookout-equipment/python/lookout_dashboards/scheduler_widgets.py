@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
@@ -11,13 +10,11 @@ from typing import Any
 
 from .dashboards import custom_widget
 from .domain import Execution, ExecutionStatus, InferenceResult, Scheduler
-from .errors import NothingToShowError, ResourceNotFoundError
+from .errors import NothingToShowError
 from .formatting import counted
 from .source import AnomalySource
 from .validation import resource_name
 
-#: Result objects are read this many at a time (S3 answers each in tens of milliseconds).
-READ_THREADS = 8
 #: A scheduler dashboard's widgets: (widget, title, x, y, width, height).
 SCHEDULER_DASHBOARD_LAYOUT = (
     ("scheduler-details", "Inference scheduler details", 0, 0, 12, 10),
@@ -86,25 +83,18 @@ class ResultsRead:
         return "; ".join(parts) + "." if parts else None
 
 
-def read_results(source: AnomalySource, executions: Iterable[Execution]) -> ResultsRead:
-    """Read the result objects of successful executions, several at a time; a missing one is noted."""
+def read_results(source: AnomalySource, executions: Iterable[Execution], remember: bool = False) -> ResultsRead:
+    """Read the result objects of successful executions; a missing one is noted. `remember` for a range
+    of runs, which a new container then reads from the results cache instead of object by object."""
     successes = [run for run in executions if run.status is ExecutionStatus.SUCCESS]
     read = ResultsRead(executions=len(successes))
-
-    def one(execution: Execution) -> Any:
-        try:
-            return source.read_inference_results(execution)
-        except ResourceNotFoundError:
-            return execution
-
-    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-        for execution, outcome in zip(successes, pool.map(one, successes), strict=True):
-            if outcome is execution:
-                location = execution.result_object
-                read.missing_objects.append(f"s3://{location.bucket}/{location.key}" if location else "no object")
-                continue
-            read.results.extend(outcome.results)
-            read.malformed_lines += outcome.malformed_lines
+    for execution, outcome in zip(successes, source.read_many_inference_results(successes, remember), strict=True):
+        if outcome is None:
+            location = execution.result_object
+            read.missing_objects.append(f"s3://{location.bucket}/{location.key}" if location else "no object")
+            continue
+        read.results.extend(outcome.results)
+        read.malformed_lines += outcome.malformed_lines
     read.results.sort(key=lambda result: result.timestamp)
     return read
 

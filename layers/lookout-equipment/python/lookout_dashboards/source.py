@@ -6,7 +6,7 @@ archive of results in S3 or AWS IoT SiteWise can be added beside it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -65,3 +65,10 @@ class AnomalySource(Protocol):
         ...
 
     def read_inference_results(self, execution: Execution) -> InferenceResults: ...
+
+    def read_many_inference_results(
+        self, executions: Sequence[Execution], remember: bool = False
+    ) -> list[InferenceResults | None]:
+        """Each execution's results, None where its object is missing; with `remember`, results of past
+        runs may come from a cache that outlives the container (never from a changed object)."""
+        ...

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..aws import make_client
 from ..config import Settings, load_settings
+from ..results_cache import InferenceResultsCache
 from ..sensor_cache import SensorHistoryCache
 from .lookout_equipment import LookoutEquipmentSource
 
@@ -16,7 +17,8 @@ from .lookout_equipment import LookoutEquipmentSource
 def default_source(
     settings: Settings | None = None, client: Callable[[str], Any] | None = None
 ) -> LookoutEquipmentSource:
-    """Lookout for Equipment in the function's region, with the sensor cache in /tmp and the bucket.
+    """Lookout for Equipment in the function's region, with the sensor cache in /tmp and the bucket, and the
+    results cache in the bucket.
 
     `client(service)` gives the clients: a container's, kept warm; by default, new ones.
     """
@@ -24,4 +26,5 @@ def default_source(
     client = client or partial(make_client, settings=settings)
     s3 = client("s3")
     cache = SensorHistoryCache(Path(settings.cache_dir), s3, settings.snapshot_bucket)
-    return LookoutEquipmentSource(client("lookoutequipment"), s3, cache)
+    results_cache = InferenceResultsCache(s3, settings.snapshot_bucket) if settings.snapshot_bucket else None
+    return LookoutEquipmentSource(client("lookoutequipment"), s3, cache, results_cache)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from ..aws import pages, translated_errors
 from ..domain import (
@@ -30,6 +35,7 @@ from ..domain import (
     TimeRange,
 )
 from ..errors import NothingToShowError, ResourceNotFoundError
+from ..results_cache import InferenceResultsCache, ObjectVersion
 from ..sensor_cache import SensorHistoryCache, fingerprint
 from .lookout_formats import (
     parse_event_diagnostics,
@@ -42,8 +48,11 @@ if TYPE_CHECKING:
     from mypy_boto3_lookoutequipment import LookoutEquipmentClient
     from mypy_boto3_s3 import S3Client
 
+logger = logging.getLogger(__name__)
 MAX_PAGE_SIZE = 500
 PARSED_RESULTS_KEPT = 2048
+#: Result objects are read this many at a time (S3 answers each in tens of milliseconds).
+READ_THREADS = 8
 _FREQUENCY = re.compile(r"^PT(\d+)([MH])$")
 _TIME_ZONE_OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
 
@@ -52,13 +61,18 @@ class LookoutEquipmentSource:
     """Implements `AnomalySource` over the Lookout for Equipment API."""
 
     def __init__(
-        self, lookout: LookoutEquipmentClient, s3: S3Client, sensor_cache: SensorHistoryCache | None = None
+        self,
+        lookout: LookoutEquipmentClient,
+        s3: S3Client,
+        sensor_cache: SensorHistoryCache | None = None,
+        results_cache: InferenceResultsCache | None = None,
     ) -> None:
         self._lookout = lookout
         self._s3 = s3
         self._sensor_cache = sensor_cache
-        #: Parsed result objects by (bucket, key), oldest first: a source kept warm reads each object once.
-        self._parsed_results: dict[tuple[str, str], InferenceResults] = {}
+        self._results_cache = results_cache
+        #: Parsed result objects by (bucket, key), with the ETag read, oldest first: a warm source reads each once.
+        self._parsed_results: dict[tuple[str, str], tuple[str, InferenceResults]] = {}
 
     def list_datasets(self) -> list[Dataset]:
         with translated_errors("datasets"):
@@ -259,16 +273,100 @@ class LookoutEquipmentSource:
             raise ResourceNotFoundError(
                 f"The execution of {execution.scheduled_start:%Y-%m-%d %H:%M} UTC has no result object."
             )
-        cached = self._parsed_results.get((result.bucket, result.key))
-        if cached is not None:
-            return cached
-        with translated_errors(f"s3://{result.bucket}/{result.key}"):
-            body = self._s3.get_object(Bucket=result.bucket, Key=result.key)["Body"].read()
-        parsed = parse_inference_results(body)
-        self._parsed_results[(result.bucket, result.key)] = parsed
+        remembered = self._parsed_results.get((result.bucket, result.key))
+        return remembered[1] if remembered else self._read_result_object(result)[1]
+
+    def read_many_inference_results(
+        self, executions: Sequence[Execution], remember: bool = False
+    ) -> list[InferenceResults | None]:
+        """Several at a time; with `remember`, objects unchanged since a render of any container come from
+        the results cache, checked against one listing of their ETags (a listing refused: every object is read).
+        When this container parsed them all, it neither lists nor reads: the service writes each object once."""
+        objects = [run.result_object for run in executions if run.result_object]
+        parsed_here = all((item.bucket, item.key) in self._parsed_results for item in objects)
+        etags = self._etags(objects) if remember and not parsed_here else None
+        if etags is None:
+            return self._read_each(executions)
+        located = [
+            (run.result_object.bucket, run.result_object.key) if run.result_object else None for run in executions
+        ]
+        versions = [(*where, etags[where]) if where in etags else None for where in located]
+        unknown = [version for version in versions if version and not self._remembered(version)]
+        kept = self._results_cache.get(executions[0].scheduler_name) if unknown and self._results_cache else {}
+
+        def one(version: ObjectVersion | None) -> tuple[ObjectVersion, InferenceResults] | None:
+            if version is None:
+                return None
+            parsed = self._remembered(version) or kept.get(version)
+            if parsed is not None:
+                self._remember(version, parsed)
+                return version, parsed
+            try:
+                return self._read_result_object(S3Object(version[0], version[1]))
+            except ResourceNotFoundError:
+                return None
+
+        with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+            outcomes = list(pool.map(one, versions))
+        read = {version: parsed for version, parsed in filter(None, outcomes)}
+        if self._results_cache and any(version not in kept for version in read) and unknown:
+            self._results_cache.put(executions[0].scheduler_name, read | kept)  # this render's runs first
+        return [outcome[1] if outcome else None for outcome in outcomes]
+
+    def _read_each(self, executions: Sequence[Execution]) -> list[InferenceResults | None]:
+        def one(execution: Execution) -> InferenceResults | None:
+            try:
+                return self.read_inference_results(execution)
+            except ResourceNotFoundError:
+                return None
+
+        with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+            return list(pool.map(one, executions))
+
+    def _etags(self, objects: Sequence[S3Object]) -> dict[tuple[str, str], str] | None:
+        """The ETags of those objects that exist, from one listing per bucket spanning their keys, or None
+        when a listing is refused. A page holds as many keys as wanted: a day of five-minute runs is one call."""
+        wanted = {(item.bucket, item.key) for item in objects}
+        etags: dict[tuple[str, str], str] = {}
+        for bucket in {bucket for bucket, _ in wanted}:
+            keys = sorted(key for wanted_bucket, key in wanted if wanted_bucket == bucket)
+            prefix = os.path.commonprefix([keys[0], keys[-1]])  # noqa: RUF071 - an S3 prefix is text, not a path
+            listing = self._s3.get_paginator("list_objects_v2").paginate(
+                Bucket=bucket,
+                Prefix=prefix,
+                StartAfter=keys[0][:-1],
+                PaginationConfig={"PageSize": min(1000, len(keys))},
+            )
+            try:
+                for page in listing:
+                    contents = page.get("Contents", [])
+                    etags.update(
+                        ((bucket, item["Key"]), item["ETag"]) for item in contents if (bucket, item["Key"]) in wanted
+                    )
+                    if contents and contents[-1]["Key"] >= keys[-1]:
+                        break
+            except (ClientError, BotoCoreError) as error:
+                logger.warning("could not list the result objects in s3://%s: %s", bucket, error)
+                return None
+        return etags
+
+    def _remembered(self, version: ObjectVersion) -> InferenceResults | None:
+        etag, parsed = self._parsed_results.get(version[:2], (None, None))
+        return parsed if etag == version[2] else None
+
+    def _remember(self, version: ObjectVersion, parsed: InferenceResults) -> None:
+        self._parsed_results[version[:2]] = (version[2], parsed)
         while len(self._parsed_results) > PARSED_RESULTS_KEPT:
             self._parsed_results.pop(next(iter(self._parsed_results)))
-        return parsed
+
+    def _read_result_object(self, result: S3Object) -> tuple[ObjectVersion, InferenceResults]:
+        with translated_errors(f"s3://{result.bucket}/{result.key}"):
+            response = self._s3.get_object(Bucket=result.bucket, Key=result.key)
+            body = response["Body"].read()
+        version = (result.bucket, result.key, response.get("ETag", ""))
+        parsed = parse_inference_results(body)
+        self._remember(version, parsed)
+        return version, parsed
 
 
 def parse_frequency(value: str) -> timedelta:
