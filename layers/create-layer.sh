@@ -9,8 +9,10 @@
 #   -x  a folder whose contents are added under python/ too (our own library)
 #
 # Wheels only (--only-binary=:all:), installed under python/ so Lambda finds them in /opt/python.
-# Tests, caches, type stubs and docs are stripped; the zip is deterministic. boto3 and botocore
-# are never added: the runtime's own must not be shadowed.
+# Tests, host caches, type stubs and docs are stripped; the zip is deterministic. boto3 and botocore
+# are never added: the runtime's own must not be shadowed. Every module ships its bytecode, compiled
+# by the runtime's Python version (layers/runtime-python.sh) as unchecked hash-based .pyc files:
+# /opt is read-only, so without them every cold start would compile pandas and matplotlib again.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -70,9 +72,15 @@ rm -f "$work/python/matplotlib/mpl-data/fonts/ttf/"{STIX,DejaVuSerif,DejaVuSansM
 find "$work/python" -path '*/numpy/_core/include' -prune -exec rm -rf {} +
 find "$work/python" -path '*/numpy/f2py' -prune -exec rm -rf {} +
 
+# Unchecked hashes: valid whatever the file times in the zip; recorded paths are those under /opt.
+# A fixed hash seed, so that the same sources give the same bytes.
+compiler=$("$here/runtime-python.sh" "$python_version")
+PYTHONHASHSEED=0 "$compiler" -m compileall -q --invalidation-mode unchecked-hash \
+  -s "$work/python" -p /opt/python "$work/python"
+
 output=$(realpath -m "$output")
 mkdir -p "$(dirname "$output")"
-(cd "$root" && "$python" -m tools.deterministic_zip "$output" "$work/python=python")
+(cd "$root" && "$python" -m tools.deterministic_zip --bytecode "$output" "$work/python=python")
 unzipped=$(du -sb "$work/python" | cut -f1)
 zipped=$(stat -c %s "$output")
 printf '%s: %s MB zipped, %s MB unzipped (%s, %s)\n' "$output" \

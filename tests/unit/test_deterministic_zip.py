@@ -31,3 +31,13 @@ def test_caches_and_tests_are_left_out_and_prefix_applied(tmp_path: Path) -> Non
 
     assert names == ["python/handler.py", "python/pkg/__init__.py"]
     assert dates == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_bytecode_goes_in_only_when_asked(tmp_path: Path) -> None:
+    """A layer's compiled bytecode ships; a source folder's host caches never do."""
+    make_tree(tmp_path / "src")
+
+    with zipfile.ZipFile(zip_folders(tmp_path / "a.zip", [(tmp_path / "src", "python")], bytecode=True)) as archive:
+        names = archive.namelist()
+
+    assert names == ["python/handler.py", "python/pkg/__init__.py", "python/pkg/__pycache__/__init__.cpython-313.pyc"]
