@@ -217,3 +217,57 @@ def test_host_platform_names_this_python() -> None:
     runtime, architecture = bench.HOST_PLATFORM
     assert runtime == f"python{sys.version_info.major}.{sys.version_info.minor}"
     assert architecture in ("x86_64", "arm64")
+
+
+def measure(widget: str, case: str = "new container", **figures) -> bench.Measure:
+    defaults = dict(
+        memory_mb=1024,
+        chart=True,
+        import_cpu_s=0.4,
+        later_imports=("boto3",),
+        later_imports_cpu_s=0.3,
+        first_cpu_s=0.2,
+        first_s=0.25,
+        warm_s=0.1,
+        warm_cpu_s=0.08,
+        peak_bytes=2**20,
+        response_bytes=60 * 1024,
+        lookout_calls=2,
+        s3_reads=1,
+        bytes_written=0,
+        objects_written=0,
+    )
+    return bench.Measure(widget=widget, case=case, **{**defaults, **figures})
+
+
+def test_targets_say_met_or_not_with_the_number() -> None:
+    measures = [
+        measure("model-anomalies", "first render ever", first_cpu_s=0.5, csv_parse_s=0.2, objects_written=3),
+        measure("model-anomalies", import_cpu_s=0.6),
+        measure("list-models", chart=False, import_cpu_s=0.1, memory_mb=256, response_bytes=200 * 1024),
+    ]
+
+    lines = bench._target_lines(measures, None)
+
+    assert "- `model-anomalies` (a chart) import CPU from the built layer: 600 ms (target ≤ 500 ms): NOT met" in lines
+    assert "- `list-models` import CPU from the built layer: 100 ms (target ≤ 150 ms): met" in lines
+    # (0.6 + 0.3 + 0.2) s × 1769 / 1024 = 1.90 s
+    assert "- `model-anomalies` projected cold start at 1024 MB: 1.90 s (target ≤ 1.50 s): NOT met" in lines
+    assert any(
+        "first render ever CPU, against 200 ms of CSV read + parse" in line
+        and "500 ms (target ≤ 400 ms): NOT met" in line
+        for line in lines
+    )
+    assert "- `list-models` response (new container): 200.0 KB (target ≤ 150.0 KB): NOT met" in lines
+
+
+def test_memory_table_gives_the_memory_and_price_or_says_none_helps() -> None:
+    fast = measure("list-models", import_cpu_s=0.1, later_imports_cpu_s=0.2, first_cpu_s=0.1, memory_mb=256)
+    slow = measure("model-anomalies", import_cpu_s=1.0, later_imports_cpu_s=0.4, first_cpu_s=0.2)
+
+    rows = bench._memory_lines([fast, slow])
+
+    assert rows[2].startswith(f"| list-models | 256 MB | 2.76 s | {memory_for(0.4)} MB | ")
+    assert rows[3].startswith(
+        "| model-anomalies | 1024 MB | 2.76 s | none: 1792 MB is one full vCPU, the most it gets | 1.60 s |"
+    )
