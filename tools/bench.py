@@ -262,10 +262,12 @@ for name in later:
     if importlib.util.find_spec(name.partition(".")[0]) is not None:
         importlib.import_module(name)
 done = cpu()
-allowed = (function, layer, runtime, os.path.dirname(os.__file__))
+stdlib = os.path.dirname(os.__file__)
+allowed, installed = (function, layer, runtime, stdlib), os.path.join(stdlib, "site-packages")
 strays = sorted(
     name for name, module in list(sys.modules.items())
-    if getattr(module, "__file__", None) and not module.__file__.startswith(allowed)
+    if getattr(module, "__file__", None)
+    and (not module.__file__.startswith(allowed) or module.__file__.startswith(installed))
 )
 print(json.dumps({
     "import_cpu_s": imported - start, "later_imports_cpu_s": done - imported,
