@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import shlex
 import sys
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from invoke import Context, task
 
@@ -24,6 +26,17 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def create_layer(c: Context, layer: Mapping[str, Any], output: Path, runtime: str, architecture: str) -> None:
+    """Build one layer of invoke.yaml through layers/create-layer.sh, the one way layers are made."""
+    include = f"-x {shlex.quote(str(ROOT / layer['include']))} " if layer.get("include") else ""
+    packages = " ".join(shlex.quote(package) for package in layer["packages"])
+    c.run(
+        f"{ROOT / 'layers' / 'create-layer.sh'} -o {shlex.quote(str(output))} "
+        f"-r {runtime} -a {architecture} {include}{packages}",
+        env={"PYTHON": sys.executable},
+    )
+
+
 @task(help={"runtime": "Lambda runtime, e.g. python3.13", "architecture": "arm64 or x86_64"})
 def build(c: Context, runtime: str = "", architecture: str = "") -> None:
     """Write dist/: a zip per function, the two layers and the canary, byte-for-byte reproducible."""
@@ -34,13 +47,7 @@ def build(c: Context, runtime: str = "", architecture: str = "") -> None:
     built = []
     for name, layer in c.config.layers.items():
         output = dist / f"layer-{name}.zip"
-        include = f"-x {shlex.quote(str(ROOT / layer['include']))} " if layer.get("include") else ""
-        packages = " ".join(shlex.quote(package) for package in layer["packages"])
-        c.run(
-            f"{ROOT / 'layers' / 'create-layer.sh'} -o {shlex.quote(str(output))} "
-            f"-r {runtime} -a {architecture} {include}{packages}",
-            env={"PYTHON": sys.executable},
-        )
+        create_layer(c, layer, output, runtime, architecture)
         built.append(output)
     for folder in function_folders():
         built.append(zip_folders(dist / f"function-{folder.name}.zip", [(folder, "")]))
@@ -74,10 +81,11 @@ def test(c: Context, args: str = "") -> None:
     }
 )
 def bench(c: Context, size: str = "large", output: str = "bench/results.md", widgets: str = "") -> None:
-    """Render time, memory and response size per widget on the demo account, written as a table."""
-    from tools.bench import run_bench
+    """Cold start from the built layers, render time, memory and response size per widget on the demo account."""
+    from tools.bench import HOST_PLATFORM, host_layers, run_bench
 
-    run_bench(size, ROOT / output, tuple(name for name in widgets.split(",") if name))
+    zips, notes = host_layers(c.config.layers, lambda layer, zip_path: create_layer(c, layer, zip_path, *HOST_PLATFORM))
+    run_bench(size, ROOT / output, tuple(name for name in widgets.split(",") if name), zips, notes)
 
 
 @task(

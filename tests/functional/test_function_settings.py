@@ -18,7 +18,7 @@ from lookout_dashboards.config import (
     MissingSettingsError,
     load_settings,
 )
-from tests.functional.test_publish import CloudFormationLoader
+from tools.cloudformation import CloudFormationLoader
 
 ROOT = Path(__file__).resolve().parents[2]
 WIDGETS = sorted(FUNCTION_VARIABLES)

@@ -12,27 +12,12 @@ import yaml
 
 from lookout_dashboards.aws import make_client
 from lookout_dashboards.config import load_settings
+from tools.cloudformation import CloudFormationLoader
 from tools.deterministic_zip import zip_folders
 from tools.publish import BUCKET_PLACEHOLDER, PREFIX_PLACEHOLDER, publish, with_launch_table
 
 ROOT = Path(__file__).resolve().parents[2]
 REGIONS = ["us-east-1", "eu-west-1", "ap-northeast-2"]
-
-
-class CloudFormationLoader(yaml.SafeLoader):
-    """Reads the short-form intrinsic functions (`!Ref`, `!Sub`, …) as plain tagged values."""
-
-
-def _tagged(loader: CloudFormationLoader, suffix: str, node: yaml.Node) -> tuple[str, Any]:
-    """`!If [a, b, c]` reads as ("If", ["a", "b", "c"]), nested tags included."""
-    if isinstance(node, yaml.SequenceNode):
-        return suffix, loader.construct_sequence(node, deep=True)
-    if isinstance(node, yaml.MappingNode):
-        return suffix, loader.construct_mapping(node, deep=True)
-    return suffix, node.value
-
-
-CloudFormationLoader.add_multi_constructor("!", _tagged)
 
 
 def fake_dist(folder: Path) -> Path:

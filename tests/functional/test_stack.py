@@ -25,7 +25,8 @@ from local.widget_events import load_handler, widget_event
 from lookout_dashboards.aws import make_client
 from lookout_dashboards.config import load_settings
 from tests.conftest import DEMO_NOW
-from tests.functional.test_publish import REGIONS, CloudFormationLoader, fake_dist, s3_in
+from tests.functional.test_publish import REGIONS, fake_dist, s3_in
+from tools.cloudformation import CloudFormationLoader
 from tools.publish import LambdaPlatform, publish
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,5 +1,6 @@
 """The build task's logic, with invoke's MockContext standing in for the shell."""
 
+import zipfile
 from pathlib import Path
 
 from invoke import Config, MockContext, Result
@@ -46,3 +47,36 @@ def test_architecture_defaults_come_from_invoke_yaml(tmp_path: Path) -> None:
     tasks.build(c)
 
     assert all("-r python3.13 -a arm64" in call.args[0] for call in c.run.call_args_list)
+
+
+def test_bench_builds_the_layers_for_this_machine_once_and_measures_with_them(tmp_path: Path, monkeypatch) -> None:
+    import shlex
+    import sys
+
+    from tools import bench
+
+    monkeypatch.setattr(bench, "CACHE", tmp_path / "cache")
+    benched = []
+    monkeypatch.setattr(bench, "run_bench", lambda *args: benched.append(args))
+    c = context(tmp_path / "dist")
+
+    def create_layer(command: str, **_) -> Result:
+        words = shlex.split(command)
+        with zipfile.ZipFile(words[words.index("-o") + 1], "w") as archive:
+            archive.writestr("python/packages.txt", command)
+        return Result()
+
+    c.run.side_effect = create_layer
+
+    tasks.bench(c, size="small", widgets="list-models,model-anomalies")
+    tasks.bench(c, size="small")
+
+    commands = [call.args[0] for call in c.run.call_args_list]
+    runtime = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    assert len(commands) == 2 and all(f"-r {runtime} -a {bench.HOST_PLATFORM[1]}" in command for command in commands)
+    assert "layers/lookout-equipment/python" in commands[0] and "matplotlib==" in commands[1]
+    (size, output, widgets, zips, _), again = benched
+    assert (size, widgets, again[2]) == ("small", ("list-models", "model-anomalies"), ())
+    assert output == tasks.ROOT / "bench" / "results.md"
+    assert [zipfile.ZipFile(path).read("python/packages.txt").decode() for path in zips] == commands
+    assert again[3] == zips

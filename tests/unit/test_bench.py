@@ -1,0 +1,273 @@
+"""The benchmark's arithmetic and plumbing: projection, memory choice, price, host layers, what it counts."""
+
+from __future__ import annotations
+
+import io
+import sys
+import zipfile
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from tools import bench
+from tools.bench import (
+    BucketTraffic,
+    ServiceTime,
+    clean_import,
+    cost_per_thousand_views,
+    host_layers,
+    host_packages,
+    imports_already_loaded,
+    memory_for,
+    projected_cold_start,
+)
+from tools.cloudformation import FunctionSettings, function_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_cold_start_stretches_below_a_full_vcpu_only() -> None:
+    assert projected_cold_start(0.5, 512) == pytest.approx(0.5 * 1769 / 512)
+    assert projected_cold_start(0.5, 1769) == 0.5
+    assert projected_cold_start(0.5, 3008) == 0.5
+
+
+@pytest.mark.parametrize("cpu_s", [0.05, 0.3, 0.9, 1.2, 1.5])
+def test_memory_is_the_smallest_64_mb_step_within_the_target(cpu_s: float) -> None:
+    memory = memory_for(cpu_s)
+
+    assert memory is not None and (memory - 128) % 64 == 0
+    assert projected_cold_start(cpu_s, memory) <= 1.5
+    assert memory == 128 or projected_cold_start(cpu_s, memory - 64) > 1.5
+
+
+def test_no_memory_helps_past_one_vcpu() -> None:
+    """Lambda's Python runs one thread: past 1,769 MB more memory does not shorten the CPU time."""
+    assert memory_for(1.51) is None
+    assert memory_for(1.5) == 1792  # 1,728 MB gives 1.54 s
+
+
+def test_price_of_a_thousand_views() -> None:
+    assert cost_per_thousand_views(1024, 1.0) == pytest.approx(1000 * (0.0000133334 + 0.20e-6))
+    assert cost_per_thousand_views(1024, 0.0001) == cost_per_thousand_views(1024, 0.001)  # billed by the ms
+
+
+def test_below_a_full_vcpu_memory_costs_about_the_same() -> None:
+    cpu_s = 0.8
+    small, large = (cost_per_thousand_views(memory, projected_cold_start(cpu_s, memory)) for memory in (512, 1536))
+    assert large == pytest.approx(small, rel=0.01)
+
+
+def test_host_layer_takes_the_installed_version_where_the_pin_differs() -> None:
+    installed = {"numpy": "2.4.6", "pandas": "3.1.1"}.get
+
+    chosen, changed = host_packages(["pandas==3.1.1", "numpy==2.5.5", "six==1.17.0", "jinja2>=3"], installed)
+
+    assert chosen == ["pandas==3.1.1", "numpy==2.4.6", "six==1.17.0", "jinja2>=3"]
+    assert changed == ["numpy 2.4.6 (Lambda's layer: 2.5.5)"]
+
+
+def fake_create_layer(built: list[str]):
+    def build(layer, output: Path) -> None:
+        built.append(" ".join(layer["packages"]))
+        with zipfile.ZipFile(output, "w") as archive:
+            archive.writestr("python/marker.txt", " ".join(layer["packages"]))
+
+    return build
+
+
+def test_host_layers_are_built_once_until_their_inputs_change(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(bench, "CACHE", tmp_path / "cache")
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "module.py").write_text("VALUE = 1\n")
+    layers = {
+        "library": {"include": str(library), "packages": ["jinja2==3.1.6"]},
+        "science": {"packages": ["numpy==2.5.5"]},
+    }
+    built: list[str] = []
+    installed = {"numpy": "2.4.6"}.get
+
+    zips, changed = host_layers(layers, fake_create_layer(built), installed)
+    again, _ = host_layers(layers, fake_create_layer(built), installed)
+
+    assert built == ["jinja2==3.1.6", "numpy==2.4.6"] and again == zips
+    assert [zipfile.ZipFile(path).read("python/marker.txt") for path in zips] == [b"jinja2==3.1.6", b"numpy==2.4.6"]
+    assert changed == ["numpy 2.4.6 (Lambda's layer: 2.5.5)"]
+
+    (library / "module.py").write_text("VALUE = 2\n")
+    rebuilt, _ = host_layers(layers, fake_create_layer(built), installed)
+
+    assert built[2:] == ["jinja2==3.1.6"] and rebuilt[1] == zips[1] and rebuilt[0] != zips[0]
+    assert sorted(path.name for path in (tmp_path / "cache").iterdir()) == sorted(path.name for path in rebuilt)
+
+
+def write_function(folder: Path, source: str) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "handler.py").write_text(source)
+    return folder
+
+
+def test_clean_import_loads_the_handler_from_the_layer_only(tmp_path: Path) -> None:
+    layer, runtime = tmp_path / "opt" / "python", tmp_path / "runtime"
+    layer.mkdir(parents=True)
+    runtime.mkdir()
+    (layer / "layered.py").write_text("import os\nWHERE = os.environ['CONFIG_DIR']\n")
+    (layer / "later.py").write_text("")
+    function = write_function(tmp_path / "function", "import layered\n")
+
+    result = clean_import(function, layer, runtime, FunctionSettings(256, {"CONFIG_DIR": "/tmp/config"}), ["later"])
+
+    assert result["chart"] is False and result["import_cpu_s"] >= 0 and result["later_imports_cpu_s"] >= 0
+
+
+def test_clean_import_refuses_a_module_from_outside_the_layers(tmp_path: Path) -> None:
+    """The check that numpy or matplotlib come from the built layer can fail."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "stray.py").write_text("")
+    layer, runtime = tmp_path / "opt" / "python", tmp_path / "runtime"
+    layer.mkdir(parents=True)
+    runtime.mkdir()
+    function = write_function(tmp_path / "function", f"import sys\nsys.path.append({str(elsewhere)!r})\nimport stray\n")
+
+    with pytest.raises(RuntimeError, match="stray"):
+        clean_import(function, layer, runtime, FunctionSettings(256, {}))
+
+
+def test_new_container_tmp_replaces_lambdas_tmp_only() -> None:
+    assert bench._in_tmp("/tmp/matplotlib", "/scratch/x") == "/scratch/x/matplotlib"
+    assert bench._in_tmp("/tmpfs/other", "/scratch/x") == "/tmpfs/other"
+    assert bench._in_tmp("Lookout", "/scratch/x") == "Lookout"
+
+
+def test_imports_already_loaded_are_those_shipped_code_asks_for() -> None:
+    shipped = {__name__.partition(".")[0]}
+    preloaded = {"json", "email", "email.mime", "base64"}
+
+    with imports_already_loaded(preloaded, shipped) as found:
+        import csv  # noqa: F401 - not in `preloaded`: a fork pays for it in its render already
+        import json  # noqa: F401
+        from email import mime  # noqa: F401
+
+        exec("import base64", {"__name__": "moto.core"})  # noqa: S102 - code that does not ship
+
+    assert found == {"json", "email", "email.mime"}
+
+
+def test_bucket_traffic_counts_reads_and_bytes_written() -> None:
+    with mock_aws():
+        session = boto3.session.Session(region_name="us-east-1")
+        traffic = BucketTraffic(session.events)
+        s3 = session.client("s3")
+        s3.create_bucket(Bucket="cache")
+        s3.put_object(Bucket="cache", Key="a", Body=b"x" * 10)
+        s3.put_object(Bucket="cache", Key="b", Body=io.BytesIO(b"y" * 5))
+        s3.get_object(Bucket="cache", Key="a")
+        s3.get_object(Bucket="cache", Key="b")
+
+    assert (traffic.reads, traffic.written) == (2, 15)
+
+
+def test_service_time_is_left_out_of_the_functions_cpu(monkeypatch) -> None:
+    clock = iter(range(100))
+    monkeypatch.setattr(bench, "cpu_seconds", lambda: float(next(clock)))
+    from botocore.handlers import BUILTIN_HANDLERS
+
+    before = list(BUILTIN_HANDLERS)
+    with mock_aws(), ServiceTime() as services:
+        start, start_service = bench.cpu_seconds(), services.cpu_s  # clock 0
+        s3 = boto3.session.Session(region_name="us-east-1").client("s3")
+        s3.create_bucket(Bucket="cache")  # moto answers between two clock ticks: 1 s of service
+        assert services.cpu_s == 1.0
+        assert services.excluded(start, start_service) == 2.0  # clock 3, less 1 s answered by the service
+    assert before == BUILTIN_HANDLERS
+
+
+def test_every_function_of_the_template_has_its_memory_and_literal_settings() -> None:
+    settings = function_settings()
+
+    assert set(settings) == {path.parent.name for path in (ROOT / "lambdas").glob("*/handler.py")}
+    assert all(128 <= item.memory_mb <= 10240 for item in settings.values())
+    assert settings["model-anomalies"].environment.get("MPLCONFIGDIR", "/tmp").startswith("/tmp")
+    assert all(isinstance(value, str) for item in settings.values() for value in item.environment.values())
+
+
+def test_function_settings_follow_the_code_key(tmp_path: Path) -> None:
+    template = tmp_path / "functions.yaml"
+    template.write_text(
+        "Resources:\n"
+        "  ChartFunction:\n"
+        "    Type: AWS::Lambda::Function\n"
+        "    Properties:\n"
+        "      MemorySize: 640\n"
+        '      Code: {S3Bucket: !Ref Bucket, S3Key: !Sub "${CodePrefix}/function-my-chart.zip"}\n'
+        "      Environment:\n"
+        "        Variables: {MPLCONFIGDIR: /tmp/matplotlib, STACK_NAME: !Ref RootStackName}\n"
+        "  Logs:\n"
+        "    Type: AWS::Logs::LogGroup\n"
+    )
+
+    assert function_settings(template) == {"my-chart": FunctionSettings(640, {"MPLCONFIGDIR": "/tmp/matplotlib"})}
+
+
+def test_host_platform_names_this_python() -> None:
+    runtime, architecture = bench.HOST_PLATFORM
+    assert runtime == f"python{sys.version_info.major}.{sys.version_info.minor}"
+    assert architecture in ("x86_64", "arm64")
+
+
+def measure(widget: str, case: str = "new container", **figures) -> bench.Measure:
+    defaults = dict(
+        memory_mb=1024,
+        chart=True,
+        import_cpu_s=0.4,
+        later_imports=("boto3",),
+        later_imports_cpu_s=0.3,
+        first_cpu_s=0.2,
+        first_s=0.25,
+        warm_s=0.1,
+        warm_cpu_s=0.08,
+        peak_bytes=2**20,
+        response_bytes=60 * 1024,
+        lookout_calls=2,
+        s3_reads=1,
+        bytes_written=0,
+        objects_written=0,
+    )
+    return bench.Measure(widget=widget, case=case, **{**defaults, **figures})
+
+
+def test_targets_say_met_or_not_with_the_number() -> None:
+    measures = [
+        measure("model-anomalies", "first render ever", first_cpu_s=0.5, csv_parse_s=0.2, objects_written=3),
+        measure("model-anomalies", import_cpu_s=0.6),
+        measure("list-models", chart=False, import_cpu_s=0.1, memory_mb=256, response_bytes=200 * 1024),
+    ]
+
+    lines = bench._target_lines(measures, None)
+
+    assert "- `model-anomalies` (a chart) import CPU from the built layer: 600 ms (target ≤ 500 ms): NOT met" in lines
+    assert "- `list-models` import CPU from the built layer: 100 ms (target ≤ 150 ms): met" in lines
+    # (0.6 + 0.3 + 0.2) s × 1769 / 1024 = 1.90 s
+    assert "- `model-anomalies` projected cold start at 1024 MB: 1.90 s (target ≤ 1.50 s): NOT met" in lines
+    assert any(
+        "first render ever CPU, against 200 ms of CSV read + parse" in line
+        and "500 ms (target ≤ 400 ms): NOT met" in line
+        for line in lines
+    )
+    assert "- `list-models` response (new container): 200.0 KB (target ≤ 150.0 KB): NOT met" in lines
+
+
+def test_memory_table_gives_the_memory_and_price_or_says_none_helps() -> None:
+    fast = measure("list-models", import_cpu_s=0.1, later_imports_cpu_s=0.2, first_cpu_s=0.1, memory_mb=256)
+    slow = measure("model-anomalies", import_cpu_s=1.0, later_imports_cpu_s=0.4, first_cpu_s=0.2)
+
+    rows = bench._memory_lines([fast, slow])
+
+    assert rows[2].startswith(f"| list-models | 256 MB | 2.76 s | {memory_for(0.4)} MB | ")
+    assert rows[3].startswith(
+        "| model-anomalies | 1024 MB | 2.76 s | none: 1792 MB is one full vCPU, the most it gets | 1.60 s |"
+    )
