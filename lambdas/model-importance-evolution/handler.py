@@ -23,8 +23,8 @@ DOCUMENTATION = f"""\
 ## Lookout for Equipment daily signal importance
 
 For each day of the evaluation period (inside the dashboard's time range), the average importance
-of the {TOP_SENSORS} sensors that weigh most over the whole period, and of all the others as one grey band,
-stacked, with the detected events below. Colours match the sensors widget beside it.
+of the {TOP_SENSORS} sensors that weigh most over the whole period, and of all the others as one
+grey band, stacked, with the detected events below. Colours match the sensors widget beside it.
 
 ```json
 {{"model": "<model name>"}}

@@ -22,8 +22,8 @@ DOCUMENTATION = f"""\
 ## Lookout for Equipment sensors legend
 
 The colour of each band in the daily signal importance chart, with its average importance over
-all the model's evaluation events, largest first: the {TOP_SENSORS} sensors that weigh most, then the others
-together. It imports no charting library.
+all the model's evaluation events, largest first: the {TOP_SENSORS} sensors that weigh most, then
+the others together. It imports no charting library.
 
 ```json
 {{"model": "<model name>"}}

@@ -39,9 +39,9 @@ DOCUMENTATION = f"""\
 
 Over the dashboard's time range: the anomaly score of every inference result with the anomalous
 predictions and the detected events below it, the number of events per day and their mean
-duration, and the daily mean importance in those events of the {LEGEND_SENSORS} sensors that weigh most
-(the others as one grey band). At most {MAX_RESULT_FILES}
-result files are read per render, newest first; the widget says when that cuts the range.
+duration, and the daily mean importance in those events of the {LEGEND_SENSORS} sensors that weigh
+most, the others as one grey band. At most {MAX_RESULT_FILES} result files are read per render,
+newest first; the widget says when that cuts the range.
 
 ```json
 {{"scheduler": "<inference scheduler name>"}}
@@ -124,9 +124,10 @@ def _chart(
         charts.draw_daily_events(daily_axes, daily_events(events, interval, offset), columns, theme)
         charts.time_axis(daily_axes, interval, offset, columns, labels=False)
         bands = importance_bands(events, LEGEND_SENSORS)
-        colors = sensor_colors([item.label for item in bands], theme)
+        labels = [item.label for item in bands]
+        colors = sensor_colors(labels, theme)
         charts.draw_daily_importance(
-            importance_axes, daily_importance(events, interval, offset, list(colors)), colors, columns, theme
+            importance_axes, daily_importance(events, interval, offset, labels), colors, columns, theme
         )
         importance_axes.set_ylabel("Importance", color=theme.text, fontsize=8)
         charts.time_axis(importance_axes, interval, offset, columns)

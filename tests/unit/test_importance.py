@@ -74,7 +74,10 @@ def test_sensors_past_the_top_ones_are_one_band_named_in_the_legend_and_summed_p
     assert daily.shares[2] == pytest.approx((0.2, 0.4))
     assert rows[2] == (THEMES["light"].others, "2 other sensors", "30.0%")
     assert [label for _, label, _ in rows[:2]] == ["a", "b"]
-    assert importance_bands(events, top=3) == average_importance(events)  # one sensor is shown by its name
+    assert importance_bands(events, top=4) == average_importance(events)
+    one_other = importance_bands(events, top=3)
+    colors = sensor_colors([b.label for b in one_other], THEMES["dark"])
+    assert legend_rows(one_other, colors)[3] == (THEMES["dark"].others, "1 other sensor", "10.0%")
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .domain import AnomalyEvent, TimeRange
-from .formatting import percent
+from .formatting import counted, percent
 
 TOP_SENSORS = 15
 #: The label of the band that merges the sensors past the top ones: no sensor's, since Lookout for
@@ -66,7 +66,7 @@ def importance_bands(events: Iterable[AnomalyEvent], top: int = TOP_SENSORS) -> 
     band costs the chart bytes for every day it draws.
     """
     shares = average_importance(events)
-    if len(shares) <= top + 1:
+    if len(shares) <= top:
         return shares
     rest = shares[top:]
     return [*shares[:top], SensorShare(OTHERS, sum(item.share for item in rest), len(rest))]
@@ -133,6 +133,6 @@ def legend_rows(shares: Sequence[SensorShare], colors: dict[str, str]) -> list[t
     """`(colour, label, percentage)` per band, in the given order, for `legend.html`."""
     names = display_labels([item.label for item in shares if item.label != OTHERS])
     return [
-        (colors[item.label], names.get(item.label, f"{item.sensors} other sensors"), percent(item.share))
+        (colors[item.label], names.get(item.label, counted(item.sensors, "other sensor")), percent(item.share))
         for item in shares
     ]
