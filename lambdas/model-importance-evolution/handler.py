@@ -10,7 +10,7 @@ from lookout_dashboards.config import CHART_SETTINGS, STACK_SETTINGS, require_se
 from lookout_dashboards.container import current_container
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.html import page
-from lookout_dashboards.importance import average_importance, daily_importance, events_overlapping
+from lookout_dashboards.importance import TOP_SENSORS, daily_importance, events_overlapping, importance_bands
 from lookout_dashboards.model_widgets import evaluated_model, visible_evaluation
 from lookout_dashboards.priming import prime_charts
 from lookout_dashboards.source import AnomalySource
@@ -21,15 +21,15 @@ REQUIRED_SETTINGS = (*STACK_SETTINGS, *CHART_SETTINGS)
 require_settings(REQUIRED_SETTINGS)
 prime_charts()  # at init: a SnapStart snapshot keeps matplotlib loaded and warm
 
-DOCUMENTATION = """\
+DOCUMENTATION = f"""\
 ## Lookout for Equipment daily signal importance
 
 For each day of the evaluation period (inside the dashboard's time range), the average importance
-of every sensor over that day's events, stacked, with the detected events below. Colours match
-the sensors widget beside it.
+of the {TOP_SENSORS} sensors that weigh most over the whole period, and of all the others as one
+grey band, stacked, with the detected events below. Colours match the sensors widget beside it.
 
 ```json
-{"model": "<model name>"}
+{{"model": "<model name>"}}
 ```
 """
 
@@ -39,10 +39,10 @@ def render_importance_evolution(widget: WidgetEvent, source: AnomalySource) -> s
     interval = visible_evaluation(model, widget)
     offset = widget.context.timezone_offset
     theme = theme_for(widget.context.theme)
-    ranked = [item.label for item in average_importance(model.evaluation.events)]
-    colors = sensor_colors(ranked, theme)
+    bands = [item.label for item in importance_bands(model.evaluation.events)]
+    colors = sensor_colors(bands, theme)
     events = events_overlapping(model.evaluation.events, interval)
-    daily = daily_importance(events, interval, offset, ranked)
+    daily = daily_importance(events, interval, offset, bands)
 
     margins = charts.Margins(top=10, bottom=26 + charts.RIBBON_HEIGHT_PX + 24)
     with charts.chart(widget.context.width, widget.context.height - 36, theme, margins) as figure:

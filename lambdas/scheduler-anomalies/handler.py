@@ -23,7 +23,7 @@ from lookout_dashboards.errors import NothingToShowError
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import local_time, zone_label
 from lookout_dashboards.html import page, render
-from lookout_dashboards.importance import average_importance, daily_events, daily_importance, legend_rows
+from lookout_dashboards.importance import daily_events, daily_importance, importance_bands, legend_rows
 from lookout_dashboards.priming import prime_charts
 from lookout_dashboards.scheduler_widgets import ResultsRead, explain_no_success, read_results, requested_scheduler
 from lookout_dashboards.source import AnomalySource
@@ -41,8 +41,9 @@ DOCUMENTATION = f"""\
 
 Over the dashboard's time range: the anomaly score of every inference result with the anomalous
 predictions and the detected events below it, the number of events per day and their mean
-duration, and each sensor's daily mean importance in those events. At most {MAX_RESULT_FILES}
-result files are read per render, newest first; the widget says when that cuts the range.
+duration, and the daily mean importance in those events of the {LEGEND_SENSORS} sensors that weigh
+most, the others as one grey band. At most {MAX_RESULT_FILES} result files are read per render,
+newest first; the widget says when that cuts the range.
 
 ```json
 {{"scheduler": "<inference scheduler name>"}}
@@ -124,15 +125,15 @@ def _chart(
 
         charts.draw_daily_events(daily_axes, daily_events(events, interval, offset), columns, theme)
         charts.time_axis(daily_axes, interval, offset, columns, labels=False)
-        averages = average_importance(events)
-        ranked = [item.label for item in averages]
-        colors = sensor_colors(ranked, theme)
+        bands = importance_bands(events, LEGEND_SENSORS)
+        labels = [item.label for item in bands]
+        colors = sensor_colors(labels, theme)
         charts.draw_daily_importance(
-            importance_axes, daily_importance(events, interval, offset, ranked), colors, columns, theme
+            importance_axes, daily_importance(events, interval, offset, labels), colors, columns, theme
         )
         importance_axes.set_ylabel("Importance", color=theme.text, fontsize=8)
         charts.time_axis(importance_axes, interval, offset, columns)
-        legend = render("legend.html", entries=legend_rows(averages[:LEGEND_SENSORS], colors), inline=True)
+        legend = render("legend.html", entries=legend_rows(bands, colors), inline=True)
         return charts.to_svg(figure), legend
 
 

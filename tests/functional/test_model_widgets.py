@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from local.widget_events import load_handler, widget_event
-from lookout_dashboards.importance import average_importance
+from lookout_dashboards.importance import TOP_SENSORS, average_importance
 from lookout_dashboards.sources import default_source
 from lookout_dashboards.themes import THEMES
 from tests.conftest import DEMO_NOW
@@ -71,7 +71,7 @@ def test_anomalies_draw_the_strongest_sensor_by_default_with_events_and_labels(s
     assert len(options) == 30
     assert "pump-1\\pump1-sensor-03" in texts(svg)
     line = group(svg, "sensor-series")
-    points = len(re.findall(r"[ML]", line.find(".//{http://www.w3.org/2000/svg}path").get("d")))
+    points = len(re.findall(r"[MLHVhv]", line.find(".//{http://www.w3.org/2000/svg}path").get("d")))
     assert 100 < points <= 800
     assert fills(group(svg, "event-ribbon")) == {THEMES["light"].event}
     assert fills(group(svg, "labeled-ribbon")) == {THEMES["light"].label}
@@ -132,10 +132,11 @@ def test_legend_colours_are_the_chart_colours_sensor_for_sensor(shared_demo: Any
     legend = render("model-importance-legend", params, theme=theme).legend
 
     stacks = [fills(path) for path in group(chart, "daily-importance").iter(f"{SVG}path")]
-    assert len(stacks) == len(legend) == 30
-    assert stacks == [{color} for color, _ in legend]
+    assert len(stacks) == len(legend) == TOP_SENSORS + 1
+    assert stacks[::-1] == [{color} for color, _ in legend]  # drawn from the top band down
     assert legend[0][1] == "pump1-sensor-03"
-    assert len({color for color, _ in legend}) == 30
+    assert legend[-1] == (THEMES[theme].others, f"{30 - TOP_SENSORS} other sensors")
+    assert len({color for color, _ in legend}) == TOP_SENSORS + 1
     group(chart, "event-ribbon")
 
 

@@ -110,8 +110,9 @@ def test_anomalies_over_a_day(shared_demo: Any) -> None:
     for gid in ("anomaly-score", "prediction-ribbon", "event-ribbon", "daily-events", "daily-duration"):
         group(svg, gid)
     stack = [fills(path) for path in group(svg, "daily-importance").iter(f"{SVG}path")]
-    assert [{color} for color, _ in page.legend] == stack[: len(page.legend)]
-    assert len(page.legend) == 8 and page.legend[0][1] == "pump1-sensor-03"
+    assert [{color} for color, _ in page.legend] == stack[::-1]  # drawn from the top band down
+    assert len(page.legend) == 9 and page.legend[0][1] == "pump1-sensor-03"
+    assert page.legend[-1][0] == THEMES["dark"].others and page.legend[-1][1].endswith(" other sensors")
     assert fills(group(svg, "prediction-ribbon")) == {THEMES["dark"].above}
     assert page.footnotes[0].startswith("640 results from 128 runs;")
 

@@ -1,5 +1,7 @@
+import itertools
+import re
 import xml.etree.ElementTree as ET
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -38,6 +40,51 @@ def test_svg_has_widget_size_theme_background_and_escaped_text() -> None:
     texts = ["".join(node.itertext()) for node in root.iter(f"{SVG}text")]
     assert "<img src=x onerror=alert(1)> & co" in texts
     assert "Date" not in svg
+
+
+def corners(data: str) -> list[tuple[float, float]]:
+    """The points an SVG path of M, L, H, V, h, v and z commands goes through, in order."""
+    points: list[tuple[float, float]] = []
+    for command, numbers in re.findall(r"([MLHVhvz])([^MLHVhvz]*)", data):
+        values = [float(number) for number in re.findall(r"-?[\d.]+", numbers)]
+        x, y = points[-1] if points else (0.0, 0.0)
+        if command in "ML":
+            points.append((values[0], values[1]))
+        elif command in "Hh":
+            points.append((values[0] + (x if command == "h" else 0), y))
+        elif command in "Vv":
+            points.append((x, values[0] + (y if command == "v" else 0)))
+    return points
+
+
+def on_polyline(point: tuple[float, float], polyline: list[tuple[float, float]], tolerance: float) -> bool:
+    """Whether the point lies on one of the polyline's sides (all along x or y, as in steps and bars)."""
+    return any(
+        min(a[0], b[0]) - tolerance <= point[0] <= max(a[0], b[0]) + tolerance
+        and min(a[1], b[1]) - tolerance <= point[1] <= max(a[1], b[1]) + tolerance
+        for a, b in itertools.pairwise(polyline)
+    )
+
+
+def test_compact_path_data_draws_the_same_steps_in_a_fraction_of_the_bytes() -> None:
+    rng = np.random.default_rng(3)
+    x = 40.123456 + 4.3333333 * np.arange(301)
+    tops = np.round(rng.uniform(20, 200, 300), 1)
+    tops[100:140] = tops[100]  # a flat stretch: one side, however many steps
+    bars = zip(itertools.pairwise(x), tops, strict=True)
+    steps = [(edge, top) for (left, right), top in bars for edge in (left, right)]
+    outline = [(x[0], 217.4), *steps, (x[-1], 217.4)]
+    data = "M " + " \nL ".join(f"{px:f} {py:f}" for px, py in outline) + " \nz\n"  # as matplotlib writes it
+
+    compact = charts.compact_path_data(data)
+    drawn = corners(compact)
+
+    assert len(compact) < len(data) / 4
+    assert all(on_polyline(point, drawn, 0.05) for point in outline)
+    assert all(on_polyline(point, outline, 0.05) for point in drawn)
+    assert len(drawn) < len(outline) - 70
+    tick = "M 0 0 \nL 0.04 -0.04 \nL 1.26 -0.04 \nL 1.26 -0.04 \nC 1 2 3 4 5 6 \nz\n"  # a dot's side is kept
+    assert charts.compact_path_data(tick) == "M0 0L0 0H1.3C1 2 3 4 5 6z"
 
 
 def test_decimation_keeps_extremes_and_bounds_points() -> None:
@@ -116,10 +163,24 @@ def test_date_ticks_stop_at_the_calendars_end() -> None:
     assert all(low <= position <= high for position in positions)
 
 
-def test_coarsening_no_rows_keeps_the_grouped_columns() -> None:
-    """A period whose events name no sensor has nothing to stack, however many days it groups."""
-    assert charts.coarsen(np.zeros((0, 10)), 3).shape == (0, 4)
-    assert charts.coarsen(np.ones((2, 10)), 3).tolist() == [[1.0] * 4] * 2
+def test_daily_bars_are_days_until_they_outnumber_the_bars_the_width_holds() -> None:
+    days = [date(2026, 3, 1) + timedelta(days=number) for number in range(10)]
+
+    assert np.diff(charts.day_bars(days, pixels=600)).tolist() == [1.0] * 10
+    wide = charts.day_bars(days, pixels=4 * charts.MIN_BAR_PX)
+    assert wide[0] == charts.day_number(days[0]) and np.allclose(np.diff(wide), 2.5)
+    longer = [days[0] + timedelta(days=number) for number in range(1000)]
+    assert charts.day_bars(longer, pixels=600).size == charts.day_bars(longer[:100], pixels=600).size
+
+
+def test_bar_means_count_a_day_for_its_part_in_each_bar_and_weigh_it() -> None:
+    rows = np.array([[1.0, 2.0, 3.0, 4.0, 5.0], [0.0, 0.0, 0.0, 0.0, 10.0]])
+    edges = np.array([0.0, 2.5, 5.0])
+
+    assert charts.bar_means(rows, edges).tolist() == [[1.8, 4.2], [0.0, 4.0]]
+    weighted = charts.bar_means(rows, edges, np.array([1.0, 0.0, 0.0, 0.0, 1.0]))
+    assert weighted.tolist() == [[1.0, 5.0], [0.0, 10.0]]
+    assert charts.bar_means(np.zeros((0, 5)), edges).shape == (0, 2)  # events that name no sensor
 
 
 def tick_font_sizes(svg: str) -> set[str]:

@@ -10,7 +10,15 @@ import pytest
 from lookout_dashboards import charts
 from lookout_dashboards.domain import AnomalyEvent, SensorImportance, TimeRange
 from lookout_dashboards.formatting import duration, local_time, zone_label
-from lookout_dashboards.importance import average_importance, daily_events, daily_importance, display_labels
+from lookout_dashboards.importance import (
+    OTHERS,
+    average_importance,
+    daily_events,
+    daily_importance,
+    display_labels,
+    importance_bands,
+    legend_rows,
+)
 from lookout_dashboards.sources.lookout_sensor_files import read_component_files
 from lookout_dashboards.themes import THEMES, sensor_colors
 
@@ -54,12 +62,33 @@ def test_labels_drop_the_component_only_when_unambiguous() -> None:
     }
 
 
-@pytest.mark.parametrize("theme", ["light", "dark"])
-def test_every_sensor_gets_its_own_colour(theme: str) -> None:
-    colors = sensor_colors([f"s{n}" for n in range(60)], THEMES[theme])
+def test_sensors_past_the_top_ones_are_one_band_named_in_the_legend_and_summed_per_day() -> None:
+    events = [event(1, 1, a=0.5, b=0.3, c=0.1, d=0.1), event(30, 1, a=0.4, b=0.2, c=0.3, d=0.1)]
 
-    assert len(set(colors.values())) == 60
-    assert list(colors.values())[:15] == list(THEMES[theme].series)
+    bands = importance_bands(events, top=2)
+    daily = daily_importance(events, TimeRange(DAY, DAY + timedelta(days=1)), timedelta(0), [b.label for b in bands])
+    rows = legend_rows(bands, sensor_colors([b.label for b in bands], THEMES["light"]))
+
+    assert [(b.label, b.sensors) for b in bands] == [("c\\a", 1), ("c\\b", 1), (OTHERS, 2)]
+    assert bands[2].share == pytest.approx(0.3)
+    assert daily.shares[2] == pytest.approx((0.2, 0.4))
+    assert rows[2] == (THEMES["light"].others, "2 other sensors", "30.0%")
+    assert [label for _, label, _ in rows[:2]] == ["a", "b"]
+    assert importance_bands(events, top=4) == average_importance(events)
+    one_other = importance_bands(events, top=3)
+    colors = sensor_colors([b.label for b in one_other], THEMES["dark"])
+    assert legend_rows(one_other, colors)[3] == (THEMES["dark"].others, "1 other sensor", "10.0%")
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_every_band_gets_its_own_colour(theme: str) -> None:
+    labels = [f"c\\s{n}" for n in range(15)]
+    colors = sensor_colors([*labels, OTHERS], THEMES[theme])
+
+    assert len(set(colors.values())) == 16
+    assert [colors[label] for label in labels] == list(THEMES[theme].series)
+    with pytest.raises(ValueError, match="16 sensors for 15 colours"):
+        sensor_colors([*labels, "c\\s15"], THEMES[theme])
 
 
 def test_ribbon_spans_merge_within_a_pixel_and_stay_visible() -> None:

@@ -1,6 +1,6 @@
 """Which sensors drive a model's anomalies: averages over events and per day, in pure Python.
 
-Both the importance chart and its legend order sensors with `average_importance`, so their
+Both the importance chart and its legend take their bands from `importance_bands`, so their
 colours, given by `themes.sensor_colors` in that order, agree.
 """
 
@@ -12,15 +12,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .domain import AnomalyEvent, TimeRange
-from .formatting import percent
+from .formatting import counted, percent
 
 TOP_SENSORS = 15
+#: The label of the band that merges the sensors past the top ones: no sensor's, since Lookout for
+#: Equipment's component and sensor names have no parentheses.
+OTHERS = "(others)"
 
 
 @dataclass(frozen=True)
 class SensorShare:
     label: str
     share: float
+    sensors: int = 1  # how many sensors the share sums: more than one for the `OTHERS` band
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,19 @@ def average_importance(events: Iterable[AnomalyEvent]) -> list[SensorShare]:
     return sorted(shares, key=lambda item: (-item.share, item.label))
 
 
+def importance_bands(events: Iterable[AnomalyEvent], top: int = TOP_SENSORS) -> list[SensorShare]:
+    """The `top` sensors by mean importance, then the rest summed as one `OTHERS` band.
+
+    Past a few bands, a reader can tell neither their colours nor their thin strips apart, and each
+    band costs the chart bytes for every day it draws.
+    """
+    shares = average_importance(events)
+    if len(shares) <= top:
+        return shares
+    rest = shares[top:]
+    return [*shares[:top], SensorShare(OTHERS, sum(item.share for item in rest), len(rest))]
+
+
 def local_days(interval: TimeRange, offset: timedelta) -> tuple[date, ...]:
     first, last = (interval.start + offset).date(), (interval.end + offset).date()
     return tuple(first + timedelta(days=number) for number in range((last - first).days + 1))
@@ -77,10 +94,14 @@ def daily_events(events: Iterable[AnomalyEvent], interval: TimeRange, offset: ti
 def daily_importance(
     events: Sequence[AnomalyEvent], interval: TimeRange, offset: timedelta, labels: Sequence[str]
 ) -> DailyImportance:
-    """The mean importance of each of `labels` per local day; days without events are zero."""
+    """The mean importance of each of `labels` per local day; days without events are zero.
+
+    The `OTHERS` band, if among `labels`, sums the sensors that are not.
+    """
     days = local_days(interval, offset)
     position = {day: index for index, day in enumerate(days)}
     sums = {label: [0.0] * len(days) for label in labels}
+    others = sums.get(OTHERS)
     counts = [0] * len(days)
     for event in events:
         index = position.get((event.start + offset).date())
@@ -88,8 +109,9 @@ def daily_importance(
             continue
         counts[index] += 1
         for item in event.diagnostics:
-            if item.label in sums:
-                sums[item.label][index] += item.importance
+            row = sums.get(item.label, others)
+            if row is not None:
+                row[index] += item.importance
     shares = tuple(
         tuple(total / count if count else 0.0 for total, count in zip(sums[label], counts, strict=True))
         for label in labels
@@ -108,6 +130,9 @@ def display_labels(labels: Sequence[str]) -> dict[str, str]:
 
 
 def legend_rows(shares: Sequence[SensorShare], colors: dict[str, str]) -> list[tuple[str, str, str]]:
-    """`(colour, label, percentage)` per sensor, in the given order, for `legend.html`."""
-    labels = display_labels([item.label for item in shares])
-    return [(colors[item.label], labels[item.label], percent(item.share)) for item in shares]
+    """`(colour, label, percentage)` per band, in the given order, for `legend.html`."""
+    names = display_labels([item.label for item in shares if item.label != OTHERS])
+    return [
+        (colors[item.label], names.get(item.label, counted(item.sensors, "other sensor")), percent(item.share))
+        for item in shares
+    ]

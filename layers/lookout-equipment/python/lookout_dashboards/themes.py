@@ -5,11 +5,10 @@ Sensors get their colour from `sensor_colors`, so a chart and its legend agree s
 
 from __future__ import annotations
 
-import colorsys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-GOLDEN_RATIO_CONJUGATE = 0.618033988749895
+from .importance import OTHERS
 
 
 @dataclass(frozen=True)
@@ -24,6 +23,7 @@ class ChartTheme:
     below: str
     event: str
     label: str
+    others: str
 
 
 THEMES = {
@@ -54,6 +54,7 @@ THEMES = {
         below="#1d8102",
         event="#d13212",
         label="#0073bb",
+        others="#c6cbd1",
     ),
     "dark": ChartTheme(
         dark=True,
@@ -82,6 +83,7 @@ THEMES = {
         below="#6aaf35",
         event="#ff5d64",
         label="#44b9d6",
+        others="#5f6b7a",
     ),
 }
 
@@ -91,16 +93,13 @@ def theme_for(name: str) -> ChartTheme:
 
 
 def sensor_colors(labels: Sequence[str], theme: ChartTheme) -> dict[str, str]:
-    """A colour per sensor, in the order given: the theme's series first, then generated hues."""
-    colors = {}
-    for position, label in enumerate(labels):
-        colors[label] = theme.series[position] if position < len(theme.series) else _generated(position, theme)
-    return colors
+    """A colour per sensor, in the order given, from the theme's series; the `OTHERS` band in grey.
 
-
-def _generated(position: int, theme: ChartTheme) -> str:
-    """Hues spread by the golden angle, lightness alternating, readable on the theme's background."""
-    hue = (position * GOLDEN_RATIO_CONJUGATE) % 1.0
-    lightness = (0.62 if position % 2 else 0.72) if theme.dark else (0.38 if position % 2 else 0.52)
-    red, green, blue = colorsys.hls_to_rgb(hue, lightness, 0.62)
-    return f"#{round(red * 255):02x}{round(green * 255):02x}{round(blue * 255):02x}"
+    More sensors than the series has colours would get colours a reader confuses: merge them first
+    (`importance.importance_bands`).
+    """
+    named = [label for label in labels if label != OTHERS]
+    if len(named) > len(theme.series):
+        raise ValueError(f"{len(named)} sensors for {len(theme.series)} colours; merge the rest as {OTHERS}")
+    colors = dict(zip(named, theme.series, strict=False))
+    return {label: colors.get(label, theme.others) for label in labels}
