@@ -118,9 +118,10 @@ def test_component_files_are_combined_sorted_and_cleaned() -> None:
     first = b"Timestamp,a,b\n2026-03-02 00:00:00,3,3\n2026-03-02 00:01:00,4,\n"
     second = b"Timestamp,a,b\n2026-03-01T00:00:00Z,1,2\n2026-03-02 00:00:00,9,9\n"
 
-    extracts = read_component_files([("s3://b/1.csv", first), ("s3://b/2.csv", second)])
+    component = read_component_files([("s3://b/1.csv", first), ("s3://b/2.csv", second)])
 
-    epoch_a, values_a = extracts["a"]
+    epoch_a, values_a = component.sensor("a")
     assert list(values_a) == [1.0, 9.0, 4.0]
     assert list(np.diff(epoch_a)) == [86_400.0, 60.0] and epoch_a[0] == DAY.timestamp()
-    assert list(extracts["b"][1]) == [2.0, 9.0]
+    assert list(component.sensor("b")[1]) == [2.0, 9.0]
+    assert component.sensor("c") is None

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BUILD_OUTPUT = (".zip", ".whl", ".pyc", ".npy")
+BUILD_OUTPUT = (".zip", ".whl", ".pyc", ".npy", ".npz")
 #: Sources, templates, tests and the README's screenshots: a few megabytes at most.
 TRACKED_BYTES_LIMIT = 5 * 1024 * 1024
 

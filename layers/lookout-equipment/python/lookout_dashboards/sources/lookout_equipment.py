@@ -36,7 +36,7 @@ from ..domain import (
 )
 from ..errors import NothingToShowError, ResourceNotFoundError
 from ..results_cache import InferenceResultsCache, ObjectVersion
-from ..sensor_cache import SensorHistoryCache, fingerprint
+from ..sensor_cache import ComponentHistory, SensorHistoryCache, fingerprint
 from .lookout_formats import (
     parse_event_diagnostics,
     parse_inference_results,
@@ -69,7 +69,8 @@ class LookoutEquipmentSource:
     ) -> None:
         self._lookout = lookout
         self._s3 = s3
-        self._sensor_cache = sensor_cache
+        #: Where parsed sensor history is kept; public so that the benchmark can read what it wrote.
+        self.sensor_cache = sensor_cache
         self._results_cache = results_cache
         #: Parsed result objects by (bucket, key), with the ETag read, oldest first: a warm source reads each once.
         self._parsed_results: dict[tuple[str, str], tuple[str, InferenceResults]] = {}
@@ -148,19 +149,19 @@ class LookoutEquipmentSource:
         if not objects:
             raise NothingToShowError(f"No CSV files of component {component} in s3://{bucket}/{folder}.")
         source_fingerprint = fingerprint({f"s3://{bucket}/{key}": etag for key, etag in objects.items()})
-        cached = self._sensor_cache.get(source_fingerprint, sensor) if self._sensor_cache else None
-        if cached is None:
-            extracts = self._read_component(bucket, sorted(objects))
-            if self._sensor_cache:
-                self._sensor_cache.put(source_fingerprint, extracts)
-            if sensor not in extracts:
-                raise ResourceNotFoundError(
-                    f"Sensor {sensor} is not in the CSV files of {component} (s3://{bucket}/{folder})."
-                )
-            cached = extracts[sensor]
-        return SensorHistory(component, sensor, *cached)
+        component_history = self.sensor_cache.get(source_fingerprint, sensor) if self.sensor_cache else None
+        if component_history is None:
+            component_history = self._read_component(bucket, sorted(objects))
+            if self.sensor_cache:
+                component_history = self.sensor_cache.put(source_fingerprint, component_history)
+        history = component_history.sensor(sensor)
+        if history is None:
+            raise ResourceNotFoundError(
+                f"Sensor {sensor} is not in the CSV files of {component} (s3://{bucket}/{folder})."
+            )
+        return SensorHistory(component, sensor, *history)
 
-    def _read_component(self, bucket: str, keys: list[str]) -> dict[str, tuple[Any, Any]]:
+    def _read_component(self, bucket: str, keys: list[str]) -> ComponentHistory:
         from .lookout_sensor_files import read_component_files  # pandas: only the chart widgets pay for it
 
         def bodies() -> Iterator[tuple[str, bytes]]:

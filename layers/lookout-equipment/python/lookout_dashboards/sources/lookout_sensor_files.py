@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SourceUnavailableError
+from ..sensor_cache import ComponentHistory
 
 
-def read_component_files(bodies: Iterable[tuple[str, bytes]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Every sensor of a component as `(epoch_seconds, values)`, sorted by time, NaNs dropped.
+def read_component_files(bodies: Iterable[tuple[str, bytes]]) -> ComponentHistory:
+    """Every sensor of a component on the files' timestamps, sorted; NaN where a sensor has no value.
 
     Where two files hold the same timestamp, the later file (in the order given) wins.
 
@@ -34,13 +35,10 @@ def read_component_files(bodies: Iterable[tuple[str, bytes]]) -> dict[str, tuple
         frame.index = milliseconds / 1e3
         frames.append(frame)
     if not frames:
-        return {}
+        return ComponentHistory(np.empty(0), {})
     combined = pd.concat(frames).sort_index(kind="stable")
     combined = combined[~combined.index.duplicated(keep="last")]
-    epoch_seconds = combined.index.to_numpy(dtype=np.float64)
-    extracts = {}
-    for sensor in combined.columns:
-        values = combined[sensor].to_numpy(dtype=np.float64)
-        present = np.isfinite(values)
-        extracts[str(sensor)] = (epoch_seconds[present], values[present])
-    return extracts
+    return ComponentHistory(
+        combined.index.to_numpy(dtype=np.float64),
+        {str(sensor): combined[sensor].to_numpy(dtype=np.float64) for sensor in combined.columns},
+    )
