@@ -73,9 +73,10 @@ find "$work/python" -path '*/numpy/_core/include' -prune -exec rm -rf {} +
 find "$work/python" -path '*/numpy/f2py' -prune -exec rm -rf {} +
 
 # Unchecked hashes: valid whatever the file times in the zip; recorded paths are those under /opt.
-# A fixed hash seed, so that the same sources give the same bytes.
+# A fixed hash seed, so that the same sources give the same bytes; -S -s keep the host's own
+# site-packages and .pth files out of the compiler.
 compiler=$("$here/runtime-python.sh" "$python_version")
-PYTHONHASHSEED=0 "$compiler" -m compileall -q --invalidation-mode unchecked-hash \
+PYTHONHASHSEED=0 "$compiler" -S -s -m compileall -q --invalidation-mode unchecked-hash \
   -s "$work/python" -p /opt/python "$work/python"
 
 output=$(realpath -m "$output")

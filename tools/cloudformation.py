@@ -40,19 +40,25 @@ class FunctionSettings:
     environment: dict[str, str]
 
 
-def function_settings(path: Path = FUNCTIONS_TEMPLATE) -> dict[str, FunctionSettings]:
-    """Each function's settings by folder, found through its code's key (`…/function-<folder>.zip`)."""
-    settings = {}
+def function_definitions(path: Path = FUNCTIONS_TEMPLATE) -> dict[str, dict[str, Any]]:
+    """Each function's properties by folder, found through its code's key (`…/function-<folder>.zip`)."""
+    definitions = {}
     for resource in load_template(path)["Resources"].values():
         if resource["Type"] != "AWS::Lambda::Function":
             continue
-        properties = resource["Properties"]
-        key = properties["Code"]["S3Key"]
+        key = resource["Properties"]["Code"]["S3Key"]
         folder = re.search(r"function-(.+)\.zip$", key[1] if isinstance(key, tuple) else key)
-        if folder is None:
-            continue
+        if folder is not None:
+            definitions[folder.group(1)] = resource["Properties"]
+    return definitions
+
+
+def function_settings(path: Path = FUNCTIONS_TEMPLATE) -> dict[str, FunctionSettings]:
+    """Each function's memory and literal environment variables, by folder."""
+    settings = {}
+    for folder, properties in function_definitions(path).items():
         variables = properties.get("Environment", {}).get("Variables", {})
-        settings[folder.group(1)] = FunctionSettings(
+        settings[folder] = FunctionSettings(
             memory_mb=int(properties.get("MemorySize", 128)),
             environment={name: value for name, value in variables.items() if isinstance(value, str)},
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -19,13 +20,17 @@ from urllib.parse import quote
 import yaml
 from botocore.exceptions import ClientError
 
+from tools.cloudformation import function_definitions
+
 SOLUTION = "lookout-equipment-dashboards"
 BUCKET_PLACEHOLDER = "ARTIFACT_BUCKET_PLACEHOLDER"
 PREFIX_PLACEHOLDER = "SOLUTION_VERSION_PLACEHOLDER"
 RUNTIME_PLACEHOLDER = "LAMBDA_RUNTIME_PLACEHOLDER"
 ARCHITECTURE_PLACEHOLDER = "LAMBDA_ARCHITECTURE_PLACEHOLDER"
-#: `CODE_SHA256_PLACEHOLDER_<folder>`: the SHA-256 (base64) of `function-<folder>.zip`, as Lambda reports it.
-CODE_SHA256_PLACEHOLDER = re.compile(r"CODE_SHA256_PLACEHOLDER_([a-z0-9-]+)")
+#: `CODE_SHA256_PLACEHOLDER_<folder>`: the SHA-256 (base64) of `function-<folder>.zip`, as Lambda
+#: reports it; `BUILD_DIGEST_PLACEHOLDER_<folder>`: a digest of every built zip and of the function's
+#: definition in the template, which changes whenever what a published version would run changes.
+BUILD_PLACEHOLDER = re.compile(r"(CODE_SHA256|BUILD_DIGEST)_PLACEHOLDER_([a-z0-9-]+)")
 INVOKE_YAML = Path(__file__).resolve().parents[1] / "invoke.yaml"
 README_START = "<!-- launch-stack:start -->"
 README_END = "<!-- launch-stack:end -->"
@@ -69,29 +74,42 @@ def key_prefix(version: str) -> str:
     return f"{SOLUTION}/{version}"
 
 
-def code_hashes(dist: Path) -> dict[str, str]:
-    """Each function zip's SHA-256 in base64, by folder: what a published version must match."""
-    return {
-        path.stem.removeprefix("function-"): base64.b64encode(hashlib.sha256(path.read_bytes()).digest()).decode()
-        for path in sorted(dist.glob("function-*.zip"))
-    }
+@dataclass(frozen=True)
+class BuildFacts:
+    """What a published version is checked against, and what decides that a new one is due."""
+
+    code_sha256: Mapping[str, str]
+    digests: Mapping[str, str]
+
+    @classmethod
+    def of(cls, dist: Path, functions_template: Path) -> BuildFacts:
+        zips = {path.name: hashlib.sha256(path.read_bytes()) for path in sorted(dist.glob("*.zip"))}
+        code = {
+            name.removeprefix("function-").removesuffix(".zip"): base64.b64encode(digest.digest()).decode()
+            for name, digest in zips.items()
+            if name.startswith("function-")
+        }
+        build = json.dumps({name: digest.hexdigest() for name, digest in zips.items()}, sort_keys=True)
+        digests = {
+            folder: hashlib.sha256((build + json.dumps(definition, sort_keys=True, default=str)).encode()).hexdigest()
+            for folder, definition in function_definitions(functions_template).items()
+        }
+        return cls(code, digests)
+
+    def value(self, kind: str, folder: str) -> str:
+        table = self.code_sha256 if kind == "CODE_SHA256" else self.digests
+        if folder not in table:
+            raise FileNotFoundError(f"no built function-{folder}.zip or no {folder} function in the template")
+        return table[folder]
 
 
-def filled_template(
-    text: str, bucket_prefix: str, version: str, platform: LambdaPlatform, hashes: Mapping[str, str]
-) -> str:
-    """A template with the artifact location, the Lambda platform and the code hashes written into
+def filled_template(text: str, bucket_prefix: str, version: str, platform: LambdaPlatform, build: BuildFacts) -> str:
+    """A template with the artifact location, the Lambda platform and the build's facts written into
     its `Mappings`."""
     if BUCKET_PLACEHOLDER in text and PREFIX_PLACEHOLDER not in text:
         raise ValueError("a template names the bucket placeholder without the prefix placeholder")
-
-    def code_hash(match: re.Match[str]) -> str:
-        if match.group(1) not in hashes:
-            raise FileNotFoundError(f"no function-{match.group(1)}.zip to take the code hash of")
-        return hashes[match.group(1)]
-
     return (
-        CODE_SHA256_PLACEHOLDER.sub(code_hash, text)
+        BUILD_PLACEHOLDER.sub(lambda match: build.value(match.group(1), match.group(2)), text)
         .replace(BUCKET_PLACEHOLDER, bucket_prefix)
         .replace(PREFIX_PLACEHOLDER, key_prefix(version))
         .replace(RUNTIME_PLACEHOLDER, platform.runtime)
@@ -118,7 +136,7 @@ def publish(
     zips = sorted(dist.glob("*.zip"))
     if not zips:
         raise FileNotFoundError(f"nothing to publish in {dist}: run `invoke build` first")
-    hashes = code_hashes(dist)
+    build = BuildFacts.of(dist, templates / "functions.yaml")
     results = []
     for region in regions:
         s3 = s3_for(region)
@@ -130,7 +148,7 @@ def publish(
             s3.upload_file(str(path), bucket, f"{prefix}/{path.name}")
             keys.append(f"{prefix}/{path.name}")
         for path in sorted(templates.glob("*.yaml")):
-            body = filled_template(path.read_text(), bucket_prefix, version, platform, hashes).encode()
+            body = filled_template(path.read_text(), bucket_prefix, version, platform, build).encode()
             s3.put_object(Bucket=bucket, Key=f"{prefix}/{path.name}", Body=body, ContentType="text/yaml")
             keys.append(f"{prefix}/{path.name}")
         results.append(Published(region, bucket, prefix, tuple(keys)))

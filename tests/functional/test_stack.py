@@ -27,7 +27,7 @@ from lookout_dashboards.config import load_settings
 from tests.conftest import DEMO_NOW
 from tests.functional.test_publish import REGIONS, fake_dist, s3_in
 from tools.cloudformation import CloudFormationLoader
-from tools.publish import LambdaPlatform, publish
+from tools.publish import BuildFacts, LambdaPlatform, publish
 
 ROOT = Path(__file__).resolve().parents[2]
 #: A valid stack name of 60 characters: longer than any function name budget would allow.
@@ -166,7 +166,9 @@ def test_two_stacks_side_by_side_deleting_one_leaves_the_other_whole(deployed: D
     assert ours != theirs
     assert sorted(tags["l4e-dashboards:stack"] for tags in canaries().values()) == [OTHER_STACK, LONG_STACK]
     body = json.loads(make_client("cloudwatch").get_dashboard(DashboardName=ours)["DashboardBody"])
-    assert body["widgets"][0]["properties"]["endpoint"] == deployed.functions()["model-details"]["FunctionArn"]
+    assert (
+        body["widgets"][0]["properties"]["endpoint"] == deployed.functions()["model-details"]["FunctionArn"] + ":live"
+    )
     their_lists = sorted(
         url.split("#dashboards:name=")[1] for key, url in other.outputs().items() if "Dashboard" in key
     )
@@ -202,17 +204,28 @@ def test_the_shortest_and_the_longest_stack_names_deploy_in_two_regions(
     assert all(CLOUDWATCH_DASHBOARD_NAME.match(name) for name in names)
 
 
-def test_with_snapstart_every_dashboard_calls_the_live_alias(demo: Any, published: str) -> None:
+CHART_WIDGETS = {"model-anomalies", "model-signal-importance", "model-importance-evolution"} | {
+    "scheduler-last-diagnostics",
+    "scheduler-anomalies",
+}
+
+
+@pytest.mark.parametrize("snapstart", ["Enabled", "Disabled"])
+def test_every_dashboard_calls_the_live_alias_which_snapstart_points_at_a_snapshot(
+    demo: Any, published: str, tmp_path: Path, snapstart: str
+) -> None:
     cloudformation = make_client("cloudformation", replace(load_settings(), region="us-east-1"))
-    deployed = create(cloudformation, "with-snapstart", published, "l4e-snapshots", demo, snapstart="Enabled")
+    deployed = create(cloudformation, f"snapstart-{snapstart.lower()}", published, "l4e-snaps", demo, snapstart)
     aws_lambda = make_client("lambda")
     functions = deployed.functions()
+    built = BuildFacts.of(fake_dist(tmp_path), ROOT / "cloudformation" / "functions.yaml")
     aliases = {}
     for folder in WIDGETS:
         [alias] = aws_lambda.list_aliases(FunctionName=functions[folder]["FunctionName"])["Aliases"]
-        assert alias["Name"] == "live" and alias["FunctionVersion"] == "1"
+        snapshotted = snapstart == "Enabled" and folder in CHART_WIDGETS
+        assert (alias["Name"], alias["FunctionVersion"]) == ("live", "1" if snapshotted else "$LATEST"), folder
+        assert functions[folder]["CodeSha256"] == built.code_sha256[folder]  # what a published version must match
         aliases[folder] = alias["AliasArn"]
-    assert {folder for folder in functions if folder not in WIDGETS} == {"cleanup", "process-snapshot"}
 
     list_bodies = [
         json.loads(make_client("cloudwatch").get_dashboard(DashboardName=name)["DashboardBody"])
@@ -227,24 +240,44 @@ def test_with_snapstart_every_dashboard_calls_the_live_alias(demo: Any, publishe
     assert {widget["properties"]["endpoint"] for widget in body["widgets"]} == {aliases[f] for f in model_widgets}
 
 
-def test_snapstart_applies_to_published_versions_of_the_widgets_only() -> None:
+def test_snapstart_applies_to_published_versions_of_the_chart_functions_only() -> None:
     resources = template("functions.yaml")["Resources"]
     for name, item in resources.items():
         if item["Type"] != "AWS::Lambda::Function":
             continue
-        widget = name not in ("ProcessSnapshotFunction", "CleanupFunction")
+        logical = name.removesuffix("Function")
+        chart = folder_of_function(item) in CHART_WIDGETS
         snapstart = item["Properties"].get("SnapStart")
-        assert (snapstart is not None) == widget, name
-        if widget:
-            logical = name.removesuffix("Function")
+        assert (snapstart is not None) == chart, name
+        assert (f"{logical}Version" in resources) == chart, name
+        if chart:
             assert snapstart == ("If", ["SnapStartOn", {"ApplyOn": "PublishedVersions"}, ("Ref", "AWS::NoValue")])
-            assert resources[f"{logical}Version"]["Properties"]["CodeSha256"] == (
-                "FindInMap",
-                ["CodeSha256", "Functions", logical],
-            )
-            assert resources[f"{logical}Alias"]["Properties"]["Name"] == "live"
+            version = resources[f"{logical}Version"]["Properties"]
+            assert version["CodeSha256"] == ("FindInMap", ["Build", logical, "CodeSha256"])
+            assert resources[f"{logical}Alias"]["Properties"]["FunctionVersion"][0] == "If"
     main = template("main.yaml")
     assert main["Parameters"]["SnapStart"]["Default"] == "Disabled"
+
+
+def folder_of_function(resource: dict[str, Any]) -> str:
+    return resource["Properties"]["FunctionName"][1].removeprefix("l4e-${StackKey}-")
+
+
+def test_a_new_version_is_due_exactly_when_what_it_runs_changes(tmp_path: Path) -> None:
+    functions_template = ROOT / "cloudformation" / "functions.yaml"
+    dist = fake_dist(tmp_path)
+    before = BuildFacts.of(dist, functions_template)
+    again = BuildFacts.of(dist, functions_template)
+    (dist / "layer-data-science.zip").write_bytes(b"another layer")
+    after_layer = BuildFacts.of(dist, functions_template)
+    changed_memory = tmp_path / "functions.yaml"
+    changed_memory.write_text(functions_template.read_text().replace("MemorySize: 1769", "MemorySize: 2048", 1))
+    after_memory = BuildFacts.of(dist, changed_memory)
+
+    assert again == before
+    assert all(after_layer.digests[f] != before.digests[f] for f in CHART_WIDGETS)
+    assert after_layer.code_sha256 == before.code_sha256
+    assert sum(after_memory.digests[f] != after_layer.digests[f] for f in before.digests) == 1
 
 
 def test_deploy_creates_then_updates_the_stack(demo: Any, tmp_path: Path) -> None:
