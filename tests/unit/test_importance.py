@@ -125,3 +125,18 @@ def test_component_files_are_combined_sorted_and_cleaned() -> None:
     assert list(np.diff(epoch_a)) == [86_400.0, 60.0] and epoch_a[0] == DAY.timestamp()
     assert list(component.sensor("b")[1]) == [2.0, 9.0]
     assert component.sensor("c") is None
+
+
+def test_a_range_longer_than_a_century_gets_a_message_not_millions_of_days() -> None:
+    from datetime import UTC, datetime
+
+    from lookout_dashboards.domain import TimeRange
+    from lookout_dashboards.errors import InvalidInputError
+    from lookout_dashboards.importance import MAX_CHART_DAYS, local_days
+
+    start = datetime(1900, 1, 1, tzinfo=UTC)
+    century = TimeRange(start, start + timedelta(days=MAX_CHART_DAYS))
+
+    assert len(local_days(century, timedelta(0))) == MAX_CHART_DAYS + 1
+    with pytest.raises(InvalidInputError, match="at most a century"):
+        local_days(TimeRange(start, start + timedelta(days=MAX_CHART_DAYS + 1)), timedelta(0))

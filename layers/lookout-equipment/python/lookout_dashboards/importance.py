@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .domain import AnomalyEvent, TimeRange
+from .errors import InvalidInputError
 from .formatting import counted, percent
 
 TOP_SENSORS = 15
+#: The longest range a daily chart covers: a century of days.
+MAX_CHART_DAYS = 36_525
 #: The label of the band that merges the sensors past the top ones: no sensor's, since Lookout for
 #: Equipment's component and sensor names have no parentheses.
 OTHERS = "(others)"
@@ -73,7 +76,14 @@ def importance_bands(events: Iterable[AnomalyEvent], top: int = TOP_SENSORS) -> 
 
 
 def local_days(interval: TimeRange, offset: timedelta) -> tuple[date, ...]:
+    """Every local day of `interval`; a range longer than a century is refused with a message (a
+    chart of bars per day over millennia would take seconds to build and show nothing more)."""
     first, last = (interval.start + offset).date(), (interval.end + offset).date()
+    if (last - first).days > MAX_CHART_DAYS:
+        raise InvalidInputError(
+            f"The time range spans {(last - first).days:,} days; daily charts cover at most a century. "
+            "Choose a shorter range."
+        )
     return tuple(first + timedelta(days=number) for number in range((last - first).days + 1))
 
 
