@@ -142,6 +142,7 @@ def publish(
         "snapshot_bucket": "the stack's SnapshotBucket parameter",
         "target_email": "the stack's TargetEmail parameter (verified in SES)",
         "snapshot_runs": "Daily, Weekly or None",
+        "snapstart": "Enabled or Disabled; on an update, the stack's current value when not given",
     }
 )
 def deploy(
@@ -152,21 +153,25 @@ def deploy(
     snapshot_bucket: str,
     target_email: str,
     snapshot_runs: str = "Weekly",
+    snapstart: str = "",
 ) -> None:
     """For maintainers with an account: publish to your bucket in one region, then create or update the stack."""
     sys.path.insert(0, str(ROOT / "layers" / "lookout-equipment" / "python"))
     from lookout_dashboards.aws import make_client
     from lookout_dashboards.config import load_settings
-    from tools.deploy import deploy_stack
+    from tools.deploy import build_version, deploy_stack
 
     settings = replace(load_settings(), region=region)
-    version = f"dev-{stack_name}"
-    publish(c, bucket_prefix, version, regions=region, create_buckets=True)
+    build(c)
+    version = build_version(stack_name, ROOT / c.config.dist)
+    publish(c, bucket_prefix, version, regions=region, skip_build=True, create_buckets=True)
+    parameters = {"SnapshotBucket": snapshot_bucket, "TargetEmail": target_email, "SnapshotRuns": snapshot_runs}
     status = deploy_stack(
         make_client("cloudformation", settings),
         stack_name,
         f"https://{bucket_prefix}-{region}.s3.{region}.amazonaws.com/lookout-equipment-dashboards/{version}/main.yaml",
-        {"SnapshotBucket": snapshot_bucket, "TargetEmail": target_email, "SnapshotRuns": snapshot_runs},
+        {**parameters, **({"SnapStart": snapstart} if snapstart else {})},
+        keep=("SnapStart", "CanaryRuntime"),
     )
     print(f"{stack_name}: {status}")
 

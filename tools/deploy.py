@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -10,8 +12,24 @@ from botocore.exceptions import ClientError
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 
 
-def deploy_stack(cloudformation: Any, stack_name: str, template_url: str, parameters: Mapping[str, str]) -> str:
-    """Create the stack, or update it when it exists; returns its final status."""
+def build_version(stack_name: str, dist: Path) -> str:
+    """`dev-<stack>-<digest of the built zips>`: a new key prefix whenever the build changes, so that
+    an update really replaces the functions' code (CloudFormation compares the S3 keys)."""
+    digest = hashlib.sha256()
+    for path in sorted(dist.glob("*.zip")):
+        digest.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
+    return f"dev-{stack_name}-{digest.hexdigest()[:12]}"
+
+
+def deploy_stack(
+    cloudformation: Any,
+    stack_name: str,
+    template_url: str,
+    parameters: Mapping[str, str],
+    keep: Iterable[str] = (),
+) -> str:
+    """Create the stack, or update it when it exists; returns its final status. On update, the
+    parameters named in `keep` and not given keep the stack's values (on creation, their defaults)."""
     arguments = {
         "StackName": stack_name,
         "TemplateURL": template_url,
@@ -19,13 +37,17 @@ def deploy_stack(cloudformation: Any, stack_name: str, template_url: str, parame
         "Capabilities": CAPABILITIES,
     }
     try:
-        cloudformation.describe_stacks(StackName=stack_name)
-        exists = True
+        [stack] = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
     except ClientError:
-        exists = False
-    if exists:
+        stack = None
+    if stack is not None:
+        # Only what the stack has: a parameter new in this template takes its default.
+        current = {parameter["ParameterKey"] for parameter in stack.get("Parameters", [])}
+        kept = [
+            {"ParameterKey": key, "UsePreviousValue": True} for key in keep if key in current and key not in parameters
+        ]
         try:
-            cloudformation.update_stack(**arguments)
+            cloudformation.update_stack(**{**arguments, "Parameters": arguments["Parameters"] + kept})
         except ClientError as error:
             if "No updates are to be performed" in str(error):
                 return "UPDATE_COMPLETE (nothing to update)"

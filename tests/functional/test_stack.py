@@ -280,20 +280,42 @@ def test_a_new_version_is_due_exactly_when_what_it_runs_changes(tmp_path: Path) 
     assert sum(after_memory.digests[f] != after_layer.digests[f] for f in before.digests) == 1
 
 
-def test_deploy_creates_then_updates_the_stack(demo: Any, tmp_path: Path) -> None:
+def test_deploy_creates_then_updates_the_stack_keeping_what_it_is_not_told(demo: Any, tmp_path: Path) -> None:
     from tools.deploy import deploy_stack
 
     with cloudformation_completed():
         s3_in("us-east-1").create_bucket(Bucket="mine-us-east-1")
         [item] = publish(fake_dist(tmp_path), ROOT / "cloudformation", "mine", ["us-east-1"], "dev", s3_in)
         cloudformation = make_client("cloudformation")
+        # moto keeps only the parameters given at creation (AWS keeps defaults too): name every one.
         parameters = {"SnapshotBucket": "mine-snapshots", "TargetEmail": "me@example.com", "SnapshotRuns": "None"}
+        parameters["CanaryRuntime"] = "syn-python-selenium-12.0"
+        keep = ("SnapStart", "CanaryRuntime")
 
-        created = deploy_stack(cloudformation, "mine", item.template_url, parameters)
-        updated = deploy_stack(cloudformation, "mine", item.template_url, {**parameters, "SnapshotRuns": "Daily"})
+        created = deploy_stack(cloudformation, "mine", item.template_url, {**parameters, "SnapStart": "Enabled"}, keep)
+        told = {"SnapshotBucket": "mine-snapshots", "TargetEmail": "me@example.com", "SnapshotRuns": "Daily"}
+        updated = deploy_stack(cloudformation, "mine", item.template_url, told, keep)
+        values = {
+            p["ParameterKey"]: p["ParameterValue"]
+            for p in cloudformation.describe_stacks(StackName="mine")["Stacks"][0]["Parameters"]
+        }
 
     assert created == "CREATE_COMPLETE"
     assert updated.startswith("UPDATE_COMPLETE")
+    assert (values["SnapStart"], values["SnapshotRuns"]) == ("Enabled", "Daily")
+    assert values["CanaryRuntime"] == "syn-python-selenium-12.0"
+
+
+def test_a_changed_build_is_deployed_under_a_new_key_prefix(tmp_path: Path) -> None:
+    """CloudFormation replaces a function's code only when its S3 key changes."""
+    from tools.deploy import build_version
+
+    dist = fake_dist(tmp_path)
+    first, same = build_version("mine", dist), build_version("mine", dist)
+    (dist / "function-list-models.zip").write_bytes(b"changed")
+
+    assert first == same and first.startswith("dev-mine-")
+    assert build_version("mine", dist) != first
 
 
 def template(name: str) -> dict[str, Any]:
