@@ -76,6 +76,7 @@ find "$work/python" -path '*/numpy/f2py' -prune -exec rm -rf {} +
 # A fixed hash seed, so that the same sources give the same bytes; -S -s keep the host's own
 # site-packages and .pth files out of the compiler.
 compiler=$("$here/runtime-python.sh" "$python_version")
+echo "create-layer.sh: bytecode by $("$compiler" -S -s -c 'import sys; print("Python", sys.version.split()[0])')"
 PYTHONHASHSEED=0 "$compiler" -S -s -m compileall -q --invalidation-mode unchecked-hash \
   -s "$work/python" -p /opt/python "$work/python"
 

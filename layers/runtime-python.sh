@@ -52,7 +52,9 @@ for package in "$work"/debs/*.deb; do
   dpkg-deb -x "$package" "$work/root"
 done
 
-loader=$(cd "$work/root" && echo usr/lib*/ld-linux*.so.*)
+loaders=$(cd "$work/root" && ls -d usr/lib*/ld-linux*.so.* 2>/dev/null || true)
+[ "$(echo "$loaders" | grep -c .)" = 1 ] || { echo "runtime-python.sh: expected one dynamic loader in the packages, found: ${loaders:-none}" >&2; exit 1; }
+loader=$loaders
 libraries=$(cd "$work/root" && dirname usr/lib/*/libc.so.6)
 cat >"$work/root/python" <<EOF
 #!/bin/sh
