@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -26,13 +27,17 @@ from ..domain import (
 
 logger = logging.getLogger(__name__)
 
+_EPOCH_TEXT = re.compile(r"^\s*\d+(\.\d*)?\s*$")
+
 
 def parse_timestamp(value: Any) -> datetime:
-    """ISO 8601 or epoch seconds to an aware UTC datetime; naive times are UTC in this service."""
+    """ISO 8601 or epoch seconds (a number or its text) to an aware UTC datetime; naive times are UTC."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return datetime.fromtimestamp(value, tz=UTC)
     if not isinstance(value, str):
         raise ValueError(f"not a timestamp: {value!r}")
+    if _EPOCH_TEXT.match(value):
+        return datetime.fromtimestamp(float(value), tz=UTC)
     parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
@@ -99,7 +104,16 @@ def parse_model_metrics(text: str | None) -> ModelEvaluation:
 
 
 def parse_inference_results(payload: bytes | str) -> InferenceResults:
-    """A results object in JSON Lines; blank lines are skipped, malformed ones counted."""
+    """A results object in JSON Lines."""
+    return read_result_lines(
+        payload, lambda line: inference_record(json.loads(line)), (ValueError, TypeError, KeyError, AttributeError)
+    )
+
+
+def read_result_lines(
+    payload: bytes | str, read_line: Callable[[str], InferenceResult], unreadable: tuple[type[Exception], ...]
+) -> InferenceResults:
+    """Result records one a line, sorted by time; blank lines are skipped, `unreadable` ones counted."""
     text = payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else payload
     results: list[InferenceResult] = []
     malformed = 0
@@ -107,8 +121,8 @@ def parse_inference_results(payload: bytes | str) -> InferenceResults:
         if not line.strip():
             continue
         try:
-            results.append(_inference_result(json.loads(line)))
-        except (ValueError, TypeError, KeyError, AttributeError):
+            results.append(read_line(line))
+        except unreadable:
             malformed += 1
     return InferenceResults(tuple(sorted(results, key=lambda result: result.timestamp)), malformed)
 
@@ -134,7 +148,11 @@ def parse_schema(text: str | None) -> tuple[Component, ...]:
     return tuple(components)
 
 
-def _inference_result(record: Mapping[str, Any]) -> InferenceResult:
+def inference_record(record: Mapping[str, Any]) -> InferenceResult:
+    """One result record, the same in L4E's JSON Lines and SiteWise's result values.
+
+    Raises ValueError, TypeError, KeyError or AttributeError for a record it cannot read.
+    """
     prediction = record["prediction"]
     if prediction not in (0, 1):
         raise ValueError(f"prediction is {prediction!r}, expected 0 or 1")
