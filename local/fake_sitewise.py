@@ -85,6 +85,28 @@ class Series:
 
 
 @dataclass
+class Buckets:
+    """Aggregated buckets kept as arrays: a page turns only its own rows into JSON, whatever the history."""
+
+    stamps: np.ndarray
+    columns: dict[str, np.ndarray]
+    descending: bool
+
+    def __len__(self) -> int:
+        return len(self.stamps)
+
+    def rows(self, start: int, stop: int) -> list[dict[str, Any]]:
+        picked = range(len(self))[::-1] if self.descending else range(len(self))
+        indexes = np.asarray(picked[max(start, 0) : max(stop, 0)], dtype=np.int64)
+        stamps = self.stamps[indexes].tolist()
+        columns = {name: column[indexes].tolist() for name, column in self.columns.items()}
+        return [
+            {"timestamp": stamp, "quality": "GOOD", "value": {name: column[i] for name, column in columns.items()}}
+            for i, stamp in enumerate(stamps)
+        ]
+
+
+@dataclass
 class FakeSiteWise:
     """The service's state, its seeding API for tests and demos, and the botocore hook."""
 
@@ -542,7 +564,7 @@ class FakeSiteWise:
         values = self._aggregates(params)
         size = self._max_results(params, AGGREGATES_LIMIT, self.aggregates_page_size)
         offset = _decode_token(params.get("nextToken"))
-        return _with_token({"aggregatedValues": values[offset : offset + size]}, offset + size, len(values))
+        return _with_token({"aggregatedValues": values.rows(offset, offset + size)}, offset + size, len(values))
 
     def _batch_get_aggregates(self, params: dict[str, Any]) -> dict[str, Any]:
         """Entries share one page of at most maxResults buckets, in entry order; an entry finished
@@ -567,11 +589,11 @@ class FakeSiteWise:
             if position <= offset and not (offset == 0 and not values):
                 page["skippedEntries"].append({"entryId": entry["entryId"], "completionStatus": "SUCCESS"})
             elif start < offset + size or (offset == 0 and not values):
-                chunk = values[max(offset - start, 0) : offset + size - start]
+                chunk = values.rows(offset - start, offset + size - start)
                 page["successEntries"].append({"entryId": entry["entryId"], "aggregatedValues": chunk})
         return _with_token(page, offset + size, position)
 
-    def _aggregates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+    def _aggregates(self, params: dict[str, Any]) -> Buckets:
         """Buckets aligned on UTC multiples of the resolution, only those holding points."""
         prop, series = self._series(params)
         resolution = RESOLUTIONS.get(params["resolution"])
@@ -582,8 +604,9 @@ class FakeSiteWise:
             raise _invalid("a STRING property only has the COUNT aggregate")
         window = series.window(_seconds(params["startDate"]), _seconds(params["endDate"]))
         times = series.times[window]
+        descending = params.get("timeOrdering") == "DESCENDING"
         if not len(times) or not _good_only(params):
-            return []
+            return Buckets(np.empty(0), {}, descending)
         buckets = np.floor(times / resolution) * resolution
         starts = np.concatenate([[0], np.flatnonzero(np.diff(buckets)) + 1])
         counts = np.diff(np.append(starts, len(times)))
@@ -597,13 +620,7 @@ class FakeSiteWise:
         unknown = set(kinds) - set(names)
         if unknown:
             raise _invalid(f"the fake computes {sorted(names)} only, not {sorted(unknown)}")
-        picked = {names[kind]: columns[names[kind]].tolist() for kind in kinds}
-        stamps = buckets[starts].tolist()
-        aggregated = [
-            {"timestamp": stamp, "quality": "GOOD", "value": {name: column[i] for name, column in picked.items()}}
-            for i, stamp in enumerate(stamps)
-        ]
-        return aggregated[::-1] if params.get("timeOrdering") == "DESCENDING" else aggregated
+        return Buckets(buckets[starts], {names[kind]: columns[names[kind]] for kind in kinds}, descending)
 
     # Helpers -----------------------------------------------------------------------------
 
