@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import boto3
+import botocore.session
 from botocore.awsrequest import AWSResponse
 from botocore.handlers import BUILTIN_HANDLERS
+from botocore.model import ListShape, OperationModel
+from botocore.utils import parse_timestamp
 
 
 class RawBody(BytesIO):
@@ -66,3 +72,72 @@ def refused(
 
     with before_send_hooks({f"before-parameter-build.{service}.{operation}": refuse}):
         yield
+
+
+@dataclass(frozen=True)
+class RestJsonRequest:
+    """A rest-json request read back into the operation's parameters, as the service sees it."""
+
+    operation: str
+    host: str
+    params: dict[str, Any]
+
+
+class RestJsonRoutes:
+    """Find the operation of a rest-json request from botocore's own model (method + URI template),
+    and read its parameters from the path, the query string (typed by the input shape) and the body."""
+
+    def __init__(self, service: str, operations: Iterable[str]) -> None:
+        model = botocore.session.get_session().get_service_model(service)
+        self._routes = [_route(model.operation_model(name)) for name in operations]
+
+    def read(self, request: Any) -> RestJsonRequest | None:
+        url = urlsplit(request.url)
+        for method, pattern, operation in self._routes:
+            matched = pattern.fullmatch(url.path)
+            if method != request.method or matched is None:
+                continue
+            body = request.body or b"{}"
+            params: dict[str, Any] = json.loads(body.decode() if isinstance(body, bytes) else body)
+            params.update({name: unquote(value) for name, value in matched.groupdict().items()})
+            params.update(_query_params(operation, parse_qs(url.query)))
+            return RestJsonRequest(operation.name, url.hostname or "", params)
+        return None
+
+
+def _route(operation: OperationModel) -> tuple[str, re.Pattern[str], OperationModel]:
+    template = operation.http["requestUri"].partition("?")[0]
+    pattern = re.sub(r"\\\{(\w+)(?:\\\+)?\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+    return operation.http["method"], re.compile(pattern), operation
+
+
+def _query_params(operation: OperationModel, query: dict[str, list[str]]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for name, member in operation.input_shape.members.items() if operation.input_shape else ():
+        values = query.get(member.serialization.get("name", name))
+        if member.serialization.get("location") != "querystring" or not values:
+            continue
+        kind = member.member.type_name if isinstance(member, ListShape) else member.type_name
+        typed = [_typed(kind, value) for value in values]
+        params[name] = typed if isinstance(member, ListShape) else typed[0]
+    return params
+
+
+def _typed(kind: str, value: str) -> Any:
+    if kind in ("integer", "long"):
+        return int(value)
+    if kind == "boolean":
+        return value == "true"
+    if kind == "timestamp":
+        return parse_timestamp(value)
+    return value
+
+
+def rest_json_response(url: str, status: int, body: Any) -> AWSResponse:
+    return response(url, status, body, {"Content-Type": "application/json"})
+
+
+def rest_json_error(url: str, status: int, code: str, message: str) -> AWSResponse:
+    """An error botocore's rest-json parser turns into a `ClientError` with `code`."""
+    body = {"__type": code, "message": message}
+    return response(url, status, body, {"Content-Type": "application/json", "x-amzn-ErrorType": code})
