@@ -7,7 +7,6 @@ timestamps, pagination tokens and errors (`ClientError` with the service's codes
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -17,16 +16,10 @@ from typing import Any
 
 from botocore.awsrequest import AWSResponse
 
-from .wire import before_send_hooks, response
+from .wire import FakeServiceError, before_send_hooks, offset_token, response, token_offset
 
 ACCOUNT_ID = "123456789012"
 TARGET_PREFIX = "AWSLookoutEquipmentFrontendService."
-
-
-class FakeServiceError(Exception):
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
 
 
 def _arn(region: str, kind: str, name: str) -> str:
@@ -362,23 +355,11 @@ class FakeLookoutEquipment:
     def _page(self, params: dict[str, Any], items: list[dict[str, Any]], key: str) -> dict[str, Any]:
         """One page of at most `page_size` items (fewer if MaxResults asks), with a NextToken."""
         size = min(int(params.get("MaxResults", self.page_size)), self.page_size)
-        offset = _decode_token(params.get("NextToken"))
+        offset = token_offset(params.get("NextToken"), "ValidationException")
         page: dict[str, Any] = {key: items[offset : offset + size]}
         if offset + size < len(items):
-            page["NextToken"] = base64.urlsafe_b64encode(f"offset:{offset + size}".encode()).decode()
+            page["NextToken"] = offset_token(offset + size)
         return page
-
-
-def _decode_token(token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        kind, _, offset = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
-        if kind == "offset" and offset.isdigit():
-            return int(offset)
-    except ValueError:
-        pass
-    raise FakeServiceError("ValidationException", "NextToken is not valid")
 
 
 def schema_json(components: Mapping[str, list[str]]) -> str:

@@ -8,7 +8,6 @@ botocore parses our JSON answer, so timestamps, tokens and errors (`ClientError`
 
 from __future__ import annotations
 
-import base64
 import json
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -21,9 +20,16 @@ from typing import Any
 import numpy as np
 from botocore.awsrequest import AWSResponse
 
-from .fake_lookout_equipment import ACCOUNT_ID, FakeServiceError
-from .fake_lookout_equipment import _decode_token as decode_offset_token
-from .wire import RestJsonRoutes, before_send_hooks, rest_json_error, rest_json_response
+from .fake_lookout_equipment import ACCOUNT_ID
+from .wire import (
+    FakeServiceError,
+    RestJsonRoutes,
+    before_send_hooks,
+    offset_token,
+    rest_json_error,
+    rest_json_response,
+    token_offset,
+)
 
 TRAINING = "AWS/ANOMALY_DETECTION_TRAINING"
 INFERENCE = "AWS/ANOMALY_DETECTION_INFERENCE"
@@ -679,13 +685,9 @@ def _good_only(params: dict[str, Any]) -> bool:
 
 def _with_token(page: dict[str, Any], next_offset: int, total: int) -> dict[str, Any]:
     if next_offset < total:
-        page["nextToken"] = base64.urlsafe_b64encode(f"offset:{next_offset}".encode()).decode()
+        page["nextToken"] = offset_token(next_offset)
     return page
 
 
 def _decode_token(token: str | None) -> int:
-    """The Lookout for Equipment fake's offset tokens, refused with SiteWise's own error code."""
-    try:
-        return decode_offset_token(token)
-    except FakeServiceError as error:
-        raise _invalid(error.message) from error
+    return token_offset(token, "InvalidRequestException")

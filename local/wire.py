@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -18,6 +19,32 @@ from botocore.awsrequest import AWSResponse
 from botocore.handlers import BUILTIN_HANDLERS
 from botocore.model import ListShape, OperationModel
 from botocore.utils import parse_timestamp
+
+
+class FakeServiceError(Exception):
+    """An error a fake answers as the service would: its code, message and HTTP status."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+def offset_token(offset: int) -> str:
+    """The next-page token the fakes hand out: opaque to clients, checked when it comes back."""
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+
+
+def token_offset(token: str | None, invalid_code: str) -> int:
+    """Where a page starts; a token the fake did not hand out is refused with `invalid_code`."""
+    if not token:
+        return 0
+    try:
+        kind, _, offset = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
+        if kind == "offset" and offset.isdigit():
+            return int(offset)
+    except ValueError:
+        pass
+    raise FakeServiceError(invalid_code, "The next token is not valid")
 
 
 class RawBody(BytesIO):
