@@ -145,7 +145,9 @@ def _signal(rng: np.random.Generator, times: np.ndarray, windows: list[tuple[dat
     return values
 
 
-def _binding(demo: SiteWiseDemo, inputs: list[tuple[str, str]], result_asset: str, *, model_level: bool) -> dict:
+def _binding(
+    demo: SiteWiseDemo, inputs: list[tuple[str, str]], result_asset: str, *, model_level: bool
+) -> dict[str, Any]:
     """Inputs named (asset key, property name); at model level the asset key names its asset model."""
 
     def reference(asset: str, name: str) -> dict[str, Any]:
@@ -209,7 +211,7 @@ def _result_target(demo: SiteWiseDemo, model_id: str, asset_id: str | None) -> t
 def _dominant(demo: SiteWiseDemo, inputs: list[tuple[str, str]]) -> np.ndarray:
     """Which inputs drift during the abnormal periods (by name), so their diagnostics weigh most."""
     names = {prop["id"]: prop["name"] for asset in demo.fake.assets.values() for prop in asset["assetProperties"]}
-    dominant = {name for names_ in DOMINANT.values() for name in names_}
+    dominant = set().union(*DOMINANT.values())
     return np.asarray([names[prop] in dominant for _, prop in inputs])
 
 
@@ -259,15 +261,18 @@ def _result_records(
 
 
 def _add_trainings(demo: SiteWiseDemo, s3: Any, rng: np.random.Generator, start: datetime) -> None:
-    """Per (model, asset): trainings COMPLETED (versions 1, 2, 3), FAILED, RUNNING, and their payloads."""
+    """Per (model, asset): trainings COMPLETED (versions 1, 2, 3), FAILED, RUNNING, and their payloads.
+
+    Pump 2's last training completed without evaluation (nothing to show but why); the pump-and-
+    compressor model's last one failed; pump 3 never finished one."""
     now, models, assets = demo.now, demo.models, demo.assets
     split = start + (now - start) * 2 / 3
     plan: list[tuple[str, str | None, str, bool]] = [
         (models["pump-fleet"], assets["pump-1"], "COMPLETED", True),
         (models["pump-fleet"], assets["pump-1"], "COMPLETED", True),
         (models["pump-fleet"], assets["pump-1"], "COMPLETED", True),
-        (models["pump-fleet"], assets["pump-2"], "COMPLETED", False),
         (models["pump-fleet"], assets["pump-2"], "FAILED", True),
+        (models["pump-fleet"], assets["pump-2"], "COMPLETED", False),
         (models["pump-fleet"], assets["pump-3"], "RUNNING", True),
         (models["pump-compressor"], None, "COMPLETED", True),
         (models["pump-compressor"], None, "FAILED", True),

@@ -119,6 +119,15 @@ def test_training_payload_points_at_metrics_and_evaluation_in_s3(demo: SiteWiseD
     assert any(result.is_anomalous for result in evaluation.results)
 
 
+def test_last_training_of_pump_2_configured_no_evaluation(demo: SiteWiseDemo) -> None:
+    payload = sitewise_formats.training_payload(
+        last_payload(demo.models["pump-fleet"], demo.assets["pump-2"], TRAINING, demo)
+    )
+
+    assert payload.training_range is not None
+    assert payload.evaluation_destination is None and payload.metrics_destination is None
+
+
 def test_one_inference_running_and_one_stopped(demo: SiteWiseDemo) -> None:
     fleet = demo.models["pump-fleet"]
 
