@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -66,12 +66,12 @@ def default_now() -> datetime:
 
 
 @contextmanager
-def demo_account(size: DemoSize = SMALL, now: datetime | None = None) -> Iterator[DemoAccount]:
-    """Start moto, the Lookout for Equipment fake and the Synthetics gaps, and fill the account."""
+def offline_account(fake: Any, buckets: Sequence[str]) -> Iterator[Any]:
+    """Demo credentials and region, moto, `fake` serving its service and the Synthetics gaps, with
+    `buckets` created; yields an S3 client. Shared by both sources' demo accounts."""
     from moto import mock_aws
 
     from lookout_dashboards.aws import make_client
-    from lookout_dashboards.config import load_settings
 
     for variable, value in {
         "AWS_ACCESS_KEY_ID": "demo",
@@ -81,14 +81,23 @@ def demo_account(size: DemoSize = SMALL, now: datetime | None = None) -> Iterato
         "AWS_REGION": REGION,
     }.items():
         os.environ[variable] = value
-    fake = FakeLookoutEquipment(region=REGION, page_size=size.page_size)
     with ExitStack() as stack:
         stack.enter_context(mock_aws())
         stack.enter_context(fake.serving())
         stack.enter_context(synthetics_completed())
         s3 = make_client("s3")
-        for bucket in (PLANT_BUCKET, load_settings().snapshot_bucket):
+        for bucket in buckets:
             s3.create_bucket(Bucket=bucket)
+        yield s3
+
+
+@contextmanager
+def demo_account(size: DemoSize = SMALL, now: datetime | None = None) -> Iterator[DemoAccount]:
+    """Start moto, the Lookout for Equipment fake and the Synthetics gaps, and fill the account."""
+    from lookout_dashboards.config import load_settings
+
+    fake = FakeLookoutEquipment(region=REGION, page_size=size.page_size)
+    with offline_account(fake, (PLANT_BUCKET, load_settings().snapshot_bucket)) as s3:
         yield build_demo_account(fake, s3, size, now or default_now())
 
 

@@ -9,18 +9,16 @@ results. Data comes from a seeded generator and a given `now`, so every build of
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 
-from .demo import REGION, default_now
+from .demo import REGION, default_now, offline_account
 from .fake_sitewise import INFERENCE, TRAINING, FakeSiteWise
-from .synthetics_gaps import synthetics_completed
 
 SITEWISE_BUCKET = "sitewise-demo-plant"
 HOSTILE = "<img src=x onerror=alert(1)> \"quoted\" 'single' & Ünïcødé Ωμέγα 泵站"
@@ -69,20 +67,8 @@ class SiteWiseDemo:
 @contextmanager
 def sitewise_demo_account(size: SiteWiseDemoSize = SMALL, now: datetime | None = None) -> Iterator[SiteWiseDemo]:
     """Start moto, the SiteWise fake and the Synthetics gaps, and fill the account."""
-    from moto import mock_aws
-
-    from lookout_dashboards.aws import make_client
-
-    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        os.environ[variable] = "demo"
-    os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"] = REGION
     fake = FakeSiteWise(region=REGION, page_size=size.page_size)
-    with ExitStack() as stack:
-        stack.enter_context(mock_aws())
-        stack.enter_context(fake.serving())
-        stack.enter_context(synthetics_completed())
-        s3 = make_client("s3")
-        s3.create_bucket(Bucket=SITEWISE_BUCKET)
+    with offline_account(fake, (SITEWISE_BUCKET,)) as s3:
         yield build_sitewise_demo(fake, s3, size, now or default_now())
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.awsrequest import AWSResponse
 
-from .wire import FakeServiceError, before_send_hooks, offset_token, response, token_offset
+from .wire import FakeServiceError, InjectedFailures, before_send_hooks, offset_token, response, token_offset
 
 ACCOUNT_ID = "123456789012"
 TARGET_PREFIX = "AWSLookoutEquipmentFrontendService."
@@ -42,7 +42,7 @@ class FakeLookoutEquipment:
     executions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     inference_events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
-    _errors: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    _errors: InjectedFailures = field(default_factory=InjectedFailures)
 
     # Seeding -----------------------------------------------------------------------------
 
@@ -206,7 +206,7 @@ class FakeLookoutEquipment:
 
     def fail(self, operation: str, code: str, message: str = "injected by the test", times: int = 1) -> None:
         """Make the next `times` calls of `operation` fail with the service error `code`."""
-        self._errors.setdefault(operation, []).extend([(code, message)] * times)
+        self._errors.add(operation, code, message, times)
 
     # Serving -----------------------------------------------------------------------------
 
@@ -224,10 +224,7 @@ class FakeLookoutEquipment:
         body = request.body or b"{}"
         params = json.loads(body.decode() if isinstance(body, bytes) else body)
         try:
-            queued = self._errors.get(operation)
-            if queued:
-                code, message = queued.pop(0)
-                raise FakeServiceError(code, message)
+            self._errors.raise_next(operation)
             method = self._operations().get(operation)
             if method is None:
                 raise FakeServiceError("ValidationException", f"{operation} is not implemented by the fake")

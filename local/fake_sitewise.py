@@ -23,6 +23,7 @@ from botocore.awsrequest import AWSResponse
 from .fake_lookout_equipment import ACCOUNT_ID
 from .wire import (
     FakeServiceError,
+    InjectedFailures,
     RestJsonRoutes,
     before_send_hooks,
     offset_token,
@@ -130,7 +131,7 @@ class FakeSiteWise:
     summaries: dict[tuple[str, str | None], dict[str, str]] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     hosts: list[str] = field(default_factory=list)
-    _errors: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    _errors: InjectedFailures = field(default_factory=InjectedFailures)
     _ids: int = 0
 
     # Seeding -----------------------------------------------------------------------------
@@ -302,7 +303,7 @@ class FakeSiteWise:
 
     def fail(self, operation: str, code: str, message: str = "injected by the test", times: int = 1) -> None:
         """Make the next `times` calls of `operation` fail with the service error `code`."""
-        self._errors.setdefault(operation, []).extend([(code, message)] * times)
+        self._errors.add(operation, code, message, times)
 
     # Serving -----------------------------------------------------------------------------
 
@@ -323,10 +324,7 @@ class FakeSiteWise:
         try:
             if not call.host.startswith(prefix):
                 raise FakeServiceError("UnknownOperationException", f"{call.operation} is served on {prefix}", 404)
-            queued = self._errors.get(call.operation)
-            if queued:
-                code, message = queued.pop(0)
-                raise FakeServiceError(code, message, STATUS_BY_CODE.get(code, 400))
+            self._errors.raise_next(call.operation, lambda code: STATUS_BY_CODE.get(code, 400))
             result = self._operations()[call.operation](call.params)
         except FakeServiceError as error:
             return rest_json_error(request.url, error.status, error.code, error.message)

@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from io import BytesIO
 from typing import Any
@@ -27,6 +27,22 @@ class FakeServiceError(Exception):
     def __init__(self, code: str, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.code, self.message, self.status = code, message, status
+
+
+@dataclass
+class InjectedFailures:
+    """The service errors a test queued with a fake's `fail()`, served to the next calls in order."""
+
+    queued: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def add(self, operation: str, code: str, message: str, times: int) -> None:
+        self.queued.setdefault(operation, []).extend([(code, message)] * times)
+
+    def raise_next(self, operation: str, status: Callable[[str], int] = lambda code: 400) -> None:
+        """Raise the next error queued for `operation`, if any."""
+        if self.queued.get(operation):
+            code, message = self.queued[operation].pop(0)
+            raise FakeServiceError(code, message, status(code))
 
 
 def offset_token(offset: int) -> str:
