@@ -5,6 +5,7 @@ botocore ships no paginators for Lookout for Equipment, so `pages` follows `Next
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -15,6 +16,7 @@ from . import __version__
 from .config import Settings, load_settings
 from .errors import InvalidInputError, ResourceNotFoundError, SourceUnavailableError
 
+logger = logging.getLogger(__name__)
 USER_AGENT = f"lookout-equipment-dashboards/{__version__}"
 #: Seconds a call may wait to connect and between two reads: a hung call fails well before a
 #: function's timeout (botocore's own defaults are 60 s each), so handlers can still answer.
@@ -76,3 +78,22 @@ def translated_errors(what: str, verb: str = "read") -> Iterator[None]:
         raise SourceUnavailableError(f"Could not {verb} {what} ({code}): {message}") from error
     except BotoCoreError as error:
         raise SourceUnavailableError(f"Could not reach the service for {what}: {error}") from error
+
+
+def read_cache_object(s3: Any, bucket: str, key: str) -> bytes | None:
+    """The cache object's bytes, or None when it is absent or cannot be read (both mean: read the sources)."""
+    try:
+        return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except (ClientError, BotoCoreError) as error:
+        logger.info("no cache object s3://%s/%s: %s", bucket, key, error)
+        return None
+
+
+def write_cache_object(s3: Any, bucket: str, key: str, body: bytes) -> bool:
+    """Save a cache object; a refusal is logged and ignored (False), as it only costs a later re-read."""
+    try:
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+    except (ClientError, BotoCoreError) as error:
+        logger.warning("could not cache s3://%s/%s: %s", bucket, key, error)
+        return False
+    return True

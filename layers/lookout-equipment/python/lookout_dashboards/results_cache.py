@@ -17,8 +17,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
+from .aws import read_cache_object, write_cache_object
 from .domain import InferenceResult, InferenceResults, SensorImportance
 
 if TYPE_CHECKING:
@@ -33,23 +32,6 @@ KEPT_RUNS = 600
 ObjectVersion = tuple[str, str, str]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _FIELD_SEPARATOR = "\x00"
-
-
-def read_cache_object(s3: S3Client, bucket: str, key: str) -> bytes | None:
-    """The cache object's bytes, or None when it is absent or cannot be read (both mean: read the sources)."""
-    try:
-        return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    except (ClientError, BotoCoreError) as error:
-        logger.info("no cache object s3://%s/%s: %s", bucket, key, error)
-        return None
-
-
-def write_cache_object(s3: S3Client, bucket: str, key: str, body: bytes) -> None:
-    """Save a cache object; a refusal is logged and ignored, as it only costs a later re-read."""
-    try:
-        s3.put_object(Bucket=bucket, Key=key, Body=body)
-    except (ClientError, BotoCoreError) as error:
-        logger.warning("could not cache s3://%s/%s: %s", bucket, key, error)
 
 
 class InferenceResultsCache:

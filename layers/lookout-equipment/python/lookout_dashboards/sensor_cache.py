@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from .aws import read_cache_object, write_cache_object
 
 if TYPE_CHECKING:
     import numpy as np
@@ -144,21 +144,11 @@ class SensorHistoryCache:
     def _download(self, path: Path) -> bytes | None:
         if self._s3 is None or not self._bucket:
             return None
-        try:
-            body: bytes = self._s3.get_object(Bucket=self._bucket, Key=self._key(path))["Body"].read()
-        except (ClientError, BotoCoreError):
-            return None
-        return body
+        return read_cache_object(self._s3, self._bucket, self._key(path))
 
     def _upload(self, path: Path, body: bytes) -> None:
-        if self._s3 is None or not self._bucket:
-            return
-        try:
-            self._s3.put_object(Bucket=self._bucket, Key=self._key(path), Body=body)
-        except (ClientError, BotoCoreError) as error:
-            logger.warning("could not cache %s in s3://%s: %s", path.name, self._bucket, error)
-            return
-        self.uploaded_bytes += len(body)
+        if self._s3 is not None and self._bucket and write_cache_object(self._s3, self._bucket, self._key(path), body):
+            self.uploaded_bytes += len(body)
 
 
 def _decode(stored: Path | io.BytesIO, sensor: str) -> ComponentHistory | None:
