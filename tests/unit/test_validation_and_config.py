@@ -67,3 +67,13 @@ def test_only_a_deployed_function_requires_its_settings() -> None:
 
     with pytest.raises(MissingSettingsError, match=r"^TARGET_EMAIL is not set$"):
         require_settings(["SNAPSHOT_BUCKET", "TARGET_EMAIL"], {LAMBDA_MARKER: "f", "SNAPSHOT_BUCKET": "snaps"})
+
+
+def test_each_source_has_its_own_demo_prefix_and_an_unknown_source_is_refused() -> None:
+    assert load_settings({"DATA_SOURCE": "IoTSiteWise"}).dashboard_prefix == "IoT-SiteWise-Anomalies"
+    assert load_settings({}).dashboard_prefix == "Lookout-for-Equipment"
+    assert load_settings({}).data_source == "LookoutForEquipment"
+    assert load_settings({"DATA_SOURCE": "IoTSiteWise", "DASHBOARD_PREFIX": "Mine"}).dashboard_prefix == "Mine"
+
+    with pytest.raises(MissingSettingsError, match="DATA_SOURCE must be one of IoTSiteWise, LookoutForEquipment"):
+        load_settings({"DATA_SOURCE": "Kinesis"})

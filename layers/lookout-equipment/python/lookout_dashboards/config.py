@@ -25,6 +25,7 @@ class MissingSettingsError(RuntimeError):
 @dataclass(frozen=True)
 class Settings:
     region: str
+    data_source: str
     snapshot_bucket: str
     dashboard_prefix: str
     canary_prefix: str
@@ -41,6 +42,12 @@ class Settings:
     function_names: Mapping[str, str]
 
 
+#: The services dashboards can be drawn from (the stack's `DataSource` parameter), and the name prefix of
+#: each one's dashboards, so that a stack per source lives side by side with the other.
+IOT_SITEWISE = "IoTSiteWise"
+LOOKOUT_FOR_EQUIPMENT = "LookoutForEquipment"
+DASHBOARD_PREFIXES = {IOT_SITEWISE: "IoT-SiteWise-Anomalies", LOOKOUT_FOR_EQUIPMENT: "Lookout-for-Equipment"}
+
 #: Environment variable naming the deployed function that backs each widget.
 FUNCTION_VARIABLES = {
     "list-models": "LIST_MODELS_FUNCTION",
@@ -56,7 +63,7 @@ FUNCTION_VARIABLES = {
 }
 
 #: What every function of the stack is given: its bucket, and the names that mark what it created.
-STACK_SETTINGS = ("SNAPSHOT_BUCKET", "STACK_NAME", "DASHBOARD_PREFIX", "CANARY_PREFIX")
+STACK_SETTINGS = ("DATA_SOURCE", "SNAPSHOT_BUCKET", "STACK_NAME", "DASHBOARD_PREFIX", "CANARY_PREFIX")
 #: What a list widget needs to create the snapshot canary of a dashboard.
 CANARY_SETTINGS = ("SNAPSHOT_RUNS", "CANARY_ROLE_ARN", "CANARY_RUNTIME", "CANARY_CODE_BUCKET", "CANARY_CODE_KEY")
 #: Where a chart function's matplotlib writes its cache: read by matplotlib, not here, but needed in Lambda.
@@ -64,9 +71,9 @@ CHART_SETTINGS = ("MPLCONFIGDIR",)
 
 #: The demo account's values, for local runs only.
 DEMO_ENVIRONMENT: Mapping[str, str] = {
+    "DATA_SOURCE": LOOKOUT_FOR_EQUIPMENT,
     "SNAPSHOT_BUCKET": DEMO_BUCKET,
     "STACK_NAME": "l4e-dashboards-demo",
-    "DASHBOARD_PREFIX": "Lookout-for-Equipment",
     "CANARY_PREFIX": "l4e-",
     "CANARY_ROLE_ARN": f"arn:aws:iam::{DEMO_ACCOUNT_ID}:role/l4e-dashboards-canary",
     "CANARY_RUNTIME": "syn-python-selenium-12.0",
@@ -104,8 +111,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read the settings; outside Lambda, the demo's values fill what the environment lacks."""
     env = os.environ if environ is None else environ
     values = env if in_lambda(env) else {**DEMO_ENVIRONMENT, **env}
+    data_source = values.get("DATA_SOURCE", "")
+    if data_source and data_source not in DASHBOARD_PREFIXES:  # unset: `require_settings` says so at init
+        raise MissingSettingsError(f"DATA_SOURCE must be one of {', '.join(DASHBOARD_PREFIXES)}, not {data_source!r}")
+    if not in_lambda(env):  # each source's demo dashboards have that source's prefix
+        values = {"DASHBOARD_PREFIX": DASHBOARD_PREFIXES[data_source], **values}
     return Settings(
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        data_source=data_source,
         snapshot_bucket=values.get("SNAPSHOT_BUCKET", ""),
         dashboard_prefix=values.get("DASHBOARD_PREFIX", ""),
         canary_prefix=values.get("CANARY_PREFIX", ""),
