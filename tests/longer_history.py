@@ -11,8 +11,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from lookout_dashboards.domain import AnomalyEvent, Execution, InferenceResults, Model, ModelEvaluation, TimeRange
+from lookout_dashboards.domain import AnomalyEvent, Execution, InferenceWindow, Model, ModelEvaluation, TimeRange
 from lookout_dashboards.source import AnomalySource
+from lookout_dashboards.sources import lookout_inference
 
 
 def earlier(interval: TimeRange, shift: timedelta) -> TimeRange:
@@ -80,10 +81,9 @@ class LongerHistory:
                 self._shifts[shifted] = (run, shift)
                 yield shifted
 
-    def read_inference_results(self, execution: Execution) -> InferenceResults:
-        run, shift = self._shifts[execution]
-        results = self._source.read_inference_results(run)
-        return replace(results, results=tuple(replace(r, timestamp=r.timestamp - shift) for r in results.results))
+    def inference_window(self, scheduler_name: str, interval: TimeRange) -> InferenceWindow:
+        """Lookout for Equipment's reading, over this source's longer runs and events."""
+        return lookout_inference.inference_window(self, scheduler_name, interval)
 
     def list_anomaly_events(
         self, scheduler_name: str, interval: TimeRange, max_pages: int | None = None

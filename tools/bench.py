@@ -710,7 +710,7 @@ def _tenfold_response(account: Any, model_name: str, event: Mapping[str, Any]) -
         )
         top = longer.evaluation.events[0].diagnostics
         component = max(top, key=lambda item: item.importance)
-        history = source.read_sensor_history(model.dataset_name, component.component, component.sensor)
+        history = source.read_dataset_sensor(model.dataset_name, component.component, component.sensor)
         inside = (history.epoch_seconds >= evaluation.start.timestamp()) & (
             history.epoch_seconds <= evaluation.end.timestamp()
         )

@@ -1,6 +1,7 @@
 """Detected anomalies: one sensor's values over the evaluation period, under the events ribbon.
 
-The sensor's history comes from the source's cache after the first read, and is decimated to the
+Lookout for Equipment's sensor history comes from the source's cache after the first read; IoT
+SiteWise's from its aggregates (each bucket's minimum and maximum). Either is decimated to the
 widget's width, so a render costs the same for a month or for years of one-minute data.
 """
 
@@ -37,7 +38,7 @@ WIDGET = "model-anomalies"
 FORM_HEIGHT_PX = 44
 FOOTNOTE_HEIGHT_PX = 28
 DOCUMENTATION = """\
-## Lookout for Equipment detected anomalies
+## Detected anomalies
 
 One sensor's values over the model's evaluation period (inside the dashboard's time range and
 zoom), the detected events and labeled ranges below it, then the number of events per day and
@@ -52,9 +53,9 @@ their mean duration. Pick the sensor in the form; the choice stays across refres
 def render_model_anomalies(widget: WidgetEvent, source: AnomalySource, own_endpoint: str) -> str:
     model = trained_model(source, widget.params)
     interval = visible_evaluation(model, widget)
-    sensors = _sensors(model, source)
+    sensors = [Sensor(component.name, sensor) for component in model.components for sensor in component.sensors]
     if not sensors:
-        raise NothingToShowError(f"Model {model.name} lists no sensors, so there is nothing to draw.")
+        raise NothingToShowError(f"Model {model.label} lists no sensors, so there is nothing to draw.")
     options = [(sensor.label, sensor.label) for sensor in sensors]
     show = action_button("Show", own_endpoint, {"model": model.name})
     try:
@@ -63,16 +64,11 @@ def render_model_anomalies(widget: WidgetEvent, source: AnomalySource, own_endpo
         return page(Markup(" ").join([select_form("signal", "Sensor", options, ""), show, notice(str(error), "error")]))
     form = Markup(" ").join([select_form("signal", "Sensor", options, chosen.label), show])
     try:
-        history = source.read_sensor_history(model.dataset_name, chosen.component, chosen.name)
+        history = source.read_sensor_history(model, chosen, interval, widget.context.width)
         svg, footnote = _chart(widget, model, interval, history)
     except WidgetError as error:  # the form stays, so another sensor can be picked
         return page(form + notice(str(error), error.kind))
     return page(form + svg, footnote=footnote)
-
-
-def _sensors(model: Model, source: AnomalySource) -> list[Sensor]:
-    components = model.components or source.get_dataset(model.dataset_name).components
-    return [Sensor(component.name, sensor) for component in components for sensor in component.sensors]
 
 
 def _chosen_sensor(widget: WidgetEvent, model: Model, sensors: Sequence[Sensor]) -> Sensor:
@@ -87,7 +83,7 @@ def _chosen_sensor(widget: WidgetEvent, model: Model, sensors: Sequence[Sensor])
     if len(matches) != 1:
         named = quoted(requested)
         raise InvalidInputError(
-            f"Sensor {named} is not one of model {model.name}'s {len(sensors)} sensors; pick one in the list."
+            f"Sensor {named} is not one of model {model.label}'s {len(sensors)} sensors; pick one in the list."
             if not matches
             else f"Several components have a sensor named {named}; pick it in the list."
         )

@@ -52,7 +52,7 @@ def render_model_details(widget: WidgetEvent, source: AnomalySource) -> str:
         rows.append(["Why training failed", model.failed_reason or "No reason was given."])
     if model.status is ModelStatus.SUCCESS:
         rows.extend(_evaluation_rows(model))
-    return page(table([], rows, f"Model {model.name} (times in {zone_label(offset)})"))
+    return page(table([], rows, f"Model {model.label} (times in {zone_label(offset)})"))
 
 
 def _evaluation_rows(model: Model) -> list[list[Any]]:

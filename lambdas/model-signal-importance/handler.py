@@ -41,7 +41,7 @@ def render_signal_importance(widget: WidgetEvent, source: AnomalySource) -> str:
     events = events_overlapping(model.evaluation.events, visible_evaluation(model, widget))
     shares = average_importance(events)
     if not shares:
-        raise NothingToShowError(f"No event of model {model.name} in this time range has sensor diagnostics.")
+        raise NothingToShowError(f"No event of model {model.label} in this time range has sensor diagnostics.")
     sensor_count = model.sensor_count or len(shares)
     top = shares[:TOP_SENSORS]
     labels = display_labels([item.label for item in shares])

@@ -7,9 +7,8 @@ parsed in a warm container, and in the stack's bucket for a new one (checked aga
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -18,81 +17,50 @@ from markupsafe import Markup
 from lookout_dashboards import charts
 from lookout_dashboards.config import CHART_SETTINGS, STACK_SETTINGS, require_settings
 from lookout_dashboards.container import current_container
-from lookout_dashboards.domain import Execution, ExecutionStatus, InferenceResult, Scheduler, TimeRange
-from lookout_dashboards.errors import NothingToShowError
+from lookout_dashboards.domain import InferenceResult, InferenceWindow, TimeRange
 from lookout_dashboards.events import WidgetEvent
-from lookout_dashboards.formatting import local_time, zone_label
+from lookout_dashboards.formatting import counted, local_time, zone_label
 from lookout_dashboards.html import page, render
 from lookout_dashboards.importance import daily_events, daily_importance, importance_bands, legend_rows
 from lookout_dashboards.priming import prime_charts
-from lookout_dashboards.scheduler_widgets import ResultsRead, explain_no_success, read_results, requested_scheduler
 from lookout_dashboards.source import AnomalySource
+from lookout_dashboards.sources.lookout_inference import MAX_RESULT_FILES
 from lookout_dashboards.themes import sensor_colors, theme_for
+from lookout_dashboards.validation import resource_name
 from lookout_dashboards.widget import serve_widget
 
-MAX_RESULT_FILES = 288
 LEGEND_SENSORS = 8
 REQUIRED_SETTINGS = (*STACK_SETTINGS, *CHART_SETTINGS)
 require_settings(REQUIRED_SETTINGS)
 prime_charts()  # at init: a SnapStart snapshot keeps matplotlib loaded and warm
 
 DOCUMENTATION = f"""\
-## Lookout for Equipment anomalies over time
+## Anomalies over time
 
 Over the dashboard's time range: the anomaly score of every inference result with the anomalous
 predictions and the detected events below it, the number of events per day and their mean
 duration, and the daily mean importance in those events of the {LEGEND_SENSORS} sensors that weigh
-most, the others as one grey band. At most {MAX_RESULT_FILES} result files are read per render,
-newest first; the widget says when that cuts the range.
+most, the others as one grey band. Lookout for Equipment: at most {MAX_RESULT_FILES} result files
+are read per render, newest first, and the widget says when that cuts the range. IoT SiteWise: the
+result property's values in the range; an event is a run of anomalous results.
 
 ```json
-{{"scheduler": "<inference scheduler name>"}}
+{{"scheduler": "<inference scheduler name, or SiteWise model id[_asset id]>"}}
 ```
 """
 
 
 def render_scheduler_anomalies(widget: WidgetEvent, source: AnomalySource, now: datetime | None = None) -> str:
-    scheduler = requested_scheduler(source, widget.params)
+    name = resource_name(widget.params, "scheduler", source.terms.scheduler)
     shown = widget.time_range(now or datetime.now(UTC))
     interval = TimeRange(shown.visible_start, shown.visible_end)
-    offset = widget.context.timezone_offset
-    in_range = source.iter_executions(scheduler.name, data_after=interval.start, data_before=interval.end)
-    runs = list(islice((run for run in in_range if run.status is ExecutionStatus.SUCCESS), MAX_RESULT_FILES + 1))
-    cut = len(runs) > MAX_RESULT_FILES
-    runs = runs[:MAX_RESULT_FILES]
-    if not runs:
-        raise _nothing_in_range(source, scheduler, interval, offset)
-    read = read_results(source, runs, remember=True)
-    events = source.list_anomaly_events(scheduler.name, interval)
-    if not read.results and not events:
-        raise NothingToShowError(" ".join(["No readable inference result in this time range.", read.problems() or ""]))
-    svg, legend = _chart(widget, scheduler, interval, read.results, events)
-    return page(Markup("").join([svg, legend]), footnote=_footnote(read, runs, cut, events, offset))
+    window = source.inference_window(name, interval)
+    svg, legend = _chart(widget, window, interval)
+    return page(Markup("").join([svg, legend]), footnote=_footnote(window, widget.context.timezone_offset))
 
 
-def _nothing_in_range(
-    source: AnomalySource, scheduler: Scheduler, interval: TimeRange, offset: timedelta
-) -> NothingToShowError:
-    newest_success = next(source.iter_executions(scheduler.name, status=ExecutionStatus.SUCCESS, page_size=1), None)
-    if newest_success is None:
-        return explain_no_success(source, scheduler.name)
-    return NothingToShowError(
-        f"Inference scheduler {scheduler.name} has no successful run in this time range; its newest one read data "
-        f"up to {local_time(_data_end(newest_success), offset)} {zone_label(offset)}."
-    )
-
-
-def _data_end(run: Execution) -> datetime:
-    return run.data_range.end if run.data_range else run.scheduled_start
-
-
-def _chart(
-    widget: WidgetEvent,
-    scheduler: Scheduler,
-    interval: TimeRange,
-    results: Sequence[InferenceResult],
-    events: list[Any],
-) -> tuple[Markup, Markup]:
+def _chart(widget: WidgetEvent, window: InferenceWindow, interval: TimeRange) -> tuple[Markup, Markup]:
+    results, events = window.results, window.events
     offset = widget.context.timezone_offset
     theme = theme_for(widget.context.theme)
     margins = charts.Margins(left=64, right=64, top=10, bottom=24)
@@ -110,7 +78,7 @@ def _chart(
         score_axes.set_ylabel("Anomaly score", color=theme.text, fontsize=8)
         score_axes.set_ylim(0, 1.05)
         charts.time_axis(score_axes, interval, offset, columns, labels=False)
-        step = scheduler.upload_frequency / max(1, _results_per_run(results, scheduler))
+        step = window.step
         predictions = [
             (charts.day_number(r.timestamp, offset), charts.day_number(r.timestamp + step, offset))
             for r in results
@@ -142,25 +110,17 @@ def _score(result: InferenceResult) -> float:
     return result.anomaly_score if result.anomaly_score is not None else float(result.is_anomalous)
 
 
-def _results_per_run(results: Sequence[InferenceResult], scheduler: Scheduler) -> int:
-    """How many results one run writes (one per sample), to give each prediction its width."""
-    if len(results) < 2:
-        return 1
-    gaps = np.diff([result.timestamp.timestamp() for result in results])
-    sample = float(np.median(gaps[gaps > 0])) if np.any(gaps > 0) else scheduler.upload_frequency.total_seconds()
-    return max(1, round(scheduler.upload_frequency.total_seconds() / sample))
-
-
-def _footnote(read: ResultsRead, runs: Sequence[Execution], cut: bool, events: Sequence[Any], offset: timedelta) -> str:
-    oldest = runs[-1].data_range.start if runs[-1].data_range else runs[-1].scheduled_start
-    parts = [f"{len(read.results):,} results from {len(runs)} runs; {len(events)} events."]
-    if cut:
+def _footnote(window: InferenceWindow, offset: timedelta) -> str:
+    runs = f" from {counted(window.runs, 'run')}" if window.runs is not None else ""
+    parts = [f"{len(window.results):,} results{runs}; {counted(len(window.events), 'event')}."]
+    if window.cut_before is not None:
         parts.append(
-            f"Only the newest {MAX_RESULT_FILES} runs are read per render: results before "
-            f"{local_time(oldest, offset)} {zone_label(offset)} are not drawn (events and daily figures are)."
+            f"Only the newest {window.runs} runs are read per render: results before "
+            f"{local_time(window.cut_before, offset)} {zone_label(offset)} are not drawn "
+            "(events and daily figures are)."
         )
-    if read.problems():
-        parts.append(read.problems() or "")
+    if window.problems:
+        parts.append(window.problems)
     return " ".join(parts)
 
 

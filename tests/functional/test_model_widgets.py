@@ -217,4 +217,4 @@ def test_a_hostile_sensor_name_is_quoted_short_and_printable(shared_demo: Any) -
 def test_describe_returns_the_documentation(widget: str) -> None:
     documentation = load_handler(widget).lambda_handler({"describe": True}, None)
 
-    assert documentation.startswith("## Lookout for Equipment") and '"model"' in documentation
+    assert documentation.startswith("## ") and '"model"' in documentation

@@ -99,16 +99,39 @@ class ModelStatus(StrEnum):
     SUCCESS = "SUCCESS"
     FAILED = "FAILED"
     IMPORT_IN_PROGRESS = "IMPORT_IN_PROGRESS"
+    #: SiteWise: a computation model no training was ever run for (on that asset).
+    NOT_TRAINED = "NOT_TRAINED"
+
+
+@dataclass(frozen=True)
+class Terms:
+    """How a source names what the widgets show: Lookout for Equipment's words, or SiteWise's."""
+
+    service: str = "Lookout for Equipment"
+    dataset: str = "Dataset"
+    scheduler: str = "inference scheduler"
+    #: What a sensor is labelled after, in `<group>\\<sensor>`.
+    component: str = "component"
 
 
 @dataclass(frozen=True)
 class ModelSummary:
-    """What a list call tells of a model: enough for a table row, no detail call needed."""
+    """What a list call tells of a model: enough for a table row.
+
+    `name` identifies it in requests and dashboard names; `display_name`, when the source has
+    free-text names (SiteWise), is what people read.
+    """
 
     name: str
     dataset_name: str
     status: ModelStatus
     created_at: datetime | None
+    display_name: str = ""
+    failed_reason: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.name
 
 
 @dataclass(frozen=True)
@@ -152,10 +175,20 @@ class Model:
     failed_reason: str | None = None
     sampling_rate: str | None = None
     evaluation: ModelEvaluation = field(default_factory=ModelEvaluation)
+    display_name: str = ""
+    #: Trained versions, oldest first, and the one inference uses (sources that version models).
+    versions: tuple[int, ...] = ()
+    active_version: int | None = None
+    #: Why the model has no evaluation to show, when the source can say (e.g. none was configured).
+    evaluation_note: str | None = None
 
     @property
     def sensor_count(self) -> int:
         return sum(len(component.sensors) for component in self.components)
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.name
 
 
 @dataclass(frozen=True, eq=False)
@@ -189,9 +222,21 @@ class SchedulerSummary:
     name: str
     model_name: str
     status: SchedulerStatus
-    upload_frequency: timedelta
+    upload_frequency: timedelta | None
     delay_offset: timedelta
     latest_outcome: InferenceOutcome | None
+    display_name: str = ""
+    model_display_name: str = ""
+    #: Why Start cannot be offered (SiteWise re-sends the last START payload: without one, it cannot).
+    start_refusal: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.name
+
+    @property
+    def model_label(self) -> str:
+        return self.model_display_name or self.model_name
 
 
 @dataclass(frozen=True)
@@ -204,17 +249,41 @@ class InputFileNaming:
 
 @dataclass(frozen=True)
 class Scheduler:
+    """An inference scheduler (Lookout for Equipment) or a model's inference on an asset (SiteWise).
+
+    Lookout for Equipment reads files: input and output locations and the file naming. SiteWise
+    reads properties: `inputs` and `output` name them, and the schedule has a time zone, a model
+    version and an operating window instead.
+    """
+
     name: str
     model_name: str
     status: SchedulerStatus
-    upload_frequency: timedelta
+    upload_frequency: timedelta | None
     delay_offset: timedelta
-    input_location: S3Location
-    output_location: S3Location
-    input_naming: InputFileNaming
+    input_location: S3Location | None
+    output_location: S3Location | None
+    input_naming: InputFileNaming | None
     input_time_zone_offset: timedelta
     created_at: datetime | None
     latest_outcome: InferenceOutcome | None
+    display_name: str = ""
+    model_display_name: str = ""
+    inputs: tuple[str, ...] = ()
+    output: str | None = None
+    time_zone: str | None = None
+    model_version: int | None = None
+    operating_window: tuple[str, ...] = ()
+    start_refusal: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.name
+
+    @property
+    def model_label(self) -> str:
+        return self.model_display_name or self.model_name
 
 
 class ExecutionStatus(StrEnum):
@@ -248,3 +317,29 @@ class InferenceResults:
 
     results: tuple[InferenceResult, ...]
     malformed_lines: int = 0
+
+
+@dataclass(frozen=True)
+class InferenceWindow:
+    """A scheduler's results and events over a time range, as one chart draws them.
+
+    `runs` is how many runs were read (sources that write one result object per run), `cut_before`
+    when only the newest part of the range could be read, `step` how long one result stands for.
+    """
+
+    results: tuple[InferenceResult, ...]
+    events: tuple[AnomalyEvent, ...]
+    step: timedelta
+    runs: int | None = None
+    cut_before: datetime | None = None
+    problems: str | None = None
+
+
+@dataclass(frozen=True)
+class LatestAnomaly:
+    """The newest anomaly's diagnostics: of one result (`at`), or of an event when results were normal."""
+
+    diagnostics: tuple[SensorImportance, ...]
+    at: datetime | None = None
+    event: AnomalyEvent | None = None
+    problems: str | None = None

@@ -30,6 +30,7 @@ STATUSES: dict[type[Status], dict[Any, tuple[str, Tone]]] = {
         ModelStatus.FAILED: ("failed", "failed"),
         ModelStatus.IN_PROGRESS: ("training", "progress"),
         ModelStatus.IMPORT_IN_PROGRESS: ("importing", "progress"),
+        ModelStatus.NOT_TRAINED: ("not trained", "neutral"),
     },
     SchedulerStatus: {
         SchedulerStatus.PENDING: ("starting", "progress"),

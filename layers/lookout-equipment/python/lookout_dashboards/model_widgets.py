@@ -31,16 +31,21 @@ def requested_model(source: AnomalySource, params: Mapping[str, Any]) -> Model:
 def trained_model(source: AnomalySource, params: Mapping[str, Any]) -> Model:
     """The model, if training succeeded; otherwise a message saying where training stands."""
     model = requested_model(source, params)
+    if model.status is ModelStatus.NOT_TRAINED:
+        raise NothingToShowError(f"Model {model.label} has never been trained, so it has no results.")
     if model.status is ModelStatus.FAILED:
         reason = model.failed_reason or "no reason was given"
-        raise NothingToShowError(f"Model {model.name} did not train: {reason}")
+        raise NothingToShowError(f"Model {model.label} did not train: {reason}")
     if model.status is not ModelStatus.SUCCESS:
         started = local_time(model.training_run.start if model.training_run else model.created_at, timedelta(0))
         raise NothingToShowError(
-            f"Model {model.name} is still training (started {started} UTC). Its results appear here when it ends."
+            f"Model {model.label} is still training (started {started} UTC). Its results appear here when it ends."
         )
     if model.evaluation_range is None:
-        raise NothingToShowError(f"Model {model.name} was trained without an evaluation period, so it has no results.")
+        raise NothingToShowError(
+            model.evaluation_note
+            or f"Model {model.label} was trained without an evaluation period, so it has no results."
+        )
     return model
 
 
@@ -48,7 +53,7 @@ def evaluated_model(source: AnomalySource, params: Mapping[str, Any]) -> Model:
     """A trained model that detected at least one anomaly over its evaluation period."""
     model = trained_model(source, params)
     if not model.evaluation.events:
-        raise NothingToShowError(f"Model {model.name} detected no anomalies over its evaluation period.")
+        raise NothingToShowError(f"Model {model.label} detected no anomalies over its evaluation period.")
     return model
 
 
@@ -56,13 +61,13 @@ def visible_evaluation(model: Model, widget: WidgetEvent) -> TimeRange:
     """The part of the evaluation period inside the dashboard's time range (and zoom)."""
     evaluation = model.evaluation_range
     if evaluation is None:
-        raise NothingToShowError(f"Model {model.name} has no evaluation period.")
+        raise NothingToShowError(f"Model {model.label} has no evaluation period.")
     shown = widget.time_range(evaluation.end)
     start, end = max(evaluation.start, shown.visible_start), min(evaluation.end, shown.visible_end)
     if end <= start:
         offset = widget.context.timezone_offset
         raise NothingToShowError(
-            f"The dashboard's time range does not overlap model {model.name}'s evaluation period "
+            f"The dashboard's time range does not overlap model {model.label}'s evaluation period "
             f"({local_time(evaluation.start, offset)} to {local_time(evaluation.end, offset)} {zone_label(offset)})."
         )
     return TimeRange(start, end)

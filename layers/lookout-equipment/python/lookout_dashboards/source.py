@@ -1,42 +1,45 @@
 """The port between widgets and where anomaly data comes from.
 
-Widgets depend on this protocol only; `sources.lookout_equipment` is today's adapter, and an
-archive of results in S3 or AWS IoT SiteWise can be added beside it.
+Widgets depend on this protocol only. Two adapters implement it: `sources.lookout_equipment`
+(Amazon Lookout for Equipment: files in S3, one result object per run) and `sources.iot_sitewise`
+(AWS IoT SiteWise anomaly detection: property values and aggregates). What differs in how they
+store results is behind `inference_window` and `latest_anomaly`, not in the widgets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Protocol
 
 from .domain import (
-    AnomalyEvent,
-    Dataset,
     Execution,
     ExecutionStatus,
-    InferenceResults,
+    InferenceWindow,
+    LatestAnomaly,
     Model,
     ModelSummary,
     Scheduler,
     SchedulerStatus,
     SchedulerSummary,
+    Sensor,
     SensorHistory,
+    Terms,
     TimeRange,
 )
 
 
 class AnomalySource(Protocol):
-    def list_datasets(self) -> list[Dataset]: ...
-
-    def get_dataset(self, name: str) -> Dataset: ...
+    #: The source's words for datasets, schedulers and itself, as the widgets show them.
+    terms: Terms
 
     def list_models(self, created_in: TimeRange | None = None) -> list[ModelSummary]: ...
 
     def get_model(self, name: str) -> Model: ...
 
-    def read_sensor_history(self, dataset_name: str, component: str, sensor: str) -> SensorHistory:
-        """Every recorded value of one sensor; repeated reads of unchanged data come from a cache."""
+    def read_sensor_history(self, model: Model, sensor: Sensor, interval: TimeRange, columns: int) -> SensorHistory:
+        """One sensor of the model over `interval`, enough for `columns` pixel columns: raw values, or each
+        bucket's minimum and maximum where the source aggregates. More is allowed; the chart decimates."""
         ...
 
     def list_schedulers(self) -> list[SchedulerSummary]: ...
@@ -58,17 +61,10 @@ class AnomalySource(Protocol):
         """Executions newest first, fetched page by page as the caller consumes them."""
         ...
 
-    def list_anomaly_events(
-        self, scheduler_name: str, interval: TimeRange, max_pages: int | None = None
-    ) -> list[AnomalyEvent]:
-        """Events overlapping the interval, by start time; `max_pages` bounds the calls."""
+    def inference_window(self, scheduler_name: str, interval: TimeRange) -> InferenceWindow:
+        """Results and events over `interval`, with bounded calls; `NothingToShowError` says why there are none."""
         ...
 
-    def read_inference_results(self, execution: Execution) -> InferenceResults: ...
-
-    def read_many_inference_results(
-        self, executions: Sequence[Execution], remember: bool = False
-    ) -> list[InferenceResults | None]:
-        """Each execution's results, None where its object is missing; with `remember`, results of past
-        runs may come from a cache that outlives the container (never from a changed object)."""
+    def latest_anomaly(self, scheduler_name: str, now: datetime) -> LatestAnomaly:
+        """The newest anomaly's diagnostics, at a cost that does not grow with history."""
         ...

@@ -22,7 +22,9 @@ from ..domain import (
     ExecutionStatus,
     InferenceOutcome,
     InferenceResults,
+    InferenceWindow,
     InputFileNaming,
+    LatestAnomaly,
     Model,
     ModelStatus,
     ModelSummary,
@@ -31,12 +33,15 @@ from ..domain import (
     Scheduler,
     SchedulerStatus,
     SchedulerSummary,
+    Sensor,
     SensorHistory,
+    Terms,
     TimeRange,
 )
 from ..errors import NothingToShowError, ResourceNotFoundError
 from ..results_cache import InferenceResultsCache, ObjectVersion
 from ..sensor_cache import ComponentHistory, SensorHistoryCache, fingerprint
+from . import lookout_inference
 from .lookout_formats import (
     parse_event_diagnostics,
     parse_inference_results,
@@ -59,6 +64,8 @@ _TIME_ZONE_OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
 
 class LookoutEquipmentSource:
     """Implements `AnomalySource` over the Lookout for Equipment API."""
+
+    terms = Terms()
 
     def __init__(
         self,
@@ -114,12 +121,15 @@ class LookoutEquipmentSource:
         with translated_errors(f"model {name}"):
             response = self._lookout.describe_model(ModelName=name)
         sampling = response.get("DataPreProcessingConfiguration", {}).get("TargetSamplingRate")
+        components = parse_schema(response.get("Schema"))
+        if not components and response.get("DatasetName"):  # an older model without its own schema
+            components = self.get_dataset(response["DatasetName"]).components
         return Model(
             name=response["ModelName"],
             dataset_name=response.get("DatasetName", ""),
             status=ModelStatus(response["Status"]),
             created_at=response.get("CreatedAt"),
-            components=parse_schema(response.get("Schema")),
+            components=components,
             training_range=_time_range(response.get("TrainingDataStartTime"), response.get("TrainingDataEndTime")),
             evaluation_range=_time_range(
                 response.get("EvaluationDataStartTime"), response.get("EvaluationDataEndTime")
@@ -132,7 +142,11 @@ class LookoutEquipmentSource:
             evaluation=parse_model_metrics(response.get("ModelMetrics")),
         )
 
-    def read_sensor_history(self, dataset_name: str, component: str, sensor: str) -> SensorHistory:
+    def read_sensor_history(self, model: Model, sensor: Sensor, interval: TimeRange, columns: int) -> SensorHistory:
+        """The whole history, whatever the range: the CSV files hold all of it, and the cache keeps it parsed."""
+        return self.read_dataset_sensor(model.dataset_name, sensor.component, sensor.name)
+
+    def read_dataset_sensor(self, dataset_name: str, component: str, sensor: str) -> SensorHistory:
         """The dataset's CSV files of that component (`<prefix><component>/*.csv`), through the cache."""
         dataset = self.get_dataset(dataset_name)
         if dataset.source is None:
@@ -266,6 +280,12 @@ class LookoutEquipmentSource:
             for item in items
         ]
         return sorted(events, key=lambda event: event.start)
+
+    def inference_window(self, scheduler_name: str, interval: TimeRange) -> InferenceWindow:
+        return lookout_inference.inference_window(self, scheduler_name, interval)
+
+    def latest_anomaly(self, scheduler_name: str, now: datetime) -> LatestAnomaly:
+        return lookout_inference.latest_anomaly(self, scheduler_name, now)
 
     def read_inference_results(self, execution: Execution) -> InferenceResults:
         """A result object, parsed; remembered for the source's life (a container's), as results never change."""
