@@ -49,8 +49,11 @@ DATA_PLANE = {
     "GetAssetPropertyValueHistory",
     "GetAssetPropertyAggregates",
     "BatchGetAssetPropertyAggregates",
+    "BatchGetAssetPropertyValue",
 }
 HISTORY_LIMIT, AGGREGATES_LIMIT, BATCH_AGGREGATES_LIMIT, BATCH_ENTRIES_LIMIT = 20_000, 2_500, 4_000, 16
+#: BatchGetAssetPropertyValue's entries per request, and per page of the fake's answer.
+LATEST_ENTRIES_LIMIT, LATEST_PAGE_SIZE = 128, 16
 
 
 def _invalid(message: str) -> FakeServiceError:
@@ -350,6 +353,7 @@ class FakeSiteWise:
             "GetAssetPropertyValueHistory": self._get_history,
             "GetAssetPropertyAggregates": self._get_aggregates,
             "BatchGetAssetPropertyAggregates": self._batch_get_aggregates,
+            "BatchGetAssetPropertyValue": self._batch_get_value,
         }
 
     # Assets ------------------------------------------------------------------------------
@@ -550,6 +554,29 @@ class FakeSiteWise:
         if not len(series.times):
             return {}
         return {"propertyValue": _tqv(prop, series, len(series.times) - 1)}
+
+    def _batch_get_value(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The latest value of each entry, `LATEST_PAGE_SIZE` entries a page; one without values is
+        answered with no value, an unknown property as an error entry."""
+        entries = params["entries"]
+        if len(entries) > LATEST_ENTRIES_LIMIT:
+            raise _invalid(f"at most {LATEST_ENTRIES_LIMIT} entries")
+        offset = _decode_token(params.get("nextToken"))
+        page: dict[str, Any] = {"successEntries": [], "skippedEntries": [], "errorEntries": []}
+        for entry in entries[offset : offset + LATEST_PAGE_SIZE]:
+            try:
+                latest = self._get_value(entry)
+            except FakeServiceError as error:
+                page["errorEntries"].append(
+                    {"entryId": entry["entryId"], "errorCode": error.code, "errorMessage": error.message}
+                )
+                continue
+            value = {"assetPropertyValue": latest["propertyValue"]} if latest else {}
+            page["successEntries"].append({"entryId": entry["entryId"], **value})
+        page["skippedEntries"] = [
+            {"entryId": entry["entryId"], "completionStatus": "SUCCESS"} for entry in entries[:offset]
+        ]
+        return _with_token(page, offset + LATEST_PAGE_SIZE, len(entries))
 
     def _get_history(self, params: dict[str, Any]) -> dict[str, Any]:
         prop, series = self._series(params)

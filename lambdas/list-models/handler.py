@@ -1,7 +1,8 @@
 """The models list: every model created in the dashboard's time range, and its dashboard's buttons.
 
-It imports neither pandas nor matplotlib, and its calls grow with pages of models and dashboards,
-never with the number of models: the list call says all a row needs.
+It imports neither pandas nor matplotlib. On Lookout for Equipment its calls grow with pages of
+models and dashboards, never with the number of models: the list call says all a row needs. On
+IoT SiteWise a row's training status takes one call per model and asset (see the README).
 """
 
 from __future__ import annotations
@@ -37,13 +38,15 @@ require_settings(REQUIRED_SETTINGS)
 
 WIDGET = "list-models"
 DOCUMENTATION = """\
-## Lookout for Equipment models
+## Anomaly detection models
 
-Lists every model **created in the dashboard's time range** (all of them, page after page), grouped
-by dataset, with its training status. For a trained model, **Create** writes the model's dashboard
-and the canary that emails its snapshot; **View** opens it; **Delete** removes both.
+Lists every model **created (last trained, on IoT SiteWise) in the dashboard's time range** (all of
+them, page after page), grouped by dataset (asset, on IoT SiteWise), with its training status. For
+a trained model, **Create** writes the model's dashboard and the canary that emails its snapshot;
+**View** opens it; **Delete** removes both.
 
-Parameters: none. Buttons call this function back with one of:
+Parameters: none. Buttons call this function back with one of (a SiteWise model is named by its
+computation model id, followed by `_<asset id>` when it is bound at asset-model level):
 
 ```json
 {"action": "create_dashboard", "model": "<model name>"}
@@ -73,7 +76,7 @@ def render_models_list(
 
     shown = widget.time_range()
     created_in = TimeRange(shown.start, shown.end)
-    models = sorted(source.list_models(created_in=created_in), key=lambda model: (model.dataset_name, model.name))
+    models = sorted(source.list_models(created_in=created_in), key=lambda model: (model.dataset_name, model.label))
     offset = widget.context.timezone_offset
     period = f"{local_time(created_in.start, offset)} and {local_time(created_in.end, offset)} {zone_label(offset)}"
     if not models:
@@ -85,7 +88,7 @@ def render_models_list(
     existing = publisher.existing(DashboardKind.MODEL)
     caption = f"{counted(len(models), 'model')} created between {period}"
     content = table(
-        ["Dataset", "Model", "Training status", "Model dashboard"],
+        [source.terms.dataset, "Model", "Training status", "Model dashboard"],
         _rows(models, existing, publisher, links),
         caption,
     )
@@ -101,7 +104,12 @@ def _rows(
         dataset = model.dataset_name if model.dataset_name != previous_dataset else ""
         previous_dataset = model.dataset_name
         rows.append(
-            [dataset or Markup(""), model.name, status_label(model.status), _actions(model, existing, publisher, links)]
+            [
+                dataset or Markup(""),
+                model.label,
+                status_label(model.status),
+                _actions(model, existing, publisher, links),
+            ]
         )
     return rows
 
@@ -109,6 +117,8 @@ def _rows(
 def _actions(model: ModelSummary, existing: set[str], publisher: DashboardPublisher, links: Endpoints) -> Markup | str:
     if model.status is ModelStatus.FAILED:
         return "Training failed: no results to show."
+    if model.status is ModelStatus.NOT_TRAINED:
+        return "Never trained: no results to show."
     if model.status is not ModelStatus.SUCCESS:
         return "Training in progress."
     target = DashboardTarget(DashboardKind.MODEL, model.name)

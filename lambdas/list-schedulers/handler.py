@@ -1,7 +1,8 @@
 """The schedulers list: every inference scheduler, Start or Stop, and its dashboard's buttons.
 
-It imports neither pandas nor matplotlib, and its calls grow with pages of schedulers and of
-dashboards, never with the number of schedulers: the list call says all a row needs.
+It imports neither pandas nor matplotlib. On Lookout for Equipment its calls grow with pages of
+schedulers and of dashboards, never with the number of schedulers: the list call says all a row
+needs. On IoT SiteWise, whether inference runs is known per model and asset only: one call a row.
 """
 
 from __future__ import annotations
@@ -41,12 +42,13 @@ require_settings(REQUIRED_SETTINGS)
 
 WIDGET = "list-schedulers"
 DOCUMENTATION = """\
-## Lookout for Equipment inference schedulers
+## Inference schedulers
 
 Lists every inference scheduler of the region (all pages) with its model, status and latest
-result. **Start** and **Stop** change its state (a running scheduler is billed while it runs);
-**Create** writes the scheduler's dashboard and the canary that emails its snapshot on the stack's
-schedule, **View** opens it, **Delete** removes both.
+result; on IoT SiteWise, every model trained on an asset, with its inference. **Start** and
+**Stop** change its state (a running inference is billed while it runs; SiteWise's Start re-sends
+the settings it was last started with); **Create** writes the scheduler's dashboard and the canary
+that emails its snapshot on the stack's schedule, **View** opens it, **Delete** removes both.
 
 Parameters: none. Buttons call this function back with one of:
 
@@ -57,18 +59,19 @@ Parameters: none. Buttons call this function back with one of:
 {"action": "delete_dashboard", "scheduler": "<name>"}
 ```
 """
-COST_WARNING = "A running scheduler is billed for every hour it runs, whether or not data arrives."
+COST_WARNING = "A running inference is billed for every hour it runs, whether or not data arrives."
 
 
 def scheduler_actions(source: AnomalySource, publisher: DashboardPublisher, links: Endpoints) -> dict[str, Action]:
     """The buttons' actions, by name: the only things a payload can ask for."""
+    what = source.terms.scheduler.capitalize()
 
     def start_scheduler(name: str) -> ActionOutcome:
         status = source.start_scheduler(name)
-        return ActionOutcome(f"Inference scheduler {name} is {status_word(status)}. {COST_WARNING}")
+        return ActionOutcome(f"{what} {name} is {status_word(status)}. {COST_WARNING}")
 
     def stop_scheduler(name: str) -> ActionOutcome:
-        return ActionOutcome(f"Inference scheduler {name} is {status_word(source.stop_scheduler(name))}.")
+        return ActionOutcome(f"{what} {name} is {status_word(source.stop_scheduler(name))}.")
 
     def create_dashboard(name: str) -> ActionOutcome:
         body = scheduler_dashboard_body(requested_scheduler(source, {"scheduler": name}), links.of)
@@ -90,25 +93,36 @@ def render_schedulers_list(
 ) -> str:
     """Run the requested action, if any, then draw the table with the state it left."""
     actions = scheduler_actions(source, publisher, links)
-    notice, notice_kind = run_action(widget.params, actions, "scheduler", "inference scheduler")
-    schedulers = sorted(source.list_schedulers(), key=lambda item: (item.model_name, item.name))
+    what = source.terms.scheduler
+    notice, notice_kind = run_action(widget.params, actions, "scheduler", what)
+    schedulers = sorted(source.list_schedulers(), key=lambda item: (item.model_label, item.label))
     if not schedulers:
-        return page(
-            Markup(""), notice=notice or "There is no inference scheduler in this region.", notice_kind=notice_kind
-        )
+        return page(Markup(""), notice=notice or f"There is no {what} in this region.", notice_kind=notice_kind)
     existing = publisher.existing(DashboardKind.SCHEDULER)
     running = sum(1 for item in schedulers if item.status is SchedulerStatus.RUNNING)
-    caption = f"{counted(len(schedulers), 'inference scheduler')}, {running} running"
-    content = table(
-        ["Model", "Scheduler", "Status", "Latest result", "Scheduler", "Dashboard"],
-        _rows(schedulers, existing, publisher, links),
-        caption,
-    )
+    caption = f"{counted(len(schedulers), what)}, {running} running"
+    named_apart = any(item.label != item.model_label for item in schedulers)
+    headers = [
+        "Model",
+        *(["Scheduler"] if named_apart else []),
+        "Status",
+        "Latest result",
+        what.capitalize(),
+        "Dashboard",
+    ]
+    content = table(headers, _rows(schedulers, existing, publisher, links, named_apart), caption)
+    refused = [item for item in schedulers if item.start_refusal and item.status is SchedulerStatus.STOPPED]
+    if refused and not notice:
+        notice = f"Start is unavailable for {counted(len(refused), what)}: {refused[0].start_refusal}"
     return page(content, notice=notice, notice_kind=notice_kind)
 
 
 def _rows(
-    schedulers: Sequence[SchedulerSummary], existing: set[str], publisher: DashboardPublisher, links: Endpoints
+    schedulers: Sequence[SchedulerSummary],
+    existing: set[str],
+    publisher: DashboardPublisher,
+    links: Endpoints,
+    named_apart: bool,
 ) -> list[list[Any]]:
     endpoint = links.own(WIDGET)
     rows = []
@@ -116,8 +130,8 @@ def _rows(
         target = DashboardTarget(DashboardKind.SCHEDULER, scheduler.name)
         rows.append(
             [
-                scheduler.model_name,
-                scheduler.name,
+                scheduler.model_label,
+                *([scheduler.label] if named_apart else []),
                 status_label(scheduler.status),
                 status_label(scheduler.latest_outcome) if scheduler.latest_outcome else "no result yet",
                 _start_or_stop(scheduler, endpoint),
@@ -133,7 +147,9 @@ def _start_or_stop(scheduler: SchedulerSummary, endpoint: str) -> Markup:
             "Start",
             endpoint,
             {"action": "start_scheduler", "scheduler": scheduler.name},
-            confirmation=f"Start {scheduler.name}? {COST_WARNING}",
+            confirmation=f"Start {scheduler.label}? {COST_WARNING}",
+            disabled=scheduler.start_refusal is not None,
+            why=scheduler.start_refusal,
         )
     if scheduler.status is SchedulerStatus.RUNNING:
         return action_button(
@@ -141,7 +157,7 @@ def _start_or_stop(scheduler: SchedulerSummary, endpoint: str) -> Markup:
             endpoint,
             {"action": "stop_scheduler", "scheduler": scheduler.name},
             primary=False,
-            confirmation=f"Stop {scheduler.name}? It stops reading new data (and being billed) until started again.",
+            confirmation=f"Stop {scheduler.label}? It stops reading new data (and being billed) until started again.",
         )
     return action_button(status_word(scheduler.status).capitalize() + "…", endpoint, {}, disabled=True)
 

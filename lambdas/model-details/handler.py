@@ -20,10 +20,11 @@ REQUIRED_SETTINGS = STACK_SETTINGS
 require_settings(REQUIRED_SETTINGS)
 
 DOCUMENTATION = """\
-## Lookout for Equipment model details
+## Model details
 
-The model's dataset, training and evaluation periods, training status and run time, number of
-detected events and, for a model trained with labels, how its events compare with them.
+The model's dataset (assets, on IoT SiteWise), training and evaluation periods, training status
+and run time, versions (IoT SiteWise), number of detected events and, for a model trained with
+labels, how its events compare with them.
 
 ```json
 {"model": "<model name>"}
@@ -39,7 +40,7 @@ def render_model_details(widget: WidgetEvent, source: AnomalySource) -> str:
     model = requested_model(source, widget.params)
     offset = widget.context.timezone_offset
     rows: list[list[Any]] = [
-        ["Dataset", model.dataset_name or "-"],
+        [source.terms.dataset, model.dataset_name or "-"],
         ["Status", status_label(model.status)],
         ["Training data", _period(model.training_range, offset)],
         ["Evaluation data", _period(model.evaluation_range, offset)],
@@ -48,10 +49,14 @@ def render_model_details(widget: WidgetEvent, source: AnomalySource) -> str:
     ]
     if model.sampling_rate:
         rows.append(["Sampling rate", model.sampling_rate])
+    if model.versions:
+        rows.append(["Versions", _versions(model)])
     if model.status is ModelStatus.FAILED:
         rows.append(["Why training failed", model.failed_reason or "No reason was given."])
     if model.status is ModelStatus.SUCCESS:
         rows.extend(_evaluation_rows(model))
+    if model.evaluation_note:
+        rows.append(["Evaluation", model.evaluation_note])
     return page(table([], rows, f"Model {model.label} (times in {zone_label(offset)})"))
 
 
@@ -70,6 +75,12 @@ def _evaluation_rows(model: Model) -> list[list[Any]]:
     return rows
 
 
+def _versions(model: Model) -> str:
+    return ", ".join(
+        f"{version} (active)" if version == model.active_version else str(version) for version in model.versions
+    )
+
+
 def _period(period: TimeRange | None, offset: timedelta) -> str:
     if period is None:
         return "-"
@@ -80,7 +91,7 @@ def _training_run(model: Model, offset: timedelta) -> str:
     run = model.training_run
     if run is not None:
         return f"{local_time(run.start, offset)}, took {duration(run.duration)}"
-    if model.status is ModelStatus.SUCCESS or model.status is ModelStatus.FAILED:
+    if model.status in (ModelStatus.SUCCESS, ModelStatus.FAILED, ModelStatus.NOT_TRAINED):
         return "-"
     return f"in progress since {local_time(model.created_at, offset)}"
 

@@ -10,13 +10,13 @@ from markupsafe import Markup
 
 from lookout_dashboards.config import STACK_SETTINGS, require_settings
 from lookout_dashboards.container import current_container
-from lookout_dashboards.domain import Execution, ExecutionStatus, Scheduler, SchedulerStatus
+from lookout_dashboards.domain import Execution, ExecutionStatus, InputFileNaming, Scheduler, SchedulerStatus
 from lookout_dashboards.errors import WidgetError
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import counted as counted_text
 from lookout_dashboards.formatting import duration, local_time, zone_label
 from lookout_dashboards.html import facts, page, status_label, status_word, table
-from lookout_dashboards.schedule import file_pattern, scheduler_next_run
+from lookout_dashboards.schedule import file_pattern, next_run, scheduler_next_run
 from lookout_dashboards.scheduler_widgets import RunCounts, requested_scheduler
 from lookout_dashboards.source import AnomalySource
 from lookout_dashboards.widget import serve_widget
@@ -25,12 +25,13 @@ REQUIRED_SETTINGS = STACK_SETTINGS
 require_settings(REQUIRED_SETTINGS)
 
 DOCUMENTATION = """\
-## Lookout for Equipment inference scheduler details
+## Inference scheduler details
 
 Where the scheduler reads and writes, the input file it expects (`<component><delimiter><timestamp>.csv`),
 its frequency, delay and input time zone; the next wake-up, the next file name and the window its
 timestamps must fall in (computed in UTC); how many times it ran, its last execution, its last
-success and the reason of its last failure.
+success and the reason of its last failure. On IoT SiteWise: the input and result properties, and
+the settings it was last started with (frequency, delay, time zone, model version, operating window).
 
 ```json
 {"scheduler": "<inference scheduler name>"}
@@ -47,22 +48,65 @@ def render_scheduler_details(
     """`run_counts` remembers what earlier renders counted; without it, every run is counted."""
     scheduler = requested_scheduler(source, widget.params)
     now = now or datetime.now(UTC)
-    rows: list[list[Any]] = [
-        ["Model", scheduler.model_name],
-        ["Status", status_label(scheduler.status)],
-        ["Input", scheduler.input_location.uri],
-        ["Output", scheduler.output_location.uri],
+    rows: list[list[Any]] = [["Model", scheduler.model_label], ["Status", status_label(scheduler.status)]]
+    if scheduler.input_naming is None:
+        rows.extend(_property_rows(scheduler, now))
+    else:
+        rows.extend(_file_rows(scheduler, source, now))
+    rows.append(["Executions", _executions(scheduler, source, run_counts or RunCounts())])
+    what = source.terms.scheduler.capitalize()
+    return page(table([], rows, f"{what} {scheduler.label} (times in UTC)"))
+
+
+def _file_rows(scheduler: Scheduler, source: AnomalySource, now: datetime) -> list[list[Any]]:
+    """Lookout for Equipment reads files: where, named how, and which one it looks for next."""
+    return [
+        ["Input", scheduler.input_location.uri if scheduler.input_location else "-"],
+        ["Output", scheduler.output_location.uri if scheduler.output_location else "-"],
         ["File format", file_pattern(scheduler.input_naming)],
-        [
-            "Schedule",
-            f"every {duration(scheduler.upload_frequency)}, "
-            f"{f'{duration(scheduler.delay_offset)} delay' if scheduler.delay_offset else 'no delay'}, "
-            f"input time zone {zone_label(scheduler.input_time_zone_offset)}",
-        ],
+        ["Schedule", f"{_every(scheduler)}, input time zone {zone_label(scheduler.input_time_zone_offset)}"],
         ["Next execution", _next_execution(scheduler, source, now)],
-        ["Executions", _executions(scheduler, source, run_counts or RunCounts())],
     ]
-    return page(table([], rows, f"Inference scheduler {scheduler.name} (times in UTC)"))
+
+
+def _property_rows(scheduler: Scheduler, now: datetime) -> list[list[Any]]:
+    """IoT SiteWise reads properties: which, and the settings of the last START."""
+    inputs = list(scheduler.inputs[:COMPONENTS_SHOWN])
+    if len(scheduler.inputs) > COMPONENTS_SHOWN:
+        inputs.append(f"… and {len(scheduler.inputs) - COMPONENTS_SHOWN} more")
+    rows: list[list[Any]] = [
+        ["Inputs", ", ".join(inputs) or "-"],
+        ["Results written to", scheduler.output or "-"],
+    ]
+    if scheduler.upload_frequency is None:
+        rows.append(["Schedule", scheduler.start_refusal or "unknown"])
+        return rows
+    settings = [("Runs", _every(scheduler)), ("Time zone", scheduler.time_zone or "UTC")]
+    if scheduler.model_version is not None:
+        settings.append(("Model version", str(scheduler.model_version)))
+    settings.append(("Operating window", "; ".join(scheduler.operating_window) or "always"))
+    settings.extend(("Ignored", note) for note in scheduler.notes)
+    rows.append(["Last started with", facts(settings)])
+    run = next_run(now, scheduler.upload_frequency, scheduler.delay_offset, timedelta(0), InputFileNaming())
+    label = "Next wake-up" if scheduler.status is SchedulerStatus.RUNNING else "Next wake-up, once started"
+    rows.append(
+        [
+            "Next execution",
+            facts(
+                [
+                    ("Current time", _utc(now)),
+                    (label, _utc(run.wake_up)),
+                    ("Reads values between", f"{_utc(run.window_start)} and {_utc(run.window_end)}"),
+                ]
+            ),
+        ]
+    )
+    return rows
+
+
+def _every(scheduler: Scheduler) -> str:
+    delay = f"{duration(scheduler.delay_offset)} delay" if scheduler.delay_offset else "no delay"
+    return f"every {duration(scheduler.upload_frequency)}, {delay}"
 
 
 def _next_execution(scheduler: Scheduler, source: AnomalySource, now: datetime) -> Markup:

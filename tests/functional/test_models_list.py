@@ -179,4 +179,4 @@ def test_names_from_the_service_are_escaped(demo: Any) -> None:
 
 
 def test_describe_returns_the_documentation() -> None:
-    assert handler.lambda_handler({"describe": True}, None).startswith("## Lookout for Equipment models")
+    assert handler.lambda_handler({"describe": True}, None).startswith("## Anomaly detection models")

@@ -142,4 +142,4 @@ def test_refused_payloads_explain_themselves_and_keep_the_table(
 
 
 def test_describe_returns_the_documentation() -> None:
-    assert handler.lambda_handler({"describe": True}, None).startswith("## Lookout for Equipment inference schedulers")
+    assert handler.lambda_handler({"describe": True}, None).startswith("## Inference schedulers")

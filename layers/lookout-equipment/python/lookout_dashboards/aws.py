@@ -1,6 +1,7 @@
-"""The one place AWS clients are made, and the pagination loop Lookout for Equipment needs.
+"""The one place AWS clients are made, and the pagination loop the sources need.
 
-botocore ships no paginators for Lookout for Equipment, so `pages` follows `NextToken` itself.
+botocore ships no paginators for Lookout for Equipment, nor for SiteWise's batch reads, so `pages`
+follows the token itself.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ USER_AGENT = f"lookout-equipment-dashboards/{__version__}"
 CONNECT_TIMEOUT_S = 5
 READ_TIMEOUT_S = 20
 _NOT_FOUND = {"ResourceNotFoundException", "ResourceNotFound", "NoSuchKey", "NoSuchBucket", "404"}
-_INVALID = {"ValidationException", "ConflictException"}
+_INVALID = {"ValidationException", "ConflictException", "InvalidRequestException"}
 
 
 def make_client(service: str, settings: Settings | None = None) -> Any:
@@ -41,13 +42,15 @@ def make_client(service: str, settings: Settings | None = None) -> Any:
     return boto3.client(service, region_name=settings.region, config=config)
 
 
-def pages(call: Callable[..., Mapping[str, Any]], result_key: str, **params: Any) -> Iterator[Mapping[str, Any]]:
-    """Yield every item of a `NextToken`-paginated list call, one request per page."""
+def pages(
+    call: Callable[..., Mapping[str, Any]], result_key: str, cursor: str = "NextToken", **params: Any
+) -> Iterator[Mapping[str, Any]]:
+    """Yield every item of a token-paginated list call, one request per page (SiteWise spells it `nextToken`)."""
     token: str | None = None
     while True:
-        response = call(**params, **({"NextToken": token} if token else {}))
+        response = call(**params, **({cursor: token} if token else {}))
         yield from response.get(result_key, [])
-        token = response.get("NextToken")
+        token = response.get(cursor)
         if not token:
             return
 

@@ -15,8 +15,8 @@ from .aws import make_client
 from .config import Settings, load_settings
 from .dashboards import DashboardPublisher
 from .scheduler_widgets import RunCounts
+from .source import AnomalySource
 from .sources import default_source
-from .sources.lookout_equipment import LookoutEquipmentSource
 
 
 class Container:
@@ -34,7 +34,7 @@ class Container:
         return self._clients[service]
 
     @cached_property
-    def source(self) -> LookoutEquipmentSource:
+    def source(self) -> AnomalySource:
         """The data source; it keeps the result objects it parsed."""
         return default_source(self.settings, self.client)
 

@@ -81,10 +81,11 @@ def action_button(
     confirmation: str | None = None,
     primary: bool = True,
     disabled: bool = False,
+    why: str | None = None,
 ) -> Markup:
-    """A console button that calls `endpoint` (a Lambda name or ARN) with `payload`."""
+    """A console button that calls `endpoint` (a Lambda name or ARN) with `payload`; `why` it is disabled."""
     payload_json = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-    return _components().action_button(label, endpoint, payload_json, display, confirmation, primary, disabled)
+    return _components().action_button(label, endpoint, payload_json, display, confirmation, primary, disabled, why)
 
 
 def dashboard_link(label: str, dashboard_name: str, *, disabled: bool = False) -> Markup:

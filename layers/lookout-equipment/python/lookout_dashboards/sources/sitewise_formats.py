@@ -34,6 +34,8 @@ ACTIVE_MODEL_VERSION_KEYS = ("activeModelVersion", "activeVersion", "modelVersio
 
 _DURATION = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+_VARIABLE = re.compile(r"^\$\{([a-z][a-z0-9_]*)\}$")
+FAILURE_KEYS = ("failurereason", "errormessage", "message", "reason", "error")
 
 
 class SiteWiseFormatError(InvalidInputError):
@@ -90,6 +92,76 @@ class ModelMetrics:
 
     evaluation: ModelEvaluation = field(default_factory=ModelEvaluation)
     labels_present: bool | None = None
+
+
+@dataclass(frozen=True)
+class PropertyReference:
+    """A bound property: `asset_id` is None when bound at asset-model level (any asset of the model)."""
+
+    asset_id: str | None
+    property_id: str
+
+    def on(self, asset_id: str | None) -> tuple[str, str]:
+        """(assetId, propertyId) on the asset a model-level binding resolves to."""
+        owner = self.asset_id or asset_id
+        if owner is None:
+            raise SiteWiseFormatError("a model-level binding needs an asset to resolve to")
+        return owner, self.property_id
+
+
+@dataclass(frozen=True)
+class DataBinding:
+    """An anomaly-detection computation model's inputs and result property."""
+
+    inputs: tuple[PropertyReference, ...]
+    result: PropertyReference
+
+    @property
+    def at_model_level(self) -> bool:
+        return any(item.asset_id is None for item in (*self.inputs, self.result))
+
+
+def data_binding(description: Mapping[str, Any]) -> DataBinding:
+    """DescribeComputationModel's configuration (`${variable}` references) resolved through its data binding.
+
+    A variable is bound to one property or to a `list` of them; the documentation shows inputs as a
+    list and the result as one, but either is accepted for both.
+    """
+    configuration = description.get("computationModelConfiguration")
+    anomaly = configuration.get("anomalyDetection") if isinstance(configuration, Mapping) else None
+    bindings = description.get("computationModelDataBinding")
+    if not isinstance(anomaly, Mapping) or not isinstance(bindings, Mapping):
+        raise SiteWiseFormatError("the computation model has no anomaly-detection configuration and binding")
+
+    def bound(variable_key: str) -> list[PropertyReference]:
+        reference = anomaly.get(variable_key)
+        match = _VARIABLE.match(reference.strip()) if isinstance(reference, str) else None
+        value = bindings.get(match.group(1)) if match else None
+        if not isinstance(value, Mapping):
+            raise SiteWiseFormatError(f"{variable_key} {reference!r} is not bound to a property")
+        items = value.get("list") if isinstance(value.get("list"), list) else [value]
+        return [_property_reference(item, variable_key) for item in items]
+
+    result = bound("resultProperty")
+    if len(result) != 1:
+        raise SiteWiseFormatError(f"resultProperty is bound to {len(result)} properties, not one")
+    return DataBinding(tuple(bound("inputProperties")), result[0])
+
+
+def failure_reason(*maps: Mapping[str, Any] | None) -> str | None:
+    """A failed execution's reason, from DescribeExecution's `executionResult` or `executionDetails`
+    (key names are not documented, open question 1: the likely ones first, then any error-like key)."""
+    for document in maps:
+        if not isinstance(document, Mapping):
+            continue
+        by_key = {key.lower(): value for key, value in document.items() if isinstance(key, str)}
+        for key in FAILURE_KEYS:
+            if isinstance(by_key.get(key), str) and by_key[key].strip():
+                return by_key[key].strip()
+        for key, value in by_key.items():
+            if ("error" in key or "fail" in key or "reason" in key) and isinstance(value, str) and value.strip():
+                return value.strip()
+    return None
 
 
 def inference_result(value: str, names: NameLookup) -> InferenceResult:
@@ -327,6 +399,20 @@ def _time_range(document: Mapping[str, Any], start_key: str, end_key: str, notes
     except (ValueError, TypeError, OverflowError, OSError):
         notes.append(f"{start_key}/{end_key} {start!r}..{end!r} ignored")
         return None
+
+
+def _property_reference(item: Any, what: str) -> PropertyReference:
+    asset = item.get("assetProperty") if isinstance(item, Mapping) else None
+    model = item.get("assetModelProperty") if isinstance(item, Mapping) else None
+    if (
+        isinstance(asset, Mapping)
+        and isinstance(asset.get("assetId"), str)
+        and isinstance(asset.get("propertyId"), str)
+    ):
+        return PropertyReference(asset["assetId"], asset["propertyId"])
+    if isinstance(model, Mapping) and isinstance(model.get("propertyId"), str):
+        return PropertyReference(None, model["propertyId"])
+    raise SiteWiseFormatError(f"{what} is bound to something that is not a property: {item!r:.100}")
 
 
 def _location(value: Any, what: str, notes: list[str]) -> S3Location | None:
