@@ -143,6 +143,10 @@ def publish(
         "target_email": "the stack's TargetEmail parameter (verified in SES)",
         "snapshot_runs": "Daily, Weekly or None",
         "snapstart": "Enabled or Disabled; on an update, the stack's current value when not given",
+        "data_source": (
+            "IoTSiteWise or LookoutForEquipment; on an update, the stack's current value when not given"
+            " (LookoutForEquipment for a stack made before the choice existed)"
+        ),
     }
 )
 def deploy(
@@ -154,11 +158,12 @@ def deploy(
     target_email: str,
     snapshot_runs: str = "Weekly",
     snapstart: str = "",
+    data_source: str = "",
 ) -> None:
     """For maintainers with an account: publish to your bucket in one region, then create or update the stack."""
     sys.path.insert(0, str(ROOT / "layers" / "lookout-equipment" / "python"))
     from lookout_dashboards.aws import make_client
-    from lookout_dashboards.config import load_settings
+    from lookout_dashboards.config import LOOKOUT_FOR_EQUIPMENT, load_settings
     from tools.deploy import build_version, deploy_stack
 
     settings = replace(load_settings(), region=region)
@@ -166,12 +171,15 @@ def deploy(
     version = build_version(stack_name, ROOT / c.config.dist)
     publish(c, bucket_prefix, version, regions=region, skip_build=True, create_buckets=True)
     parameters = {"SnapshotBucket": snapshot_bucket, "TargetEmail": target_email, "SnapshotRuns": snapshot_runs}
+    chosen = {name: value for name, value in (("SnapStart", snapstart), ("DataSource", data_source)) if value}
     status = deploy_stack(
         make_client("cloudformation", settings),
         stack_name,
         f"https://{bucket_prefix}-{region}.s3.{region}.amazonaws.com/lookout-equipment-dashboards/{version}/main.yaml",
-        {**parameters, **({"SnapStart": snapstart} if snapstart else {})},
-        keep=("SnapStart", "CanaryRuntime"),
+        {**parameters, **chosen},
+        keep=("SnapStart", "CanaryRuntime", "DataSource"),
+        # Its dashboards' prefix changes with the source: an older stack stays on the one it had.
+        earlier={"DataSource": LOOKOUT_FOR_EQUIPMENT},
     )
     print(f"{stack_name}: {status}")
 

@@ -4,6 +4,8 @@
 - A nested stack has no `GetAtt` for its outputs; `Outputs.<name>` reads them.
 - `AWS::Lambda::Alias` is unknown and a version has no `GetAtt Version`: both are added, on moto's
   own Lambda store.
+- A role's `ManagedPolicyArns` are ignored: they are attached (an `AWS::NoValue` item, which moto
+  keeps in a list as `None`, is dropped as AWS drops it).
 - Custom resources invoke Lambda through Docker, in a thread; here the deployed function's handler
   runs in-process with the function's environment, its answer reaches the stack directly, and
   stack creation waits for it. Stack deletion sends the `Delete` request moto never sends.
@@ -26,6 +28,8 @@ from moto.cloudformation import parsing as cloudformation_parsing
 from moto.cloudformation import responses as cloudformation_responses
 from moto.cloudformation.models import Stack, cloudformation_backends
 from moto.core.common_models import CloudFormationModel
+from moto.iam.models import Role, iam_backends
+from moto.utilities.utils import get_partition
 
 from .widget_events import LAMBDAS, load_handler
 
@@ -169,6 +173,25 @@ def _version_attribute(self: LambdaVersion, attribute_name: str) -> Any:
     raise AttributeError(attribute_name)
 
 
+def _role_with_managed_policies(original: Any) -> Any:
+    def create(
+        cls: type[Role],
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Role:
+        role = original(resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        backend = iam_backends[account_id][get_partition(region_name)]
+        for arn in cloudformation_json["Properties"].get("ManagedPolicyArns", []):
+            if arn is not None:
+                backend.attach_role_policy(arn, role.name)
+        return role
+
+    return classmethod(create)
+
+
 def _model_map_with_alias(original: Any) -> Any:
     def model_map() -> dict[str, Any]:
         return {**original(), LambdaAliasResource.cloudformation_type(): LambdaAliasResource}
@@ -190,6 +213,13 @@ def cloudformation_completed() -> Iterator[None]:
             )
         )
         stack.enter_context(mock.patch.object(LambdaFunction, "invoke", _invoke_in_process))
+        stack.enter_context(
+            mock.patch.object(
+                Role,
+                "create_from_cloudformation_json",
+                _role_with_managed_policies(Role.create_from_cloudformation_json),
+            )
+        )
         stack.enter_context(
             mock.patch.object(Stack, "create_resources", _create_and_await_custom_resources(Stack.create_resources))
         )

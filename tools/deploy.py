@@ -27,9 +27,11 @@ def deploy_stack(
     template_url: str,
     parameters: Mapping[str, str],
     keep: Iterable[str] = (),
+    earlier: Mapping[str, str] | None = None,
 ) -> str:
     """Create the stack, or update it when it exists; returns its final status. On update, the
-    parameters named in `keep` and not given keep the stack's values (on creation, their defaults)."""
+    parameters named in `keep` and not given keep the stack's values (on creation, their defaults);
+    one the stack predates takes its value in `earlier`, what the stack did before it existed."""
     arguments = {
         "StackName": stack_name,
         "TemplateURL": template_url,
@@ -41,11 +43,14 @@ def deploy_stack(
     except ClientError:
         stack = None
     if stack is not None:
-        # Only what the stack has: a parameter new in this template takes its default.
+        # Only what the stack has: a parameter new in this template takes its default, or its `earlier` value.
         current = {parameter["ParameterKey"] for parameter in stack.get("Parameters", [])}
-        kept = [
-            {"ParameterKey": key, "UsePreviousValue": True} for key in keep if key in current and key not in parameters
-        ]
+        kept = []
+        for key in (key for key in keep if key not in parameters):
+            if key in current:
+                kept.append({"ParameterKey": key, "UsePreviousValue": True})
+            elif earlier and key in earlier:
+                kept.append({"ParameterKey": key, "ParameterValue": earlier[key]})
         try:
             cloudformation.update_stack(**{**arguments, "Parameters": arguments["Parameters"] + kept})
         except ClientError as error:

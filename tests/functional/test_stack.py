@@ -1,5 +1,5 @@
 """The stack in moto: published to three regions, created from the template URL under a long name
-and beside a second stack, deleted cleanly without touching the other.
+and beside a second stack of the other data source, deleted cleanly without touching the other.
 
 moto's gaps (custom resources, nested-stack outputs, the `!GetAtt` short form) are bridged by
 `local.cloudformation_gaps`, in the test support only. moto checks no Lambda name rule, so the
@@ -8,6 +8,7 @@ test checks them.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import time
@@ -23,9 +24,10 @@ import yaml
 from local.cloudformation_gaps import cloudformation_completed, folder_of, function_environment
 from local.widget_events import load_handler, widget_event
 from lookout_dashboards.aws import make_client
-from lookout_dashboards.config import load_settings
+from lookout_dashboards.config import DASHBOARD_PREFIXES, IOT_SITEWISE, LOOKOUT_FOR_EQUIPMENT, load_settings
 from tests.conftest import DEMO_NOW
 from tests.functional.test_publish import REGIONS, fake_dist, s3_in
+from tests.templates import listed, policy_statements, resolved
 from tools.cloudformation import CloudFormationLoader
 from tools.publish import BuildFacts, LambdaPlatform, publish
 
@@ -56,6 +58,28 @@ class Deployed:
         mine = [item for item in listed if f"({self.name})" in item.get("Description", "")]
         return {folder_of(item["FunctionName"]): item for item in mine}
 
+    def settings(self) -> set[tuple[str, str]]:
+        """The source and dashboard prefix every one of this stack's functions is given."""
+        return {
+            (item["Environment"]["Variables"]["DATA_SOURCE"], item["Environment"]["Variables"]["DASHBOARD_PREFIX"])
+            for item in self.functions().values()
+        }
+
+    def granted_actions(self, folder: str) -> set[str]:
+        """Every action the role of one of this stack's functions is granted, as IAM holds its policies."""
+        iam = make_client("iam")
+        role = self.functions()[folder]["Role"].rsplit("/", 1)[1]
+        documents = [
+            iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+            for name in iam.list_role_policies(RoleName=role)["PolicyNames"]
+        ]
+        for attached in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
+            version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
+            policy = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)["PolicyVersion"]
+            documents.append(policy["Document"])
+        statements = [s for document in map(policy_document, documents) for s in document["Statement"]]
+        return {action for statement in statements for action in listed(statement["Action"])}
+
     def outputs(self) -> dict[str, str]:
         stack = self.cloudformation.describe_stacks(StackName=self.name)["Stacks"][0]
         return {item["OutputKey"]: item["OutputValue"] for item in stack["Outputs"]}
@@ -76,6 +100,13 @@ class Deployed:
         return created
 
 
+def policy_document(stored: str | dict[str, Any]) -> dict[str, Any]:
+    """A policy as moto's IAM returns it: a document, JSON, or (a template's inline policy) Python's repr."""
+    if isinstance(stored, dict):
+        return stored
+    return json.loads(stored) if stored.startswith('{"') else ast.literal_eval(stored)
+
+
 def dashboard_names() -> list[str]:
     return sorted(entry["DashboardName"] for entry in make_client("cloudwatch").list_dashboards()["DashboardEntries"])
 
@@ -85,17 +116,23 @@ def canaries() -> dict[str, dict[str, str]]:
 
 
 def create(
-    cloudformation: Any, name: str, template_url: str, bucket: str, demo: Any, snapstart: str = "Disabled"
+    cloudformation: Any,
+    name: str,
+    template_url: str,
+    bucket: str,
+    demo: Any,
+    snapstart: str = "Disabled",
+    data_source: str | None = LOOKOUT_FOR_EQUIPMENT,
 ) -> Deployed:
+    """A stack of `data_source` (the demo's, Lookout for Equipment, unless told; None: the default)."""
+    parameters = {"SnapshotBucket": bucket, "TargetEmail": "operator@example.com", "SnapshotRuns": "Weekly"}
+    parameters["SnapStart"] = snapstart
+    if data_source is not None:
+        parameters["DataSource"] = data_source
     cloudformation.create_stack(
         StackName=name,
         TemplateURL=template_url,
-        Parameters=[
-            {"ParameterKey": "SnapshotBucket", "ParameterValue": bucket},
-            {"ParameterKey": "TargetEmail", "ParameterValue": "operator@example.com"},
-            {"ParameterKey": "SnapshotRuns", "ParameterValue": "Weekly"},
-            {"ParameterKey": "SnapStart", "ParameterValue": snapstart},
-        ],
+        Parameters=[{"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()],
         Capabilities=["CAPABILITY_IAM"],
     )
     stack = Deployed(name, demo, cloudformation)
@@ -157,10 +194,18 @@ def test_a_stack_with_a_60_character_name_creates_everything(deployed: Deployed)
         "Lookout-for-Equipment-Schedulers",
     ]
     assert deployed.outputs()["ModelsDashboard"].endswith(f"#dashboards:name={names[0]}")
+    key = names[0].rsplit("-", 1)[1]
+    assert deployed.settings() == {(LOOKOUT_FOR_EQUIPMENT, f"Lookout-for-Equipment-{key}")}
 
 
-def test_two_stacks_side_by_side_deleting_one_leaves_the_other_whole(deployed: Deployed, published: str) -> None:
-    other = create(deployed.cloudformation, OTHER_STACK, published, "l4e-other-snapshots", deployed.demo)
+def list_dashboards(stack: Deployed) -> list[str]:
+    return sorted(url.split("#dashboards:name=")[1] for key, url in stack.outputs().items() if "Dashboard" in key)
+
+
+def test_two_stacks_of_the_two_sources_side_by_side_deleting_one_leaves_the_other_whole(
+    deployed: Deployed, published: str
+) -> None:
+    other = create(deployed.cloudformation, OTHER_STACK, published, "l4e-other-snapshots", deployed.demo, "Disabled")
     ours = deployed.create_dashboard(deployed.demo.models["labeled"])
     theirs = other.create_dashboard(deployed.demo.models["labeled"])
     assert ours != theirs
@@ -169,18 +214,39 @@ def test_two_stacks_side_by_side_deleting_one_leaves_the_other_whole(deployed: D
     assert (
         body["widgets"][0]["properties"]["endpoint"] == deployed.functions()["model-details"]["FunctionArn"] + ":live"
     )
-    their_lists = sorted(
-        url.split("#dashboards:name=")[1] for key, url in other.outputs().items() if "Dashboard" in key
+    # A SiteWise stack beside it: its own prefix for its list dashboards and every function, its own actions.
+    sitewise = create(deployed.cloudformation, "sitewise", published, "sw-snapshots", deployed.demo, "Disabled", None)
+    [(source, prefix)] = sitewise.settings()
+    assert (source, prefix.rsplit("-", 1)[0]) == (IOT_SITEWISE, DASHBOARD_PREFIXES[IOT_SITEWISE])
+    sitewise_lists = list_dashboards(sitewise)
+    assert [name.rsplit("-", 2)[0] for name in sitewise_lists] == [DASHBOARD_PREFIXES[IOT_SITEWISE]] * 2
+    assert not set(sitewise_lists) & set(list_dashboards(deployed))
+    for folder in ("model-anomalies", "list-models", "list-schedulers"):
+        assert {a.split(":")[0] for a in sitewise.granted_actions(folder)} >= {"iotsitewise", "s3"}, folder
+        assert not any(a.startswith("lookoutequipment:") for a in sitewise.granted_actions(folder)), folder
+        assert not any(a.startswith("iotsitewise:") for a in deployed.granted_actions(folder)), folder
+    assert "iotsitewise:ExecuteAction" in sitewise.granted_actions("list-schedulers")
+    assert "iotsitewise:ExecuteAction" not in sitewise.granted_actions("list-models")
+    # What a SiteWise widget would have created: a run-time dashboard of its prefix calling its function.
+    sitewise_made = f"{prefix}-Model-pump"
+    widget = {"type": "custom", "properties": {"endpoint": sitewise.functions()["model-details"]["FunctionArn"]}}
+    make_client("cloudwatch").put_dashboard(
+        DashboardName=sitewise_made, DashboardBody=json.dumps({"widgets": [widget]})
     )
+    their_lists = list_dashboards(other)
     make_client("cloudwatch").put_dashboard(DashboardName="Someone-elses", DashboardBody='{"widgets": []}')
 
     deployed.cloudformation.delete_stack(StackName=LONG_STACK)
 
-    assert dashboard_names() == sorted([theirs, "Someone-elses", *their_lists])
+    assert dashboard_names() == sorted([theirs, "Someone-elses", *their_lists, sitewise_made, *sitewise_lists])
     assert [tags["l4e-dashboards:stack"] for tags in canaries().values()] == [OTHER_STACK]
-    assert other.status() == "CREATE_COMPLETE"
-    assert sorted(other.functions()) == FUNCTIONS
+    assert other.status() == sitewise.status() == "CREATE_COMPLETE"
+    assert sorted(other.functions()) == sorted(sitewise.functions()) == FUNCTIONS
     assert "l4e-snapshots" in [bucket["Name"] for bucket in make_client("s3").list_buckets()["Buckets"]]
+
+    sitewise.cloudformation.delete_stack(StackName="sitewise")
+
+    assert dashboard_names() == sorted([theirs, "Someone-elses", *their_lists])
 
 
 def test_the_shortest_and_the_longest_stack_names_deploy_in_two_regions(
@@ -189,9 +255,10 @@ def test_the_shortest_and_the_longest_stack_names_deploy_in_two_regions(
     """Dashboards are global: two stacks of one account, in two regions, never share a name."""
     longest = ("l4e-" + "north-plant-compressors-" * 6)[:128]
     stacks = []
-    for region, name in (("us-east-1", "a"), ("eu-west-1", longest)):
+    for region, name, source in (("us-east-1", "a", None), ("eu-west-1", longest, LOOKOUT_FOR_EQUIPMENT)):
         cloudformation = make_client("cloudformation", replace(load_settings(), region=region))
-        stacks.append(create(cloudformation, name, published_in[region], f"l4e-snapshots-{region}", demo))
+        bucket = f"l4e-snapshots-{region}"
+        stacks.append(create(cloudformation, name, published_in[region], bucket, demo, data_source=source))
     names = []
     for region in ("us-east-1", "eu-west-1"):
         regional = replace(load_settings(), region=region)
@@ -201,6 +268,8 @@ def test_the_shortest_and_the_longest_stack_names_deploy_in_two_regions(
         entries = make_client("cloudwatch", regional).list_dashboards()["DashboardEntries"]
         names += [entry["DashboardName"] for entry in entries]
     assert len(longest) == 128 and len(set(names)) == 4
+    # The default source is SiteWise: each stack's list dashboards have their source's prefix.
+    assert sorted(name.rsplit("-", 2)[0] for name in names) == sorted(2 * [*DASHBOARD_PREFIXES.values()])
     assert all(CLOUDWATCH_DASHBOARD_NAME.match(name) for name in names)
 
 
@@ -290,20 +359,24 @@ def test_deploy_creates_then_updates_the_stack_keeping_what_it_is_not_told(demo:
         # moto keeps only the parameters given at creation (AWS keeps defaults too): name every one.
         parameters = {"SnapshotBucket": "mine-snapshots", "TargetEmail": "me@example.com", "SnapshotRuns": "None"}
         parameters["CanaryRuntime"] = "syn-python-selenium-12.0"
-        keep = ("SnapStart", "CanaryRuntime")
+        keep = ("SnapStart", "CanaryRuntime", "DataSource")
+        earlier = {"DataSource": LOOKOUT_FOR_EQUIPMENT}
+        chosen = {"SnapStart": "Enabled", "DataSource": IOT_SITEWISE}
 
-        created = deploy_stack(cloudformation, "mine", item.template_url, {**parameters, "SnapStart": "Enabled"}, keep)
+        created = deploy_stack(cloudformation, "mine", item.template_url, {**parameters, **chosen}, keep, earlier)
         told = {"SnapshotBucket": "mine-snapshots", "TargetEmail": "me@example.com", "SnapshotRuns": "Daily"}
-        updated = deploy_stack(cloudformation, "mine", item.template_url, told, keep)
-        values = {
-            p["ParameterKey"]: p["ParameterValue"]
-            for p in cloudformation.describe_stacks(StackName="mine")["Stacks"][0]["Parameters"]
-        }
+        updated = deploy_stack(cloudformation, "mine", item.template_url, told, keep, earlier)
+        values = stack_parameters(cloudformation, "mine")
 
     assert created == "CREATE_COMPLETE"
     assert updated.startswith("UPDATE_COMPLETE")
-    assert (values["SnapStart"], values["SnapshotRuns"]) == ("Enabled", "Daily")
+    assert (values["SnapStart"], values["SnapshotRuns"], values["DataSource"]) == ("Enabled", "Daily", IOT_SITEWISE)
     assert values["CanaryRuntime"] == "syn-python-selenium-12.0"
+
+
+def stack_parameters(cloudformation: Any, name: str) -> dict[str, str]:
+    [stack] = cloudformation.describe_stacks(StackName=name)["Stacks"]
+    return {parameter["ParameterKey"]: parameter["ParameterValue"] for parameter in stack["Parameters"]}
 
 
 def test_a_changed_build_is_deployed_under_a_new_key_prefix(tmp_path: Path) -> None:
@@ -338,38 +411,30 @@ def test_every_function_runs_on_the_platform_of_invoke_yaml_with_its_log_group()
     assert mappings == {"Runtime": "LAMBDA_RUNTIME_PLACEHOLDER", "Architecture": "LAMBDA_ARCHITECTURE_PLACEHOLDER"}
 
 
-def statements(role: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        statement
-        for policy in role["Properties"].get("Policies", [])
-        for statement in policy["PolicyDocument"]["Statement"]
-    ]
-
-
 def test_the_canary_role_invokes_only_the_widgets_it_photographs() -> None:
     resources = template("functions.yaml")["Resources"]
-    [invoke] = [s for s in statements(resources["CanaryRole"]) if s["Action"] == "lambda:InvokeFunction"]
+    [invoke] = [s for s in policy_statements(resources, "CanaryRole") if s["Action"] == "lambda:InvokeFunction"]
     invoked = {arn[1].removesuffix(".Arn") for arn in invoke["Resource"] if arn[0] == "GetAtt"}
     aliases = {arn[1] for arn in invoke["Resource"] if arn[0] == "Sub"}
     assert aliases == {"${" + name + ".Arn}:live" for name in invoked} and len(invoke["Resource"]) == 16
     assert invoked == {
         f"{''.join(part.title() for part in w.split('-'))}Function" for w in WIDGETS if not w.startswith("list-")
     }
-    [view] = [s for s in statements(resources["CanaryRole"]) if s["Action"] == "cloudwatch:GetDashboard"]
-    assert view["Resource"][1].endswith(":dashboard/Lookout-for-Equipment-${StackKey}-*")
+    [view] = [s for s in policy_statements(resources, "CanaryRole") if s["Action"] == "cloudwatch:GetDashboard"]
+    assert view["Resource"][1].endswith(":dashboard/${DashboardPrefix}-${StackKey}-*")
 
 
-def test_canary_functions_and_layers_are_only_this_stack_s() -> None:
-    resources = template("functions.yaml")["Resources"]
+@pytest.mark.parametrize("source", [IOT_SITEWISE, LOOKOUT_FOR_EQUIPMENT])
+def test_canary_functions_and_layers_are_only_this_stack_s(source: str) -> None:
+    resources = resolved("functions.yaml", {"DataSource": source})["Resources"]
     for name, policy in resources.items():
         if policy["Type"] not in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Role"):
             continue
         documents = [policy["Properties"]["PolicyDocument"]] if "PolicyDocument" in policy["Properties"] else []
         documents += [item["PolicyDocument"] for item in policy["Properties"].get("Policies", [])]
         for statement in (s for document in documents for s in document["Statement"]):
-            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-            resources_of = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-            arns = [arn[1] if isinstance(arn, tuple) else arn for arn in resources_of]
+            actions = listed(statement["Action"])
+            arns = [arn[1] if isinstance(arn, tuple) else arn for arn in listed(statement["Resource"])]
             writes = {"lambda:PublishLayerVersion", "lambda:DeleteLayerVersion", "lambda:DeleteFunction"}
             if writes & set(actions):
                 assert all("cwsyn-l4e-${StackKey}-" in arn for arn in arns), (name, statement)
@@ -379,7 +444,7 @@ def test_canary_functions_and_layers_are_only_this_stack_s() -> None:
                     "RootStackName",
                 ), name
             if "cloudwatch:DeleteDashboards" in actions or "cloudwatch:PutDashboard" in actions:
-                assert all(arn.endswith(":dashboard/Lookout-for-Equipment-${StackKey}-*") for arn in arns), name
+                assert all(arn.endswith(":dashboard/${DashboardPrefix}-${StackKey}-*") for arn in arns), name
 
 
 def test_the_snapshot_bucket_refuses_dots_and_plain_http() -> None:

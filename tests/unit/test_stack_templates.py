@@ -1,0 +1,191 @@
+"""The stack's IAM and names for each data source, read in the templates as CloudFormation resolves them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lookout_dashboards.config import DASHBOARD_PREFIXES, IOT_SITEWISE, LOOKOUT_FOR_EQUIPMENT
+from tests.templates import listed, policy_statements, resolved
+from tools.cloudformation import load_template
+from tools.publish import INVOKE_YAML
+
+CLOUDFORMATION = INVOKE_YAML.parent / "cloudformation"
+SOURCES = [IOT_SITEWISE, LOOKOUT_FOR_EQUIPMENT]
+#: The read actions of the reference's section 6, the whole of what a SiteWise dashboard reads.
+SITEWISE_READ = {
+    f"iotsitewise:{name}"
+    for name in [
+        "ListComputationModels",
+        "DescribeComputationModel",
+        "ListComputationModelResolveToResources",
+        "ListComputationModelDataBindingUsages",
+        "DescribeComputationModelExecutionSummary",
+        "ListExecutions",
+        "DescribeExecution",
+        "ListActions",
+        "DescribeAction",
+        "ListAssetModels",
+        "DescribeAssetModel",
+        "ListAssetModelProperties",
+        "ListAssets",
+        "DescribeAsset",
+        "ListAssetProperties",
+        "DescribeAssetProperty",
+        "GetAssetPropertyValue",
+        "GetAssetPropertyValueHistory",
+        "GetAssetPropertyAggregates",
+        "BatchGetAssetPropertyValue",
+        "BatchGetAssetPropertyValueHistory",
+        "BatchGetAssetPropertyAggregates",
+    ]
+}
+#: Those with no resource type in the Service Authorization Reference: IAM takes only "*" for them.
+SITEWISE_WITHOUT_RESOURCE = {"iotsitewise:ListComputationModels", "iotsitewise:DescribeExecution"} | {
+    "iotsitewise:ListAssetModels"
+}
+SITEWISE_ARN = "arn:${AWS::Partition}:iotsitewise:${AWS::Region}:${AWS::AccountId}:"
+ROLES = ["ReaderRole", "ListModelsRole", "ListSchedulersRole", "CanaryRole", "ProcessSnapshotRole", "CleanupRole"]
+
+
+def functions(source: str, **parameters: Any) -> dict[str, Any]:
+    return resolved("functions.yaml", {"DataSource": source, **parameters})["Resources"]
+
+
+def actions_of(resources: dict[str, Any], role: str) -> set[str]:
+    return {action for statement in policy_statements(resources, role) for action in listed(statement["Action"])}
+
+
+def sources_of(actions: set[str]) -> set[str]:
+    return {action.split(":")[0] for action in actions} & {"iotsitewise", "lookoutequipment"}
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_each_role_may_call_the_chosen_source_only(source: str) -> None:
+    resources = functions(source)
+    service = {IOT_SITEWISE: "iotsitewise", LOOKOUT_FOR_EQUIPMENT: "lookoutequipment"}[source]
+    for role in ROLES:
+        expected = {service} if role in ROLES[:3] else set()
+        assert sources_of(actions_of(resources, role)) == expected, role
+    assert ("SiteWiseReadPolicy" in resources) == (source == IOT_SITEWISE)
+    assert ("LookoutForEquipmentReadPolicy" in resources) == (source == LOOKOUT_FOR_EQUIPMENT)
+
+
+def test_under_lookout_for_equipment_the_roles_keep_their_actions() -> None:
+    resources = functions(LOOKOUT_FOR_EQUIPMENT)
+    reader = {"DescribeDataset", "DescribeModel", "DescribeInferenceScheduler", "ListInferenceExecutions"}
+    assert {f"lookoutequipment:{name}" for name in [*reader, "ListInferenceEvents"]} <= actions_of(
+        resources, "ReaderRole"
+    )
+    assert {"lookoutequipment:ListModels", "lookoutequipment:DescribeModel"} <= actions_of(resources, "ListModelsRole")
+    start_stop = {"lookoutequipment:StartInferenceScheduler", "lookoutequipment:StopInferenceScheduler"}
+    assert start_stop <= actions_of(resources, "ListSchedulersRole")
+    assert not start_stop & (actions_of(resources, "ReaderRole") | actions_of(resources, "ListModelsRole"))
+
+
+def test_the_sitewise_readers_read_what_the_reference_lists_on_this_account_s_resources() -> None:
+    resources = functions(IOT_SITEWISE)
+    for role in ROLES[:3]:
+        assert actions_of(resources, role) >= SITEWISE_READ, role
+    statements = resources["SiteWiseReadPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert {action for statement in statements for action in listed(statement["Action"])} == SITEWISE_READ
+    for statement in statements:
+        arns = [arn if isinstance(arn, str) else arn[1] for arn in listed(statement["Resource"])]
+        if arns == ["*"]:
+            assert set(statement["Action"]) == SITEWISE_WITHOUT_RESOURCE
+        else:
+            assert not set(statement["Action"]) & SITEWISE_WITHOUT_RESOURCE
+            kinds = ("computation-model/*", "asset/*", "asset-model/*")
+            assert arns == [SITEWISE_ARN + kind for kind in kinds]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_only_the_schedulers_list_starts_and_stops_inference_on_computation_models(source: str) -> None:
+    resources = functions(source)
+    executes = {
+        role: [s for s in policy_statements(resources, role) if "iotsitewise:ExecuteAction" in listed(s["Action"])]
+        for role in ROLES
+    }
+    if source == LOOKOUT_FOR_EQUIPMENT:
+        assert not any(executes.values())
+        return
+    [statement] = executes.pop("ListSchedulersRole")
+    assert not any(executes.values())
+    assert listed(statement["Action"]) == ["iotsitewise:ExecuteAction"]
+    assert statement["Resource"] == ("Sub", SITEWISE_ARN + "computation-model/*")
+
+
+def s3_reads(resources: dict[str, Any]) -> dict[str, Any]:
+    statements = resources["SourceReadPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    return {statement["Sid"]: statement for statement in statements}
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_source_buckets_narrow_the_readers_s3_reads_and_leave_the_cache_alone(source: str) -> None:
+    anywhere = s3_reads(functions(source))
+    narrowed = s3_reads(functions(source, SourceBuckets="plant-datasets,plant-results"))
+
+    for reads in (anywhere["SourceBuckets"], anywhere["SourceObjects"]):
+        assert reads["Resource"] == ("Sub", "arn:${AWS::Partition}:s3:::*")
+    assert (narrowed["SourceBuckets"]["Action"], narrowed["SourceObjects"]["Action"]) == (
+        "s3:ListBucket",
+        "s3:GetObject",
+    )
+    assert narrowed["SourceBuckets"]["Resource"] == ["arn:*:s3:::plant-datasets", "arn:*:s3:::plant-results"]
+    assert narrowed["SourceObjects"]["Resource"] == ["arn:*:s3:::plant-datasets/*", "arn:*:s3:::plant-results/*"]
+    assert narrowed["Cache"] == anywhere["Cache"]
+    assert anywhere["Cache"]["Resource"] == ("Sub", "arn:${AWS::Partition}:s3:::${SnapshotBucket}/cache/*")
+
+
+def test_one_named_bucket_is_the_only_one_read() -> None:
+    narrowed = s3_reads(functions(IOT_SITEWISE, SourceBuckets="metrics"))
+
+    assert narrowed["SourceBuckets"]["Resource"] == ["arn:*:s3:::metrics"]
+    assert narrowed["SourceObjects"]["Resource"] == ["arn:*:s3:::metrics/*"]
+
+
+def test_each_source_s_dashboard_prefix_is_the_library_s() -> None:
+    main = load_template(CLOUDFORMATION / "main.yaml")
+    words = main["Mappings"]["DataSources"]
+    assert {source: item["DashboardPrefix"] for source, item in words.items()} == DASHBOARD_PREFIXES
+    assert main["Parameters"]["DataSource"]["AllowedValues"] == list(DASHBOARD_PREFIXES)
+    assert main["Parameters"]["DataSource"]["Default"] == IOT_SITEWISE
+    for nested in ("functions.yaml", "dashboards.yaml"):
+        declared = load_template(CLOUDFORMATION / nested)["Parameters"]["DashboardPrefix"]
+        assert declared["AllowedValues"] == list(DASHBOARD_PREFIXES.values()), nested
+    prefix = ("FindInMap", ["DataSources", ("Ref", "DataSource"), "DashboardPrefix"])
+    assert main["Resources"]["Functions"]["Properties"]["Parameters"]["DashboardPrefix"] == prefix
+    assert main["Resources"]["Dashboards"]["Properties"]["Parameters"]["DashboardPrefix"] == prefix
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_every_function_is_told_its_source_and_its_dashboards_prefix(source: str) -> None:
+    resources = functions(source)
+    lambdas = [item for item in resources.values() if item["Type"] == "AWS::Lambda::Function"]
+    assert len(lambdas) == 12
+    for item in lambdas:
+        variables = item["Properties"]["Environment"]["Variables"]
+        assert variables["DATA_SOURCE"] == ("Ref", "DataSource")
+        assert variables["DASHBOARD_PREFIX"] == ("Sub", "${DashboardPrefix}-${StackKey}")
+    own_dashboards = "arn:${AWS::Partition}:cloudwatch::${AWS::AccountId}:dashboard/${DashboardPrefix}-${StackKey}-*"
+    for role in ("ListModelsRole", "ListSchedulersRole", "CleanupRole", "CanaryRole"):
+        arns = {
+            arn[1]
+            for statement in policy_statements(resources, role)
+            for arn in listed(statement["Resource"])
+            if isinstance(arn, tuple) and ":dashboard/" in arn[1]
+        }
+        assert arns == {own_dashboards}, role
+
+
+def test_the_list_dashboards_are_named_and_titled_by_source() -> None:
+    resources = load_template(CLOUDFORMATION / "dashboards.yaml")["Resources"]
+    names = {key: item["Properties"]["DashboardName"] for key, item in resources.items()}
+    assert names == {
+        "ModelsListDashboard": ("Sub", "${DashboardPrefix}-Models-${StackKey}"),
+        "SchedulersListDashboard": ("Sub", "${DashboardPrefix}-Schedulers-${StackKey}"),
+    }
+    titles = load_template(CLOUDFORMATION / "main.yaml")["Mappings"]["DataSources"]
+    assert titles[IOT_SITEWISE]["ModelsTitle"] != titles[LOOKOUT_FOR_EQUIPMENT]["ModelsTitle"]
+    assert "SiteWise" in titles[IOT_SITEWISE]["SchedulersTitle"]
