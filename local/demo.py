@@ -66,8 +66,8 @@ def default_now() -> datetime:
 
 
 @contextmanager
-def offline_account(fake: Any, buckets: Sequence[str]) -> Iterator[Any]:
-    """Demo credentials and region, moto, `fake` serving its service and the Synthetics gaps, with
+def offline_account(fakes: Sequence[Any], buckets: Sequence[str]) -> Iterator[Any]:
+    """Demo credentials and region, moto, `fakes` serving their services and the Synthetics gaps, with
     `buckets` created; yields an S3 client. Shared by both sources' demo accounts."""
     from moto import mock_aws
 
@@ -83,7 +83,8 @@ def offline_account(fake: Any, buckets: Sequence[str]) -> Iterator[Any]:
         os.environ[variable] = value
     with ExitStack() as stack:
         stack.enter_context(mock_aws())
-        stack.enter_context(fake.serving())
+        for fake in fakes:
+            stack.enter_context(fake.serving())
         stack.enter_context(synthetics_completed())
         s3 = make_client("s3")
         for bucket in buckets:
@@ -97,7 +98,7 @@ def demo_account(size: DemoSize = SMALL, now: datetime | None = None) -> Iterato
     from lookout_dashboards.config import load_settings
 
     fake = FakeLookoutEquipment(region=REGION, page_size=size.page_size)
-    with offline_account(fake, (PLANT_BUCKET, load_settings().snapshot_bucket)) as s3:
+    with offline_account([fake], (PLANT_BUCKET, load_settings().snapshot_bucket)) as s3:
         yield build_demo_account(fake, s3, size, now or default_now())
 
 

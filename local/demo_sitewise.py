@@ -17,7 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from .demo import REGION, default_now, offline_account
+from lookout_dashboards.config import load_settings
+
+from .demo import PLANT_BUCKET, REGION, DemoAccount, build_demo_account, default_now, offline_account
+from .demo import SMALL as DEMO_SMALL
+from .fake_lookout_equipment import FakeLookoutEquipment
 from .fake_sitewise import INFERENCE, TRAINING, FakeSiteWise
 
 SITEWISE_BUCKET = "sitewise-demo-plant"
@@ -68,8 +72,21 @@ class SiteWiseDemo:
 def sitewise_demo_account(size: SiteWiseDemoSize = SMALL, now: datetime | None = None) -> Iterator[SiteWiseDemo]:
     """Start moto, the SiteWise fake and the Synthetics gaps, and fill the account."""
     fake = FakeSiteWise(region=REGION, page_size=size.page_size)
-    with offline_account(fake, (SITEWISE_BUCKET,)) as s3:
+    with offline_account([fake], (SITEWISE_BUCKET, load_settings().snapshot_bucket)) as s3:
         yield build_sitewise_demo(fake, s3, size, now or default_now())
+
+
+@contextmanager
+def both_demo_accounts(now: datetime | None = None) -> Iterator[tuple[DemoAccount, SiteWiseDemo]]:
+    """One offline account holding both sources' small demos (the preview shows them side by side)."""
+    now = now or default_now()
+    lookout, sitewise = (
+        FakeLookoutEquipment(region=REGION, page_size=DEMO_SMALL.page_size),
+        FakeSiteWise(region=REGION, page_size=SMALL.page_size),
+    )
+    buckets = (PLANT_BUCKET, SITEWISE_BUCKET, load_settings().snapshot_bucket)
+    with offline_account([lookout, sitewise], buckets) as s3:
+        yield build_demo_account(lookout, s3, DEMO_SMALL, now), build_sitewise_demo(sitewise, s3, SMALL, now)
 
 
 def build_sitewise_demo(fake: FakeSiteWise, s3: Any, size: SiteWiseDemoSize, now: datetime) -> SiteWiseDemo:

@@ -1,10 +1,12 @@
 """`invoke preview`: the CloudWatch dashboards console, stood in for on the demo account.
 
-One process holds the demo account (moto and the Lookout for Equipment fake) and a small web
-server on 127.0.0.1. Its pages list the dashboards in (moto's) CloudWatch and lay each one out
-from its own body; the page's script calls `/api/call`, which runs the widget's real
-`lambda_handler` with the event CloudWatch would send, and handles `<cwdb-action>` as the console
-does. Requests are served one at a time, as the fakes are not made for concurrency.
+One process holds the demo accounts of both sources (moto, the Lookout for Equipment and the IoT
+SiteWise fakes) and a small web server on 127.0.0.1. The SiteWise demo's functions are named
+`sitewise-<widget>`: a call runs the widget with that source's settings. Its pages list the
+dashboards in (moto's) CloudWatch and lay each one out from its own body; the page's script calls
+`/api/call`, which runs the widget's real `lambda_handler` with the event CloudWatch would send,
+and handles `<cwdb-action>` as the console does. Requests are served one at a time, as the fakes
+are not made for concurrency.
 """
 
 from __future__ import annotations
@@ -28,7 +30,44 @@ from .widget_events import LAMBDAS, load_handler, widget_event
 
 SITE = Path(__file__).with_name("preview_site")
 STATIC = {"preview.js": "text/javascript", "preview.css": "text/css"}
-_FUNCTION = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]+)$")
+_FUNCTION = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]+)(?::[A-Za-z0-9_$-]+)?$")
+#: How the demo names the SiteWise source's functions, and a deployed stack its functions (`l4e-<key>-<folder>`).
+SITEWISE_DEMO_PREFIX = "sitewise-"
+_DEPLOYED = re.compile(r"^l4e-[0-9a-f]{8}-")
+
+
+@dataclass(frozen=True)
+class Function:
+    """A widget's code (its folder) and the environment it runs with."""
+
+    folder: str
+    environment: dict[str, str]
+
+
+def demo_function(name: str) -> Function:
+    """The demo's functions: `<widget>` on Lookout for Equipment, `sitewise-<widget>` on IoT SiteWise."""
+    from lookout_dashboards.config import FUNCTION_VARIABLES, IOT_SITEWISE, LOOKOUT_FOR_EQUIPMENT
+
+    if not name.startswith(SITEWISE_DEMO_PREFIX):
+        return Function(name, {"DATA_SOURCE": LOOKOUT_FOR_EQUIPMENT})
+    functions = {variable: SITEWISE_DEMO_PREFIX + widget for widget, variable in FUNCTION_VARIABLES.items()}
+    return Function(name.removeprefix(SITEWISE_DEMO_PREFIX), {"DATA_SOURCE": IOT_SITEWISE, **functions})
+
+
+def deployed_function(lambda_client: Any) -> Callable[[str], Function]:
+    """A stack's function runs here with its deployed environment (so with the stack's source)."""
+    known: dict[str, Function] = {}
+
+    def function(name: str) -> Function:
+        if name not in known:
+            configuration = lambda_client.get_function_configuration(FunctionName=name)
+            environment = configuration.get("Environment", {}).get("Variables", {})
+            known[name] = Function(_DEPLOYED.sub("", name), dict(environment))
+        return known[name]
+
+    return function
+
+
 MAX_BODY = 1_000_000
 DEFAULT_RANGE = timedelta(hours=3)
 logger = logging.getLogger(__name__)
@@ -40,7 +79,9 @@ class PreviewConsole:
 
     cloudwatch: Any
     account_id: str
+    function_of: Callable[[str], Function]
     allow_actions: bool = True
+    _environment: tuple[tuple[str, str], ...] = ()
 
     def dashboards(self) -> list[str]:
         from lookout_dashboards.aws import pages
@@ -53,8 +94,10 @@ class PreviewConsole:
     def call(self, request: dict[str, Any]) -> str:
         """Run the function behind `endpoint` with the event CloudWatch would send."""
         match = _FUNCTION.match(str(request.get("endpoint", "")))
-        if not match or not (LAMBDAS / match.group(1) / "handler.py").exists():
+        function = self.function_of(match.group(1)) if match else None
+        if function is None or not (LAMBDAS / function.folder / "handler.py").exists():
             raise LookupError(f"No function behind endpoint {request.get('endpoint')!r}")
+        self._use(function.environment)
         params = request.get("params") if isinstance(request.get("params"), dict) else {}
         if "action" in params and not self.allow_actions:
             raise PermissionError("This preview is read-only: start it with --allow-actions to run actions.")
@@ -73,7 +116,23 @@ class PreviewConsole:
             widget_id=str(context.get("widgetId", "")),
             title=str(context.get("title", "")),
         )
-        return load_handler(match.group(1)).lambda_handler(event, None)
+        return load_handler(function.folder).lambda_handler(event, None)
+
+    def _use(self, environment: dict[str, str]) -> None:
+        """Run the next call with `environment`; a change of settings starts a new container."""
+        import os
+
+        from lookout_dashboards.config import FUNCTION_VARIABLES
+        from lookout_dashboards.container import reset_container
+
+        wanted = tuple(sorted(environment.items()))
+        if wanted == self._environment:
+            return
+        for variable in (*FUNCTION_VARIABLES.values(), "DATA_SOURCE", "DASHBOARD_PREFIX", "CANARY_PREFIX"):
+            os.environ.pop(variable, None)
+        os.environ.update(environment)
+        self._environment = wanted
+        reset_container()
 
 
 def _moment(epoch_ms: Any, ago: timedelta) -> datetime:
@@ -146,24 +205,31 @@ def make_handler(console: PreviewConsole) -> type[BaseHTTPRequestHandler]:
 
 @contextmanager
 def demo_console(now: datetime | None = None) -> Iterator[PreviewConsole]:
-    """The demo account with the stack's two list dashboards, as a deployed stack would have them."""
+    """Both demo accounts, each with the two list dashboards a deployed stack of its source would have."""
     from lookout_dashboards.aws import make_client
-    from lookout_dashboards.config import DEMO_ACCOUNT_ID, load_settings
+    from lookout_dashboards.config import DASHBOARD_PREFIXES, DEMO_ACCOUNT_ID, IOT_SITEWISE, load_settings
     from lookout_dashboards.dashboards import DashboardKind, function_endpoint, list_dashboard_body, list_dashboard_name
 
-    from .demo import SMALL, default_now, demo_account
+    from .demo_sitewise import both_demo_accounts
 
     with ExitStack() as stack:
-        stack.enter_context(demo_account(SMALL, now=now or default_now()))
+        stack.enter_context(both_demo_accounts(now))
         settings = load_settings()
         cloudwatch = make_client("cloudwatch", settings)
-        for kind in DashboardKind:
-            body = list_dashboard_body(kind, lambda widget: function_endpoint(widget, settings.region, DEMO_ACCOUNT_ID))
-            cloudwatch.put_dashboard(
-                DashboardName=list_dashboard_name(settings.dashboard_prefix, kind, "demo"),
-                DashboardBody=json.dumps(body),
-            )
-        yield PreviewConsole(cloudwatch, DEMO_ACCOUNT_ID)
+        for data_source, prefix in DASHBOARD_PREFIXES.items():
+            function_prefix = SITEWISE_DEMO_PREFIX if data_source == IOT_SITEWISE else ""
+            for kind in DashboardKind:
+                body = list_dashboard_body(
+                    kind,
+                    lambda widget, start=function_prefix: function_endpoint(
+                        start + widget, settings.region, DEMO_ACCOUNT_ID
+                    ),
+                    data_source,
+                )
+                cloudwatch.put_dashboard(
+                    DashboardName=list_dashboard_name(prefix, kind, "demo"), DashboardBody=json.dumps(body)
+                )
+        yield PreviewConsole(cloudwatch, DEMO_ACCOUNT_ID, demo_function)
 
 
 @contextmanager
@@ -174,7 +240,8 @@ def aws_console(allow_actions: bool) -> Iterator[PreviewConsole]:
     from lookout_dashboards.aws import make_client
 
     account_id = boto3.client("sts").get_caller_identity()["Account"]
-    yield PreviewConsole(make_client("cloudwatch"), account_id, allow_actions=allow_actions)
+    function_of = deployed_function(make_client("lambda"))
+    yield PreviewConsole(make_client("cloudwatch"), account_id, function_of, allow_actions=allow_actions)
 
 
 def serve(console: PreviewConsole, port: int, ready: Callable[[str], None] = print) -> HTTPServer:

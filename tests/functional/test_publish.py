@@ -81,20 +81,20 @@ def test_a_version_must_be_one_path_segment(tmp_path: Path) -> None:
         publish(tmp_path, ROOT / "cloudformation", "b", REGIONS, "../v1", s3_in)
 
 
-def test_the_list_dashboards_in_the_template_are_the_ones_the_preview_shows() -> None:
-    """With Lookout for Equipment's titles, the preview's source (the library titles no other yet)."""
+@pytest.mark.parametrize("data_source", ["IoTSiteWise", "LookoutForEquipment"])
+def test_the_list_dashboards_in_the_template_are_the_ones_the_preview_shows(data_source: str) -> None:
+    """Same widgets, same titles per source: the template's mapping and the library's."""
     import json
 
-    from lookout_dashboards.config import LOOKOUT_FOR_EQUIPMENT
     from lookout_dashboards.dashboards import DashboardKind, list_dashboard_body
 
     template = yaml.load((ROOT / "cloudformation/dashboards.yaml").read_text(), Loader=CloudFormationLoader)  # noqa: S506
     main = yaml.load((ROOT / "cloudformation/main.yaml").read_text(), Loader=CloudFormationLoader)  # noqa: S506
-    words = main["Mappings"]["DataSources"][LOOKOUT_FOR_EQUIPMENT]
+    words = main["Mappings"]["DataSources"][data_source]
     for logical, kind, parameter, title in (
         ("ModelsListDashboard", DashboardKind.MODEL, "ListModelsFunction", "ModelsTitle"),
         ("SchedulersListDashboard", DashboardKind.SCHEDULER, "ListSchedulersFunction", "SchedulersTitle"),
     ):
         _, body = template["Resources"][logical]["Properties"]["DashboardBody"]
         rendered = json.loads(body.replace("${" + parameter + "}", "ARN").replace("${" + title + "}", words[title]))
-        assert rendered == list_dashboard_body(kind, lambda widget: "ARN")
+        assert rendered == list_dashboard_body(kind, lambda widget: "ARN", data_source)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from .aws import error_code, error_text, pages, translated_errors
-from .config import Settings
+from .config import IOT_SITEWISE, LOOKOUT_FOR_EQUIPMENT, Settings
 from .errors import InvalidInputError, SourceUnavailableError
 
 if TYPE_CHECKING:
@@ -157,8 +157,19 @@ def custom_widget(
 
 
 LIST_DASHBOARDS = {
-    DashboardKind.MODEL: ("Models", "list-models", "Lookout for Equipment models", "-P90D"),
-    DashboardKind.SCHEDULER: ("Schedulers", "list-schedulers", "Lookout for Equipment inference schedulers", "-P7D"),
+    DashboardKind.MODEL: ("Models", "list-models", "-P90D"),
+    DashboardKind.SCHEDULER: ("Schedulers", "list-schedulers", "-P7D"),
+}
+#: The list widgets' titles by data source (the stack's template has the same words).
+LIST_TITLES = {
+    IOT_SITEWISE: {
+        DashboardKind.MODEL: "IoT SiteWise anomaly detection models",
+        DashboardKind.SCHEDULER: "IoT SiteWise anomaly detection inference",
+    },
+    LOOKOUT_FOR_EQUIPMENT: {
+        DashboardKind.MODEL: "Lookout for Equipment models",
+        DashboardKind.SCHEDULER: "Lookout for Equipment inference schedulers",
+    },
 }
 
 
@@ -167,9 +178,10 @@ def list_dashboard_name(prefix: str, kind: DashboardKind, suffix: str) -> str:
     return f"{prefix}-{LIST_DASHBOARDS[kind][0]}-{suffix}"
 
 
-def list_dashboard_body(kind: DashboardKind, endpoint_of: Callable[[str], str]) -> dict[str, Any]:
+def list_dashboard_body(kind: DashboardKind, endpoint_of: Callable[[str], str], data_source: str) -> dict[str, Any]:
     """The models or schedulers list dashboard: its list widget across the whole width."""
-    _, widget, title, start = LIST_DASHBOARDS[kind]
+    _, widget, start = LIST_DASHBOARDS[kind]
+    title = LIST_TITLES[data_source][kind]
     return {"start": start, "widgets": [custom_widget(endpoint_of(widget), title, {}, 0, 0, 24, 16)]}
 
 

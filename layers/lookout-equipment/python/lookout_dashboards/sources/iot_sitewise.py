@@ -363,8 +363,9 @@ class SiteWiseSource:
 
     def get_scheduler(self, name: str) -> Scheduler:
         target = Target.parse(name)
-        model, sensors = self._model(target)
         description = self._description(target.model_id)
+        sensors = self._sensors(description, target)
+        label = self._display_name(description, target)
         active = self._running(target)
         payload = self._last_start(description, target)
         names = self._names(description, target)
@@ -382,8 +383,8 @@ class SiteWiseSource:
             input_time_zone_offset=timedelta(0),
             created_at=description.created_at,
             latest_outcome=None,
-            display_name=model.label,
-            model_display_name=model.label,
+            display_name=label,
+            model_display_name=label,
             inputs=tuple(sensor.label for sensor in sensors),
             output=output,
             time_zone=payload.time_zone if payload else None,
