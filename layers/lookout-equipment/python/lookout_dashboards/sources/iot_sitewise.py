@@ -23,8 +23,6 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice, pairwise
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from ..aws import pages, translated_errors
 from ..domain import (
     AnomalyEvent,
@@ -311,6 +309,8 @@ class SiteWiseSource:
                     maxResults=AGGREGATES_PAGE_SIZE,
                 )
             )
+        import numpy as np  # the chart widgets have it loaded; the list widgets never come here
+
         times, values = [], []
         for bucket in buckets:
             moment = bucket["timestamp"].timestamp()
