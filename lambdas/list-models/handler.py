@@ -25,7 +25,7 @@ from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import counted, local_time, zone_label
 from lookout_dashboards.html import page, status_label, table
 from lookout_dashboards.list_widgets import Action, dashboard_buttons, run_action
-from lookout_dashboards.model_widgets import MODEL_DASHBOARD_LAYOUT, model_dashboard_body, trained_model
+from lookout_dashboards.model_widgets import MODEL_DASHBOARD_LAYOUT, model_dashboard_body, successful_model
 from lookout_dashboards.source import AnomalySource
 from lookout_dashboards.widget import Endpoints, endpoints, serve_widget
 
@@ -59,7 +59,7 @@ def model_actions(source: AnomalySource, publisher: DashboardPublisher, links: E
     """The buttons' actions, by name: the only things a payload can ask for."""
 
     def create_dashboard(model: str) -> ActionOutcome:
-        body = model_dashboard_body(trained_model(source, {"model": model}), links.of)
+        body = model_dashboard_body(successful_model(source, {"model": model}), links.of)
         return publisher.create(DashboardTarget(DashboardKind.MODEL, model), body)
 
     def delete_dashboard(model: str) -> ActionOutcome:

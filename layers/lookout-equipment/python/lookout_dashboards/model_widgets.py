@@ -29,7 +29,18 @@ def requested_model(source: AnomalySource, params: Mapping[str, Any]) -> Model:
 
 
 def trained_model(source: AnomalySource, params: Mapping[str, Any]) -> Model:
-    """The model, if training succeeded; otherwise a message saying where training stands."""
+    """The model, if training succeeded and evaluated it; otherwise a message saying where it stands."""
+    model = successful_model(source, params)
+    if model.evaluation_range is None:
+        raise NothingToShowError(
+            model.evaluation_note
+            or f"Model {model.label} was trained without an evaluation period, so it has no results."
+        )
+    return model
+
+
+def successful_model(source: AnomalySource, params: Mapping[str, Any]) -> Model:
+    """The model, if training succeeded (a dashboard can show it); otherwise where training stands."""
     model = requested_model(source, params)
     if model.status is ModelStatus.NOT_TRAINED:
         raise NothingToShowError(f"Model {model.label} has never been trained, so it has no results.")
@@ -40,11 +51,6 @@ def trained_model(source: AnomalySource, params: Mapping[str, Any]) -> Model:
         started = local_time(model.training_run.start if model.training_run else model.created_at, timedelta(0))
         raise NothingToShowError(
             f"Model {model.label} is still training (started {started} UTC). Its results appear here when it ends."
-        )
-    if model.evaluation_range is None:
-        raise NothingToShowError(
-            model.evaluation_note
-            or f"Model {model.label} was trained without an evaluation period, so it has no results."
         )
     return model
 
