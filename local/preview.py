@@ -282,19 +282,26 @@ def wait_for_widgets(page: Any) -> None:
     page.wait_for_selector("body[data-ready='true']", timeout=60_000)
 
 
+#: Per list dashboard of the demo, the row whose dashboard the screenshots create.
+SCREENSHOT_ROWS = {
+    "IoT-SiteWise-Anomalies-Models-demo": "Pump fleet anomalies on Pump 1",
+    "IoT-SiteWise-Anomalies-Schedulers-demo": "Pump fleet anomalies on Pump 1",
+    "Lookout-for-Equipment-Models-demo": "pump-station-labeled",
+    "Lookout-for-Equipment-Schedulers-demo": "pump-station-live",
+}
+
+
 def take_screenshots(base_url: str, folder: Path) -> list[Path]:
-    """Create a model and a scheduler dashboard as a user would, then save a PNG of every dashboard."""
+    """Create a model and a scheduler dashboard of each source as a user would, then save a PNG of every dashboard."""
     folder.mkdir(parents=True, exist_ok=True)
     saved = []
     with chromium_page() as page:
-        page.goto(base_url)
-        lists = [link.get_attribute("href") for link in page.locator("table.dashboards a").all()]
-        for href, resource in zip(sorted(lists), ("pump-station-labeled", "pump-station-live"), strict=False):
-            page.goto(base_url.rstrip("/") + href)
+        for dashboard, resource in SCREENSHOT_ROWS.items():
+            page.goto(f"{base_url.rstrip('/')}/dashboards/{dashboard}")
             wait_for_widgets(page)
-            row = page.locator("tr", has_text=resource)
-            if row.locator("a.btn", has_text="Create").get_attribute("disabled") is None:
-                row.locator("a.btn", has_text="Create").click()
+            create = page.locator("tr", has_text=resource).first.locator("a.btn", has_text="Create")
+            if create.get_attribute("disabled") is None:
+                create.click()
                 wait_for_widgets(page)
         page.goto(base_url)
         for link in [link.get_attribute("href") for link in page.locator("table.dashboards a").all()]:

@@ -59,11 +59,12 @@ def model_actions(source: AnomalySource, publisher: DashboardPublisher, links: E
     """The buttons' actions, by name: the only things a payload can ask for."""
 
     def create_dashboard(model: str) -> ActionOutcome:
-        body = model_dashboard_body(successful_model(source, {"model": model}), links.of)
-        return publisher.create(DashboardTarget(DashboardKind.MODEL, model), body)
+        found = successful_model(source, {"model": model})
+        body = model_dashboard_body(found, links.of)
+        return publisher.create(DashboardTarget(DashboardKind.MODEL, model, found.display_name), body)
 
     def delete_dashboard(model: str) -> ActionOutcome:
-        return publisher.delete(DashboardTarget(DashboardKind.MODEL, model))
+        return publisher.delete(DashboardTarget(DashboardKind.MODEL, model, model if source.terms.titled else ""))
 
     return {"create_dashboard": create_dashboard, "delete_dashboard": delete_dashboard}
 
@@ -121,7 +122,7 @@ def _actions(model: ModelSummary, existing: set[str], publisher: DashboardPublis
         return "Never trained: no results to show."
     if model.status is not ModelStatus.SUCCESS:
         return "Training in progress."
-    target = DashboardTarget(DashboardKind.MODEL, model.name)
+    target = DashboardTarget(DashboardKind.MODEL, model.name, model.display_name)
     return dashboard_buttons(target, publisher, existing, links.own(WIDGET), "model")
 
 

@@ -74,11 +74,13 @@ def scheduler_actions(source: AnomalySource, publisher: DashboardPublisher, link
         return ActionOutcome(f"{what} {name} is {status_word(source.stop_scheduler(name))}.")
 
     def create_dashboard(name: str) -> ActionOutcome:
-        body = scheduler_dashboard_body(requested_scheduler(source, {"scheduler": name}), links.of)
-        return publisher.create(DashboardTarget(DashboardKind.SCHEDULER, name), body)
+        scheduler = requested_scheduler(source, {"scheduler": name})
+        body = scheduler_dashboard_body(scheduler, links.of)
+        return publisher.create(DashboardTarget(DashboardKind.SCHEDULER, name, scheduler.display_name), body)
 
     def delete_dashboard(name: str) -> ActionOutcome:
-        return publisher.delete(DashboardTarget(DashboardKind.SCHEDULER, name))
+        titled = name if source.terms.titled else ""
+        return publisher.delete(DashboardTarget(DashboardKind.SCHEDULER, name, titled))
 
     return {
         "start_scheduler": start_scheduler,
@@ -127,7 +129,7 @@ def _rows(
     endpoint = links.own(WIDGET)
     rows = []
     for scheduler in schedulers:
-        target = DashboardTarget(DashboardKind.SCHEDULER, scheduler.name)
+        target = DashboardTarget(DashboardKind.SCHEDULER, scheduler.name, scheduler.display_name)
         rows.append(
             [
                 scheduler.model_label,

@@ -127,3 +127,37 @@ def test_the_model_dashboard_fills_the_grid_and_opens_on_the_evaluation_period()
                 cells.add((x, y))
     legend = body["widgets"][-1]
     assert legend["properties"]["endpoint"] == "arn:model-importance-legend" and legend["x"] == 18
+
+
+SITEWISE_ID = "c5a7ff29-1771-5c34-8f5c-b72ef510c5a0_41e08197-742b-548f-a316-c02f0ab41b8f"
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["<img src=x onerror=alert(1)> \"quoted\" 'single' & Ünïcødé Ωμέγα 泵站", "泵站", "x" * 400, "Pump 1 / ≥ 3 bar"],
+)
+def test_a_titled_dashboard_is_named_after_its_title_and_its_resource(title: str) -> None:
+    """SiteWise names are free text: the name is a readable, valid rendering of the title plus the id's digest."""
+    name = dashboard_name("IoT-SiteWise-Anomalies", DashboardTarget(DashboardKind.MODEL, SITEWISE_ID, title))
+    other = dashboard_name(
+        "IoT-SiteWise-Anomalies", DashboardTarget(DashboardKind.MODEL, SITEWISE_ID[:-1] + "9", title)
+    )
+
+    assert CLOUDWATCH_NAME.match(name) and CLOUDWATCH_NAME.match(other)
+    assert name != other  # same title, another model: the digest keeps them apart
+    assert name.startswith("IoT-SiteWise-Anomalies-Model-") and "--" not in name
+    assert canary_name("l4e-1a2b3c4d-", DashboardTarget(DashboardKind.MODEL, SITEWISE_ID, title), name)
+
+
+def test_a_titled_dashboard_is_found_again_by_its_resource_after_a_rename() -> None:
+    from lookout_dashboards.config import load_settings
+    from lookout_dashboards.dashboards import DashboardPublisher
+
+    publisher = DashboardPublisher(None, None, None, load_settings({"DATA_SOURCE": "IoTSiteWise"}))
+    before = DashboardTarget(DashboardKind.MODEL, SITEWISE_ID, "Pump fleet on Pump 1")
+    created = publisher.dashboard_name(before, set())
+    renamed = DashboardTarget(DashboardKind.MODEL, SITEWISE_ID, "Pumps (renamed) on Pump 1")
+    unrelated = DashboardTarget(DashboardKind.MODEL, SITEWISE_ID[:-1] + "9", "Pump fleet on Pump 1")
+
+    assert publisher.dashboard_name(renamed, {created, "IoT-SiteWise-Anomalies-Model-other"}) == created
+    assert publisher.dashboard_name(unrelated, {created}) != created

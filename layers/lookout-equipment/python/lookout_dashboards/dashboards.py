@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import time
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 DASHBOARD_NAME_LIMIT = 255
+#: Characters of a title kept in a dashboard's name (the console's list shows about that much).
+TITLED_NAME_LIMIT = 100
 CANARY_NAME_LIMIT = 21
 _INVALID_DASHBOARD_CHARACTERS = re.compile(r"[^A-Za-z0-9_-]")
 _INVALID_CANARY_CHARACTERS = re.compile(r"[^0-9a-z_-]")
@@ -62,10 +65,12 @@ class DashboardKind(StrEnum):
 
 @dataclass(frozen=True)
 class DashboardTarget:
-    """What a dashboard is about: a model or a scheduler, by name."""
+    """What a dashboard is about: a model or a scheduler, by name; `title` when people read another
+    name than requests use (SiteWise's free-text names, where requests use ids)."""
 
     kind: DashboardKind
     resource_name: str
+    title: str = ""
 
     @property
     def tag_key(self) -> str:
@@ -75,14 +80,26 @@ class DashboardTarget:
 def dashboard_name(prefix: str, target: DashboardTarget) -> str:
     """`<prefix>-<Kind>-<name>`; a name CloudWatch would reject is cleaned and given a digest suffix.
 
-    The digest is of the original name, so two names that clean to the same text stay apart.
+    The digest is of the original name, so two names that clean to the same text stay apart. A
+    target with a title is named after it, with a digest of its resource name (`titled_suffix`),
+    by which the dashboard is found again whatever its title has become.
     """
+    if target.title:
+        latin = unicodedata.normalize("NFKD", target.title).encode("ascii", "ignore").decode()
+        cleaned = re.sub("-{2,}", "-", _INVALID_DASHBOARD_CHARACTERS.sub("-", f"{prefix}-{target.kind.value}-{latin}"))
+        suffix = titled_suffix(target)
+        return cleaned[: min(TITLED_NAME_LIMIT, DASHBOARD_NAME_LIMIT - len(suffix))].rstrip("-") + suffix
     name = f"{prefix}-{target.kind.value}-{target.resource_name}"
     if len(name) <= DASHBOARD_NAME_LIMIT and not _INVALID_DASHBOARD_CHARACTERS.search(name):
         return name
     suffix = "-" + _digest(name)[:10]
     cleaned = _INVALID_DASHBOARD_CHARACTERS.sub("-", name)
     return cleaned[: DASHBOARD_NAME_LIMIT - len(suffix)] + suffix
+
+
+def titled_suffix(target: DashboardTarget) -> str:
+    """How a titled target's dashboard name ends: a digest of its kind and resource name."""
+    return "-" + _digest(f"{target.kind.value}/{target.resource_name}")[:12]
 
 
 def dashboard_prefix(prefix: str, kind: DashboardKind) -> str:
@@ -259,8 +276,14 @@ class DashboardPublisher:
         self._settings = settings
         self._sleep = sleep
 
-    def dashboard_name(self, target: DashboardTarget) -> str:
-        return dashboard_name(self._settings.dashboard_prefix, target)
+    def dashboard_name(self, target: DashboardTarget, existing: set[str] | None = None) -> str:
+        """The target's dashboard name; for a titled target, the existing dashboard of its resource if any
+        (listed once per render by the caller, or here), whatever title it was created under."""
+        name = dashboard_name(self._settings.dashboard_prefix, target)
+        if not target.title:
+            return name
+        existing = self.existing(target.kind) if existing is None else existing
+        return next((item for item in sorted(existing) if item.endswith(titled_suffix(target))), name)
 
     def existing(self, kind: DashboardKind) -> set[str]:
         """Names of this stack's dashboards of one kind: one call per page of dashboards."""
@@ -295,6 +318,8 @@ class DashboardPublisher:
     def delete(self, target: DashboardTarget) -> ActionOutcome:
         """Remove the canary (stopping it first) and the dashboard; either may already be gone."""
         name = self.dashboard_name(target)
+        if target.title and not name.endswith(titled_suffix(target)):
+            raise InvalidInputError(f"There is no dashboard of {target.title} to delete.")
         canary = canary_name(self._settings.canary_prefix, target, name)
         with translated_errors(f"the snapshot canary of {name}", "change"):
             self._delete_canary(canary)

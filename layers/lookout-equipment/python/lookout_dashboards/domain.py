@@ -112,6 +112,8 @@ class Terms:
     scheduler: str = "inference scheduler"
     #: What a sensor is labelled after, in `<group>\\<sensor>`.
     component: str = "component"
+    #: Whether requests name resources by id and people by free-text names (dashboards are named after the latter).
+    titled: bool = False
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def dashboard_buttons(
     target: DashboardTarget, publisher: DashboardPublisher, existing: set[str], endpoint: str, name_key: str
 ) -> Markup:
     """Create (disabled once the dashboard exists), View (enabled then) and Delete (with a confirmation)."""
-    name = publisher.dashboard_name(target)
+    name = publisher.dashboard_name(target, existing)
     exists = name in existing
     buttons = [
         action_button(

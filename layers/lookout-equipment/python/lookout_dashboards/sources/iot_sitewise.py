@@ -168,7 +168,7 @@ class Run:
 class SiteWiseSource:
     """Implements `AnomalySource` over the AWS IoT SiteWise API (and S3 for training outputs)."""
 
-    terms = Terms(service="AWS IoT SiteWise", dataset="Asset", scheduler="inference", component="asset")
+    terms = Terms(service="AWS IoT SiteWise", dataset="Asset", scheduler="inference", component="asset", titled=True)
 
     def __init__(self, sitewise: IoTSiteWiseClient, s3: S3Client, clock: Callable[[], float] = time.monotonic) -> None:
         self._sitewise = sitewise
