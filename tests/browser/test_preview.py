@@ -16,6 +16,8 @@ from local.preview import chromium_page, wait_for_widgets
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = "Lookout-for-Equipment-Models-demo"
 SCHEDULERS = "Lookout-for-Equipment-Schedulers-demo"
+SITEWISE_MODELS = "IoT-SiteWise-Anomalies-Models-demo"
+SITEWISE_SCHEDULERS = "IoT-SiteWise-Anomalies-Schedulers-demo"
 
 
 @pytest.fixture(scope="module")
@@ -107,11 +109,53 @@ def test_stop_a_running_scheduler_after_confirming(preview_url: str, page: Any) 
     assert row.locator("a.btn", has_text="Start").count() == 1
 
 
+def test_sitewise_create_a_model_dashboard_view_it_and_pick_a_sensor(preview_url: str, page: Any) -> None:
+    accept_and_remember(page)
+    open_dashboard(page, preview_url, SITEWISE_MODELS)
+    row = page.locator("tr", has_text="Pump fleet anomalies on Pump 3")
+    assert "Training in progress" in row.text_content()
+    row = page.locator("tr", has_text="Pump fleet anomalies on Pump 1")
+    assert row.locator("a.btn", has_text="View").get_attribute("disabled") is not None
+
+    row.locator("a.btn", has_text="Create").click()
+    wait_for_widgets(page)
+    row = page.locator("tr", has_text="Pump fleet anomalies on Pump 1")
+    row.locator("a.btn", has_text="View").click()
+    page.wait_for_url("**/dashboards/IoT-SiteWise-Anomalies-Model-Pump-fleet-anomalies-on-Pump-1-*")
+    wait_for_widgets(page)
+
+    assert "Pump fleet anomalies on Pump 1" in page.locator("section.widget", has_text="Model details").text_content()
+    anomalies = page.locator("section.widget", has_text="Detected anomalies")
+    assert anomalies.locator("svg #sensor-series").count() == 1
+    assert anomalies.locator("svg #event-ribbon").count() == 1
+    anomalies.locator("select[name=signal]").select_option("Pump 1\\suction pressure")
+    anomalies.locator("a.btn", has_text="Show").click()
+    wait_for_widgets(page)
+    assert "Pump 1\\suction pressure" in anomalies.locator("svg").first.text_content()
+    assert page.locator(".widget-error").count() == 0
+    assert page.locator(".l4e-error").count() == 0
+
+
+def test_sitewise_stop_a_running_inference_after_confirming(preview_url: str, page: Any) -> None:
+    messages = accept_and_remember(page)
+    open_dashboard(page, preview_url, SITEWISE_SCHEDULERS)
+    row = page.locator("tr", has_text="Pump 1 and compressor")
+    assert "running" in row.text_content()
+
+    row.locator("a.btn", has_text="Stop").click()
+    wait_for_widgets(page)
+
+    assert messages and "Stop Pump 1 and compressor?" in messages[0]
+    row = page.locator("tr", has_text="Pump 1 and compressor")
+    assert "stopped" in row.text_content()
+    assert row.locator("a.btn", has_text="Start").get_attribute("disabled") is None
+
+
 def test_every_dashboard_renders_without_a_widget_in_error(preview_url: str, page: Any) -> None:
     accept_and_remember(page)
     page.goto(preview_url)
     names = page.locator("table.dashboards a").all_text_contents()
-    assert {MODELS, SCHEDULERS} <= set(names)
+    assert {MODELS, SCHEDULERS, SITEWISE_MODELS, SITEWISE_SCHEDULERS} <= set(names)
     for name in names:
         open_dashboard(page, preview_url, name)
         assert page.locator("section.widget").count() >= 1
