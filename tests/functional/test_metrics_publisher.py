@@ -1,0 +1,162 @@
+"""The metrics publisher against moto's CloudWatch and S3: exactly once, oldest first, resumable.
+
+Results come from a deterministic reader (one every five minutes, every fourth anomalous), the
+way a source answers "the results between two times"; CloudWatch's own counts are the proof.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from lookout_dashboards.aws import make_client
+from lookout_dashboards.domain import InferenceResult, SensorImportance
+from lookout_dashboards.metrics import (
+    ANOMALOUS_PREDICTION,
+    BACKLOG,
+    MAX_SENSOR_SERIES,
+    NAMESPACE,
+    MetricsPublisher,
+    Series,
+    Watermark,
+    WatermarkStore,
+    batches,
+    metric_values,
+)
+from tests.conftest import DEMO_NOW
+
+BUCKET = "metrics-test"
+STEP = timedelta(minutes=5)
+SERIES = Series(model="pump-model", scheduler="pump-live")
+
+
+def results_between(_: str, start: datetime, end: datetime) -> list[InferenceResult]:
+    """A result every five minutes since the epoch of the test; every fourth is anomalous."""
+    first = start + (STEP - (start - DEMO_NOW) % STEP) % STEP
+    moments = []
+    moment = first if first > start else first + STEP
+    while moment <= min(end, DEMO_NOW):
+        moments.append(moment)
+        moment += STEP
+    return [
+        InferenceResult(
+            timestamp=moment,
+            is_anomalous=int((moment - DEMO_NOW) / STEP) % 4 == 0,
+            reason=None,
+            anomaly_score=0.5,
+            diagnostics=(SensorImportance("pump", "bearing", 0.6), SensorImportance("pump", "flow", 0.4)),
+        )
+        for moment in moments
+    ]
+
+
+@pytest.fixture
+def aws(aws_credentials: None) -> Iterator[tuple[Any, Any]]:
+    with mock_aws():
+        s3 = make_client("s3")
+        s3.create_bucket(Bucket=BUCKET)
+        yield make_client("cloudwatch"), s3
+
+
+def samples(cloudwatch: Any, start: datetime, end: datetime) -> dict[datetime, float]:
+    """SampleCount of the scheduler's predictions per minute: 1 everywhere means exactly once."""
+    response = cloudwatch.get_metric_data(
+        MetricDataQueries=[
+            {
+                "Id": "p",
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": NAMESPACE,
+                        "MetricName": ANOMALOUS_PREDICTION,
+                        "Dimensions": SERIES.dimensions(),
+                    },
+                    "Period": 60,
+                    "Stat": "SampleCount",
+                },
+            }
+        ],
+        StartTime=start,
+        EndTime=end,
+    )
+    result = response["MetricDataResults"][0]
+    return {moment.astimezone(UTC): value for moment, value in zip(result["Timestamps"], result["Values"], strict=True)}
+
+
+def publisher(
+    cloudwatch: Any, s3: Any, time_left: Any = lambda: 900.0, values_per_call: int = 1000
+) -> MetricsPublisher:
+    return MetricsPublisher(
+        cloudwatch, WatermarkStore(s3, BUCKET), results_between, time_left, values_per_call=values_per_call
+    )
+
+
+def test_a_run_publishes_exactly_the_new_results_and_a_second_run_nothing(aws: tuple[Any, Any]) -> None:
+    cloudwatch, s3 = aws
+    WatermarkStore(s3, BUCKET).write(SERIES, Watermark(DEMO_NOW - timedelta(hours=2)))
+
+    first = publisher(cloudwatch, s3).publish(SERIES, DEMO_NOW)
+    again = publisher(cloudwatch, s3).publish(SERIES, DEMO_NOW)
+
+    counts = samples(cloudwatch, DEMO_NOW - timedelta(hours=3), DEMO_NOW + timedelta(minutes=1))
+    assert first.results == 24 and again.results == 0 and again.calls == 0
+    assert len(counts) == 24 and set(counts.values()) == {1.0}
+    assert min(counts) == DEMO_NOW - timedelta(hours=2) + STEP and max(counts) == DEMO_NOW
+
+
+def test_a_run_that_failed_after_a_partial_publish_is_resumed_without_loss_or_duplicate(aws: tuple[Any, Any]) -> None:
+    cloudwatch, s3 = aws
+    calls = {"count": 0}
+
+    def die_at_the_third_call(**_: Any) -> None:
+        calls["count"] += 1
+        if calls["count"] == 3:
+            raise ConnectionError("the function died here")
+
+    cloudwatch.meta.events.register("before-call.cloudwatch.PutMetricData", die_at_the_third_call)
+    with pytest.raises(ConnectionError):
+        publisher(cloudwatch, s3, values_per_call=100).publish(SERIES, DEMO_NOW)
+    cloudwatch.meta.events.unregister("before-call.cloudwatch.PutMetricData", die_at_the_third_call)
+    partial = samples(cloudwatch, DEMO_NOW - BACKLOG, DEMO_NOW + timedelta(minutes=1))
+
+    resumed = publisher(cloudwatch, s3, values_per_call=100).publish(SERIES, DEMO_NOW)
+
+    counts = samples(cloudwatch, DEMO_NOW - BACKLOG, DEMO_NOW + timedelta(minutes=1))
+    expected = len(results_between("", DEMO_NOW - BACKLOG, DEMO_NOW))
+    assert 0 < len(partial) < 288  # the first run died inside its first day
+    assert resumed.skipped_minutes == len(partial)
+    assert len(counts) == expected and set(counts.values()) == {1.0}
+
+
+def test_a_backlog_larger_than_a_run_is_published_over_several_runs_oldest_first(aws: tuple[Any, Any]) -> None:
+    cloudwatch, s3 = aws
+    windows_per_run = iter([900.0] * 3 + [0.0] + [900.0] * 4 + [0.0] + [900.0] * 100)
+
+    first = publisher(cloudwatch, s3, lambda: next(windows_per_run)).publish(SERIES, DEMO_NOW)
+    after_first = samples(cloudwatch, DEMO_NOW - BACKLOG, DEMO_NOW + timedelta(minutes=1))
+    second = publisher(cloudwatch, s3, lambda: next(windows_per_run)).publish(SERIES, DEMO_NOW)
+    third = publisher(cloudwatch, s3, lambda: next(windows_per_run)).publish(SERIES, DEMO_NOW)
+
+    counts = samples(cloudwatch, DEMO_NOW - BACKLOG, DEMO_NOW + timedelta(minutes=1))
+    assert first.reached < second.reached < third.reached == DEMO_NOW
+    assert max(after_first) <= first.reached < DEMO_NOW  # the oldest days went first
+    assert min(after_first) == min(counts)
+    assert set(counts.values()) == {1.0} and len(counts) == len(results_between("", DEMO_NOW - BACKLOG, DEMO_NOW))
+
+
+def test_values_of_a_result_and_the_bound_on_sensor_series() -> None:
+    anomalous = results_between("", DEMO_NOW - STEP * 4, DEMO_NOW)[-1]
+    values = metric_values(SERIES, anomalous, ["pump\\bearing"])
+
+    assert anomalous.is_anomalous
+    assert [(v["MetricName"], v["Value"]) for v in values] == [
+        ("AnomalousPrediction", 1.0),
+        ("AnomalyScore", 0.5),
+        ("SensorContribution", 0.6),
+    ]
+    assert values[2]["Dimensions"][-1] == {"Name": "Sensor", "Value": "pump\\bearing"}
+    assert MAX_SENSOR_SERIES == 10
+    assert [len(call) for call in batches([[{}] * 3] * 5, limit=7)] == [6, 6, 3]
