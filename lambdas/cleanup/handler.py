@@ -23,6 +23,7 @@ from lookout_dashboards.aws import error_text
 from lookout_dashboards.config import STACK_SETTINGS, require_settings
 from lookout_dashboards.container import current_container
 from lookout_dashboards.dashboards import DashboardPublisher
+from lookout_dashboards.events import seconds_left
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
@@ -55,12 +56,6 @@ def handle_request(
     removal = publisher().remove_all(functions, time_left)
     logger.info("removed %s", ", ".join(removal.removed) or "nothing")
     return "SUCCESS", removal.summary()
-
-
-def seconds_left(context: Any) -> Callable[[], float]:
-    """The function's remaining time, from Lambda's context; unbounded when called without one."""
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    return (lambda: remaining() / 1000) if callable(remaining) else (lambda: float("inf"))
 
 
 def physical_id(event: Mapping[str, Any]) -> str:

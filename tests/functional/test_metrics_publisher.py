@@ -160,3 +160,58 @@ def test_values_of_a_result_and_the_bound_on_sensor_series() -> None:
     assert values[2]["Dimensions"][-1] == {"Name": "Sensor", "Value": "pump\\bearing"}
     assert MAX_SENSOR_SERIES == 10
     assert [len(call) for call in batches([[{}] * 3] * 5, limit=7)] == [6, 6, 3]
+
+
+def published(cloudwatch: Any, dimension: str) -> set[str]:
+    """Values of one dimension of the predictions in CloudWatch (every page: moto lists a metric per point)."""
+    listing = cloudwatch.get_paginator("list_metrics").paginate(Namespace=NAMESPACE, MetricName=ANOMALOUS_PREDICTION)
+    return {
+        item["Value"]
+        for page in listing
+        for metric in page["Metrics"]
+        for item in metric["Dimensions"]
+        if item["Name"] == dimension
+    }
+
+
+def run_publisher(now: datetime) -> dict[str, Any]:
+    from local.widget_events import load_handler
+    from lookout_dashboards.container import current_container
+
+    handler = load_handler("publish-metrics")
+    container = current_container()
+    publisher = MetricsPublisher(
+        container.client("cloudwatch"),
+        WatermarkStore(container.client("s3"), container.settings.snapshot_bucket),
+        container.source.results_between,
+    )
+    return handler.publish_running(container.source, publisher, now, lambda: 900.0)
+
+
+def test_the_function_publishes_running_lookout_schedulers_and_skips_stopped_ones(demo: Any) -> None:
+    summary = run_publisher(DEMO_NOW)
+
+    cloudwatch = make_client("cloudwatch")
+    running = {name for name, item in demo.fake.schedulers.items() if item["Status"] == "RUNNING"}
+    assert demo.schedulers["live"] in running and demo.schedulers["stopped"] not in running
+    assert published(cloudwatch, "Scheduler") == running
+    assert summary["results"] > 0 and not summary["failed"] and not summary["left"]
+    assert run_publisher(DEMO_NOW)["results"] == 0  # nothing new: nothing sent
+
+
+def test_the_function_publishes_running_sitewise_inference_with_the_asset(
+    aws_credentials: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from local.demo_sitewise import sitewise_demo_account
+
+    monkeypatch.setenv("DATA_SOURCE", "IoTSiteWise")
+    with sitewise_demo_account(now=DEMO_NOW) as demo:
+        summary = run_publisher(DEMO_NOW)
+        schedulers = published(make_client("cloudwatch"), "Scheduler")
+        assets = published(make_client("cloudwatch"), "Asset")
+
+    running = {f"{model}_{asset}" if asset else model for model, asset in demo.running}
+    stopped = {f"{model}_{asset}" if asset else model for model, asset in demo.stopped}
+    assert schedulers == running and not schedulers & stopped
+    assert demo.assets["pump-1"] in assets
+    assert summary["results"] >= 7 * 288  # a week of five-minute results at least, per running inference

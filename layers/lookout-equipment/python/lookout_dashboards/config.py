@@ -40,6 +40,9 @@ class Settings:
     max_attempts: int
     cache_dir: str
     function_names: Mapping[str, str]
+    alarm_topic_arn: str = ""
+    alarm_anomalous_results: int = 3
+    alarm_periods: int = 6
 
 
 #: The services dashboards can be drawn from (the stack's `DataSource` parameter), and the name prefix of
@@ -66,6 +69,8 @@ FUNCTION_VARIABLES = {
 STACK_SETTINGS = ("DATA_SOURCE", "SNAPSHOT_BUCKET", "STACK_NAME", "DASHBOARD_PREFIX", "CANARY_PREFIX")
 #: What a list widget needs to create the snapshot canary of a dashboard.
 CANARY_SETTINGS = ("SNAPSHOT_RUNS", "CANARY_ROLE_ARN", "CANARY_RUNTIME", "CANARY_CODE_BUCKET", "CANARY_CODE_KEY")
+#: What the schedulers list needs to arm an alarm: the topic it notifies, and "M anomalous results in N periods".
+ALARM_SETTINGS = ("ALARM_TOPIC_ARN", "ALARM_ANOMALOUS_RESULTS", "ALARM_PERIODS")
 #: Where a chart function's matplotlib writes its cache: read by matplotlib, not here, but needed in Lambda.
 CHART_SETTINGS = ("MPLCONFIGDIR",)
 
@@ -81,6 +86,9 @@ DEMO_ENVIRONMENT: Mapping[str, str] = {
     "CANARY_CODE_KEY": "artifacts/canary-dashboard-snapshot.zip",
     "SNAPSHOT_RUNS": "Weekly",
     "TARGET_EMAIL": "operator@example.com",
+    "ALARM_TOPIC_ARN": f"arn:aws:sns:us-east-1:{DEMO_ACCOUNT_ID}:l4e-dashboards-alarms",
+    "ALARM_ANOMALOUS_RESULTS": "3",
+    "ALARM_PERIODS": "6",
     **{variable: widget for widget, variable in FUNCTION_VARIABLES.items()},
 }
 
@@ -133,4 +141,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_attempts=int(env.get("AWS_MAX_ATTEMPTS", "4")),
         cache_dir=env.get("CACHE_DIR", "/tmp/l4e-dashboards"),
         function_names={widget: values.get(variable, "") for widget, variable in FUNCTION_VARIABLES.items()},
+        alarm_topic_arn=values.get("ALARM_TOPIC_ARN", ""),
+        alarm_anomalous_results=_positive(values.get("ALARM_ANOMALOUS_RESULTS"), 3),
+        alarm_periods=_positive(values.get("ALARM_PERIODS"), 6),
     )
+
+
+def _positive(text: str | None, default: int) -> int:
+    """A whole number of at least 1, or the default (an unset variable; the template checks the range)."""
+    return int(text) if text and text.isdigit() and int(text) >= 1 else default

@@ -231,6 +231,8 @@ class SchedulerSummary:
     model_display_name: str = ""
     #: Why Start cannot be offered (SiteWise re-sends the last START payload: without one, it cannot).
     start_refusal: str | None = None
+    #: The asset a SiteWise model bound at asset-model level runs on.
+    asset_id: str | None = None
 
     @property
     def label(self) -> str:

@@ -259,3 +259,8 @@ def _datum(name: str, dimensions: list[dict[str, str]], timestamp: datetime, val
 
 def _minute(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(second=0, microsecond=0)
+
+
+def series_of(name: str, model_name: str, asset_id: str | None = None) -> Series:
+    """A scheduler's metric dimensions, from what the lists and the dashboards know of it."""
+    return Series(model=model_name, scheduler=name, asset=asset_id)

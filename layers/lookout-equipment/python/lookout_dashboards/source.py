@@ -15,6 +15,7 @@ from typing import Protocol
 from .domain import (
     Execution,
     ExecutionStatus,
+    InferenceResult,
     InferenceWindow,
     LatestAnomaly,
     Model,
@@ -63,6 +64,10 @@ class AnomalySource(Protocol):
 
     def inference_window(self, scheduler_name: str, interval: TimeRange) -> InferenceWindow:
         """Results and events over `interval`, with bounded calls; `NothingToShowError` says why there are none."""
+        ...
+
+    def results_between(self, scheduler_name: str, start: datetime, end: datetime) -> list[InferenceResult]:
+        """Every readable result timed after `start` and up to `end`, oldest first (the metrics publisher's read)."""
         ...
 
     def latest_anomaly(self, scheduler_name: str, now: datetime) -> LatestAnomaly:

@@ -349,7 +349,8 @@ class SiteWiseSource:
         return [
             SchedulerSummary(
                 name=target.key,
-                model_name=target.key,
+                model_name=target.model_id,
+                asset_id=target.asset_id,
                 status=SchedulerStatus.RUNNING if active else SchedulerStatus.STOPPED,
                 upload_frequency=None,
                 delay_offset=timedelta(0),
@@ -470,6 +471,17 @@ class SiteWiseSource:
             cut_before=results[0].timestamp if more else None,
             problems=problems,
         )
+
+    def results_between(self, scheduler_name: str, start: datetime, end: datetime) -> list[InferenceResult]:
+        """Every page of the result property's values in the range, oldest first; unreadable ones skipped."""
+        target = Target.parse(scheduler_name)
+        description = self._description(target.model_id)
+        asset_id, property_id = description.binding.result.on(target.asset_id)
+        values, _ = self._history(asset_id, property_id, TimeRange(start, end), ascending=True, max_pages=10_000)
+        results, malformed = parse_results(values, self._names(description, target))
+        if malformed:
+            logger.warning("%d unreadable result values of %s skipped", malformed, target.key)
+        return [result for result in results if start < result.timestamp <= end]
 
     def latest_anomaly(self, scheduler_name: str, now: datetime) -> LatestAnomaly:
         """One page of the newest results of the last 30 days, newest first."""

@@ -21,6 +21,7 @@ from ..domain import (
     Execution,
     ExecutionStatus,
     InferenceOutcome,
+    InferenceResult,
     InferenceResults,
     InferenceWindow,
     InputFileNaming,
@@ -286,6 +287,9 @@ class LookoutEquipmentSource:
 
     def latest_anomaly(self, scheduler_name: str, now: datetime) -> LatestAnomaly:
         return lookout_inference.latest_anomaly(self, scheduler_name, now)
+
+    def results_between(self, scheduler_name: str, start: datetime, end: datetime) -> list[InferenceResult]:
+        return lookout_inference.results_between(self, scheduler_name, start, end)
 
     def read_inference_results(self, execution: Execution) -> InferenceResults:
         """A result object, parsed; remembered for the source's life (a container's), as results never change."""

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from .lookout_equipment import LookoutEquipmentSource
 
 MAX_RESULT_FILES = 288
+#: The longest data window of a run (a daily scheduler): runs that started that much before a time may hold it.
+MAX_RUN_SPAN = timedelta(days=1)
 NEWEST_RESULTS = 2
 #: Where to look for an event when the newest results are normal: the last day, then the last 30 days.
 EVENT_LOOKBACKS = (timedelta(days=1), timedelta(days=30))
@@ -106,6 +108,23 @@ def inference_window(source: LookoutEquipmentSource, scheduler_name: str, interv
         cut_before=oldest if cut else None,
         problems=read.problems(),
     )
+
+
+def results_between(
+    source: LookoutEquipmentSource, scheduler_name: str, start: datetime, end: datetime
+) -> list[InferenceResult]:
+    """The results of the successful runs whose data overlaps the range (a day's window reads a day of runs)."""
+    runs = source.iter_executions(
+        scheduler_name,
+        data_after=start - MAX_RUN_SPAN,
+        data_before=end + MAX_RUN_SPAN,
+        status=ExecutionStatus.SUCCESS,
+    )
+    inside = [
+        run for run in runs if run.data_range is None or (run.data_range.end > start and run.data_range.start <= end)
+    ]
+    read = read_results(source, inside, remember=True)
+    return [result for result in read.results if start < result.timestamp <= end]
 
 
 def latest_anomaly(source: LookoutEquipmentSource, scheduler_name: str, now: datetime) -> LatestAnomaly:

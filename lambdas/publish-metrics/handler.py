@@ -1,0 +1,71 @@
+"""Every few minutes (an EventBridge schedule), each running scheduler's new results become CloudWatch metrics.
+
+For each scheduler the source lists as running, the results written since its watermark are
+published in `LookoutDashboards` (`AnomalousPrediction`, `AnomalyScore`, `SensorContribution`),
+with their own timestamps, oldest first, at most a day of results per step and as many steps as
+the function's time allows; see `lookout_dashboards.metrics` for why nothing is sent twice.
+A stopped scheduler is skipped: it writes no new results.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from lookout_dashboards.aws import error_text
+from lookout_dashboards.config import STACK_SETTINGS, require_settings
+from lookout_dashboards.container import current_container
+from lookout_dashboards.domain import SchedulerStatus
+from lookout_dashboards.events import seconds_left
+from lookout_dashboards.metrics import MetricsPublisher, PublishReport, WatermarkStore, series_of
+from lookout_dashboards.source import AnomalySource
+
+logger = logging.getLogger()
+logger.setLevel(logging.INFO)
+REQUIRED_SETTINGS = STACK_SETTINGS
+require_settings(REQUIRED_SETTINGS)
+#: Seconds kept, after the last step, to save the watermark and answer.
+MARGIN_S = 30.0
+
+
+def publish_running(
+    source: AnomalySource, publisher: MetricsPublisher, now: datetime, time_left: Callable[[], float]
+) -> dict[str, Any]:
+    """Publish every running scheduler's new results; one scheduler's failure does not stop the others."""
+    running = [item for item in source.list_schedulers() if item.status is SchedulerStatus.RUNNING]
+    summary: dict[str, Any] = {"running": len(running), "results": 0, "calls": 0, "failed": [], "left": []}
+    for scheduler in running:
+        if time_left() < MARGIN_S:
+            summary["left"].append(scheduler.name)
+            continue
+        try:
+            report: PublishReport = publisher.publish(
+                series_of(scheduler.name, scheduler.model_name, scheduler.asset_id), now
+            )
+        except Exception as error:  # the next run starts again from its watermark
+            logger.exception("could not publish the metrics of %s", scheduler.name)
+            summary["failed"].append(f"{scheduler.name} ({error_text(error)})")
+            continue
+        summary["results"] += report.results
+        summary["calls"] += report.calls
+        if report.reached is not None and report.reached < now:
+            summary["left"].append(scheduler.name)
+    return summary
+
+
+def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    """Any event starts a run (EventBridge sends a scheduled event; its content is not needed)."""
+    container = current_container()
+    time_left = seconds_left(context)
+    publisher = MetricsPublisher(
+        container.client("cloudwatch"),
+        WatermarkStore(container.client("s3"), container.settings.snapshot_bucket),
+        container.source.results_between,
+        time_left,
+        MARGIN_S,
+    )
+    summary = publish_running(container.source, publisher, datetime.now(UTC), time_left)
+    logger.info("metrics published: %s", summary)
+    return summary

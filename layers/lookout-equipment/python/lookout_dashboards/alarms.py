@@ -1,0 +1,103 @@
+"""One CloudWatch alarm per scheduler, armed from the schedulers list, on its `AnomalousPrediction` metric.
+
+It goes to ALARM when at least `alarm_anomalous_results` of the last `alarm_periods` periods held an
+anomalous result, and notifies the stack's alarm topic (the `TargetEmail` is subscribed). Names
+are derived like dashboard names, under `<prefix>-Alarm-`, so the list finds every alarm of its
+stack with one paginated `DescribeAlarms`, and clean-up removes them by that prefix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from .aws import pages, translated_errors
+from .config import Settings
+from .dashboards import ActionOutcome, DashboardKind, DashboardTarget, Removal, dashboard_name, titled_suffix
+from .metrics import ANOMALOUS_PREDICTION, NAMESPACE, Series
+
+#: The alarm's period when the scheduler's frequency is unknown or shorter: CloudWatch's usual 5 minutes.
+DEFAULT_PERIOD = timedelta(minutes=5)
+
+
+def alarm_prefix(prefix: str) -> str:
+    return f"{prefix}-Alarm-"
+
+
+class SchedulerAlarms:
+    """Creates, lists and deletes this stack's scheduler alarms."""
+
+    def __init__(self, cloudwatch: Any, settings: Settings) -> None:
+        self._cloudwatch = cloudwatch
+        self._settings = settings
+
+    def states(self) -> dict[str, str]:
+        """Every alarm of this stack, by name, with its state (`OK`, `ALARM`, `INSUFFICIENT_DATA`)."""
+        with translated_errors("the stack's alarms"):
+            return {
+                item["AlarmName"]: item.get("StateValue", "INSUFFICIENT_DATA")
+                for item in pages(
+                    self._cloudwatch.describe_alarms,
+                    "MetricAlarms",
+                    AlarmNamePrefix=alarm_prefix(self._settings.dashboard_prefix),
+                    AlarmTypes=["MetricAlarm"],
+                )
+            }
+
+    def name(self, target: DashboardTarget, existing: set[str] | None = None) -> str:
+        """The alarm's name; a titled target's existing alarm is found by its resource, whatever its title."""
+        name = dashboard_name(f"{self._settings.dashboard_prefix}-Alarm", target)
+        if not target.title:
+            return name
+        existing = set(self.states()) if existing is None else existing
+        return next((item for item in sorted(existing) if item.endswith(titled_suffix(target))), name)
+
+    def create(self, target: DashboardTarget, series: Series, frequency: timedelta | None) -> ActionOutcome:
+        settings = self._settings
+        period = max(DEFAULT_PERIOD, frequency or DEFAULT_PERIOD)
+        name = self.name(target)
+        with translated_errors(f"alarm {name}", "create"):
+            self._cloudwatch.put_metric_alarm(
+                AlarmName=name,
+                AlarmDescription=(
+                    f"{target.title or target.resource_name}: at least {settings.alarm_anomalous_results} anomalous "
+                    f"results in {settings.alarm_periods} periods. Created by the dashboards of stack "
+                    f"{settings.stack_name}."
+                )[:1024],
+                ActionsEnabled=True,
+                AlarmActions=[settings.alarm_topic_arn],
+                Namespace=NAMESPACE,
+                MetricName=ANOMALOUS_PREDICTION,
+                Dimensions=series.dimensions(),
+                Statistic="Maximum",
+                Period=int(period.total_seconds()),
+                EvaluationPeriods=settings.alarm_periods,
+                DatapointsToAlarm=min(settings.alarm_anomalous_results, settings.alarm_periods),
+                Threshold=1.0,
+                ComparisonOperator="GreaterThanOrEqualToThreshold",
+                TreatMissingData="notBreaching",
+            )
+        return ActionOutcome(f"Alarm {name} created: it notifies {settings.target_email or 'the alarm topic'}.")
+
+    def delete(self, target: DashboardTarget) -> ActionOutcome:
+        name = self.name(target)
+        with translated_errors(f"alarm {name}", "delete"):
+            self._cloudwatch.delete_alarms(AlarmNames=[name])
+        return ActionOutcome(f"Alarm {name} removed.")
+
+    def remove_all(self, removal: Removal, time_left: Callable[[], float], margin_s: float) -> None:
+        """Delete every alarm of this stack's prefix, each on its own (clean-up on stack deletion)."""
+        for name in sorted(self.states()):
+            if time_left() < margin_s:
+                removal.left.append(f"alarm {name}")
+                continue
+            removal.attempt(f"alarm {name}", lambda name=name: self._delete_named(name))
+
+    def _delete_named(self, name: str) -> bool:
+        self._cloudwatch.delete_alarms(AlarmNames=[name])
+        return True
+
+
+def scheduler_target(name: str, title: str) -> DashboardTarget:
+    return DashboardTarget(DashboardKind.SCHEDULER, name, title)
