@@ -2,8 +2,9 @@
 
 Dashboards and canaries made at run time by the list widgets are not CloudFormation resources,
 so the stack would leave them behind. On `Delete`, this removes this stack's canaries (found by
-their stack tag, with their functions and log groups) and the per-model and per-scheduler
-dashboards of this stack's prefix whose widgets call this stack's functions; nothing else.
+their stack tag, with their functions and log groups), the per-model and per-scheduler
+dashboards of this stack's prefix whose widgets call this stack's functions, and the scheduler
+alarms of its prefix; nothing else.
 Snapshots already taken stay in the retained bucket.
 
 CloudFormation waits for an answer, so one is sent in every case: deletion is never blocked (a
@@ -21,8 +22,8 @@ from typing import Any
 
 from lookout_dashboards.aws import error_text
 from lookout_dashboards.config import STACK_SETTINGS, require_settings
-from lookout_dashboards.container import current_container
-from lookout_dashboards.dashboards import DashboardPublisher
+from lookout_dashboards.container import Container, current_container
+from lookout_dashboards.dashboards import REMOVAL_MARGIN_SECONDS
 from lookout_dashboards.events import seconds_left
 
 logger = logging.getLogger()
@@ -45,7 +46,7 @@ def respond(url: str, body: Mapping[str, Any]) -> None:
 
 
 def handle_request(
-    request_type: str, functions: set[str], publisher: Callable[[], DashboardPublisher], time_left: Callable[[], float]
+    request_type: str, functions: set[str], container: Callable[[], Container], time_left: Callable[[], float]
 ) -> tuple[str, str]:
     """(status, reason) for a custom resource request; only `Delete` does anything."""
     if request_type not in REQUEST_TYPES:
@@ -53,7 +54,8 @@ def handle_request(
     if request_type != "Delete":
         return "SUCCESS", "Nothing to do until the stack is deleted."
     require_settings(REQUIRED_SETTINGS)
-    removal = publisher().remove_all(functions, time_left)
+    removal = container().publisher.remove_all(functions, time_left)
+    container().alarms.remove_all(removal, time_left, REMOVAL_MARGIN_SECONDS)
     logger.info("removed %s", ", ".join(removal.removed) or "nothing")
     return "SUCCESS", removal.summary()
 
@@ -80,9 +82,7 @@ def lambda_handler(
     functions = {name for name in raw_functions if isinstance(name, str)} if isinstance(raw_functions, list) else set()
     status, reason = "FAILED", "The clean-up stopped before it could say why."
     try:
-        status, reason = handle_request(
-            request_type, functions, lambda: current_container().publisher, seconds_left(context)
-        )
+        status, reason = handle_request(request_type, functions, current_container, seconds_left(context))
     except Exception as error:
         logger.exception("clean-up failed")
         status = "SUCCESS" if request_type == "Delete" else "FAILED"

@@ -12,7 +12,9 @@ from typing import Any
 
 from markupsafe import Markup
 
+from lookout_dashboards.alarms import SchedulerAlarms
 from lookout_dashboards.config import (
+    ALARM_SETTINGS,
     CANARY_SETTINGS,
     STACK_SETTINGS,
     function_variables,
@@ -20,11 +22,12 @@ from lookout_dashboards.config import (
 )
 from lookout_dashboards.container import current_container
 from lookout_dashboards.dashboards import ActionOutcome, DashboardKind, DashboardPublisher, DashboardTarget
-from lookout_dashboards.domain import SchedulerStatus, SchedulerSummary
+from lookout_dashboards.domain import AlarmState, SchedulerStatus, SchedulerSummary
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import counted
 from lookout_dashboards.html import action_button, page, status_label, status_word, table
 from lookout_dashboards.list_widgets import Action, dashboard_buttons, run_action
+from lookout_dashboards.metrics import series_of
 from lookout_dashboards.scheduler_widgets import (
     SCHEDULER_DASHBOARD_LAYOUT,
     requested_scheduler,
@@ -36,6 +39,7 @@ from lookout_dashboards.widget import Endpoints, endpoints, serve_widget
 REQUIRED_SETTINGS = (
     *STACK_SETTINGS,
     *CANARY_SETTINGS,
+    *ALARM_SETTINGS,
     *function_variables(widget for widget, *_ in SCHEDULER_DASHBOARD_LAYOUT),
 )
 require_settings(REQUIRED_SETTINGS)
@@ -57,14 +61,26 @@ Parameters: none. Buttons call this function back with one of:
 {"action": "stop_scheduler", "scheduler": "<name>"}
 {"action": "create_dashboard", "scheduler": "<name>"}
 {"action": "delete_dashboard", "scheduler": "<name>"}
+{"action": "create_alarm", "scheduler": "<name>"}
+{"action": "remove_alarm", "scheduler": "<name>"}
 ```
+
+**Alarm** creates a CloudWatch alarm on the scheduler's `AnomalousPrediction` metric (published by
+the stack's `publish-metrics` function) that notifies the stack's alarm topic; the column then shows
+its state and **Remove**.
 """
 COST_WARNING = "A running inference is billed for every hour it runs, whether or not data arrives."
 
 
-def scheduler_actions(source: AnomalySource, publisher: DashboardPublisher, links: Endpoints) -> dict[str, Action]:
+def scheduler_actions(
+    source: AnomalySource, publisher: DashboardPublisher, links: Endpoints, alarms: SchedulerAlarms
+) -> dict[str, Action]:
     """The buttons' actions, by name: the only things a payload can ask for."""
     what = source.terms.scheduler.capitalize()
+
+    def titled(name: str) -> DashboardTarget:
+        """A target from a payload's name only: a titled one is found by the digest of that name."""
+        return DashboardTarget(DashboardKind.SCHEDULER, name, name if source.terms.titled else "")
 
     def start_scheduler(name: str) -> ActionOutcome:
         status = source.start_scheduler(name)
@@ -79,28 +95,43 @@ def scheduler_actions(source: AnomalySource, publisher: DashboardPublisher, link
         return publisher.create(DashboardTarget(DashboardKind.SCHEDULER, name, scheduler.display_name), body)
 
     def delete_dashboard(name: str) -> ActionOutcome:
-        titled = name if source.terms.titled else ""
-        return publisher.delete(DashboardTarget(DashboardKind.SCHEDULER, name, titled))
+        return publisher.delete(titled(name))
+
+    def create_alarm(name: str) -> ActionOutcome:
+        scheduler = requested_scheduler(source, {"scheduler": name})
+        target = DashboardTarget(DashboardKind.SCHEDULER, name, scheduler.display_name)
+        series = series_of(scheduler.name, scheduler.model_name, scheduler.asset_id)
+        return alarms.create(target, series, scheduler.upload_frequency)
+
+    def remove_alarm(name: str) -> ActionOutcome:
+        return alarms.delete(titled(name))
 
     return {
         "start_scheduler": start_scheduler,
         "stop_scheduler": stop_scheduler,
         "create_dashboard": create_dashboard,
         "delete_dashboard": delete_dashboard,
+        "create_alarm": create_alarm,
+        "remove_alarm": remove_alarm,
     }
 
 
 def render_schedulers_list(
-    widget: WidgetEvent, source: AnomalySource, publisher: DashboardPublisher, links: Endpoints
+    widget: WidgetEvent,
+    source: AnomalySource,
+    publisher: DashboardPublisher,
+    links: Endpoints,
+    alarms: SchedulerAlarms,
 ) -> str:
     """Run the requested action, if any, then draw the table with the state it left."""
-    actions = scheduler_actions(source, publisher, links)
+    actions = scheduler_actions(source, publisher, links, alarms)
     what = source.terms.scheduler
     notice, notice_kind = run_action(widget.params, actions, "scheduler", what)
     schedulers = sorted(source.list_schedulers(), key=lambda item: (item.model_label, item.label))
     if not schedulers:
         return page(Markup(""), notice=notice or f"There is no {what} in this region.", notice_kind=notice_kind)
     existing = publisher.existing(DashboardKind.SCHEDULER)
+    alarm_states = alarms.states()
     running = sum(1 for item in schedulers if item.status is SchedulerStatus.RUNNING)
     caption = f"{counted(len(schedulers), what)}, {running} running"
     named_apart = any(item.label != item.model_label for item in schedulers)
@@ -111,8 +142,13 @@ def render_schedulers_list(
         "Latest result",
         what.capitalize(),
         "Dashboard",
+        "Alarm",
     ]
-    content = table(headers, _rows(schedulers, existing, publisher, links, named_apart), caption)
+    rows = _rows(schedulers, existing, publisher, links, named_apart)
+    endpoint = links.own(WIDGET)
+    for row, scheduler in zip(rows, schedulers, strict=True):
+        row.append(_alarm(scheduler, alarms, alarm_states, endpoint))
+    content = table(headers, rows, caption)
     refused = [item for item in schedulers if item.start_refusal and item.status is SchedulerStatus.STOPPED]
     if refused and not notice:
         notice = f"Start is unavailable for {counted(len(refused), what)}: {refused[0].start_refusal}"
@@ -164,10 +200,36 @@ def _start_or_stop(scheduler: SchedulerSummary, endpoint: str) -> Markup:
     return action_button(status_word(scheduler.status).capitalize() + "…", endpoint, {}, disabled=True)
 
 
+def _alarm(
+    scheduler: SchedulerSummary, alarms: SchedulerAlarms, states: Mapping[str, AlarmState], endpoint: str
+) -> Markup:
+    """The alarm's state and Remove once it exists, else the Alarm button (the rule in its confirmation)."""
+    target = DashboardTarget(DashboardKind.SCHEDULER, scheduler.name, scheduler.display_name)
+    name = alarms.name(target, set(states))
+    payload = {"scheduler": scheduler.name}
+    if name in states:
+        remove = action_button(
+            "Remove",
+            endpoint,
+            {"action": "remove_alarm", **payload},
+            primary=False,
+            confirmation=f"Remove alarm {name}? Its history goes with it.",
+        )
+        return Markup(" ").join([status_label(states[name]), remove])
+    rule = alarms.rule()
+    return action_button(
+        "Alarm",
+        endpoint,
+        {"action": "create_alarm", **payload},
+        primary=False,
+        confirmation=f"Create an alarm on {scheduler.label}? {rule}",
+    )
+
+
 def lambda_handler(event: Mapping[str, Any], context: Any) -> str:
     def render(widget: WidgetEvent) -> str:
         container = current_container()
         links = endpoints(widget, context, container.settings)
-        return render_schedulers_list(widget, container.source, container.publisher, links)
+        return render_schedulers_list(widget, container.source, container.publisher, links, container.alarms)
 
     return serve_widget(event, documentation=DOCUMENTATION, render=render)

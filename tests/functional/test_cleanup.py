@@ -91,7 +91,7 @@ def test_deletion_removes_what_the_widgets_created_and_nothing_else(demo: Any, m
 
     answer = run(request("Delete"))
 
-    assert answer["Status"] == "SUCCESS" and answer["Reason"] == "Removed 4 dashboards and canaries."
+    assert answer["Status"] == "SUCCESS" and answer["Reason"] == "Removed 4 dashboards, canaries and alarms."
     left_groups = [group["logGroupName"] for group in make_client("logs").describe_log_groups()["logGroups"]]
     assert left_groups == [group for owner, group in groups.items() if owner.startswith("another-stack")]
     left = sorted(entry["DashboardName"] for entry in cloudwatch.list_dashboards()["DashboardEntries"])
@@ -134,7 +134,7 @@ def test_one_item_that_fails_is_reported_and_the_rest_are_removed(demo: Any) -> 
         answer = run(request("Delete"))
 
     assert answer["Status"] == "SUCCESS"
-    assert answer["Reason"].startswith("Removed 3 dashboards and canaries. Could not remove dashboard " + stuck)
+    assert answer["Reason"].startswith("Removed 3 dashboards, canaries and alarms. Could not remove dashboard " + stuck)
     assert "Throttling" in answer["Reason"] and dashboards() == [stuck] and canary_names() == []
 
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from .aws import pages, translated_errors
 from .config import Settings
-from .dashboards import ActionOutcome, DashboardKind, DashboardTarget, Removal, dashboard_name, titled_suffix
+from .dashboards import ActionOutcome, DashboardTarget, Removal, dashboard_name, titled_suffix
+from .domain import AlarmState
 from .metrics import ANOMALOUS_PREDICTION, NAMESPACE, Series
 
 #: The alarm's period when the scheduler's frequency is unknown or shorter: CloudWatch's usual 5 minutes.
@@ -32,11 +33,11 @@ class SchedulerAlarms:
         self._cloudwatch = cloudwatch
         self._settings = settings
 
-    def states(self) -> dict[str, str]:
-        """Every alarm of this stack, by name, with its state (`OK`, `ALARM`, `INSUFFICIENT_DATA`)."""
+    def states(self) -> dict[str, AlarmState]:
+        """Every alarm of this stack, by name, with its state."""
         with translated_errors("the stack's alarms"):
             return {
-                item["AlarmName"]: item.get("StateValue", "INSUFFICIENT_DATA")
+                item["AlarmName"]: AlarmState(item.get("StateValue", "INSUFFICIENT_DATA"))
                 for item in pages(
                     self._cloudwatch.describe_alarms,
                     "MetricAlarms",
@@ -44,6 +45,14 @@ class SchedulerAlarms:
                     AlarmTypes=["MetricAlarm"],
                 )
             }
+
+    def rule(self) -> str:
+        """The alarm's condition and who it tells, in words (the Alarm button's confirmation)."""
+        settings = self._settings
+        return (
+            f"It goes off when at least {settings.alarm_anomalous_results} of {settings.alarm_periods} periods "
+            f"hold an anomalous result, and emails {settings.target_email or 'the alarm topic'}."
+        )
 
     def name(self, target: DashboardTarget, existing: set[str] | None = None) -> str:
         """The alarm's name; a titled target's existing alarm is found by its resource, whatever its title."""
@@ -97,7 +106,3 @@ class SchedulerAlarms:
     def _delete_named(self, name: str) -> bool:
         self._cloudwatch.delete_alarms(AlarmNames=[name])
         return True
-
-
-def scheduler_target(name: str, title: str) -> DashboardTarget:
-    return DashboardTarget(DashboardKind.SCHEDULER, name, title)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cache, cached_property
 from typing import Any
 
+from .alarms import SchedulerAlarms
 from .aws import make_client
 from .config import Settings, load_settings
 from .dashboards import DashboardPublisher
@@ -37,6 +38,10 @@ class Container:
     def source(self) -> AnomalySource:
         """The data source; it keeps the result objects it parsed."""
         return default_source(self.settings, self.client)
+
+    @cached_property
+    def alarms(self) -> SchedulerAlarms:
+        return SchedulerAlarms(self.client("cloudwatch"), self.settings)
 
     @cached_property
     def publisher(self) -> DashboardPublisher:

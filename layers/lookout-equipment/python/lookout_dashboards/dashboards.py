@@ -228,7 +228,7 @@ class Removal:
             self.failed.append(f"{what} ({error_text(error)})")
 
     def summary(self) -> str:
-        parts = [f"Removed {len(self.removed)} dashboards and canaries."]
+        parts = [f"Removed {len(self.removed)} dashboards, canaries and alarms."]
         if self.failed:
             parts.append(f"Could not remove {', '.join(self.failed)}; remove them by hand.")
         if self.left:

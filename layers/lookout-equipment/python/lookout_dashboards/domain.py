@@ -214,6 +214,14 @@ class SchedulerStatus(StrEnum):
     STOPPED = "STOPPED"
 
 
+class AlarmState(StrEnum):
+    """A CloudWatch alarm's state."""
+
+    OK = "OK"
+    ALARM = "ALARM"
+    INSUFFICIENT_DATA = "INSUFFICIENT_DATA"
+
+
 class InferenceOutcome(StrEnum):
     ANOMALOUS = "ANOMALOUS"
     NORMAL = "NORMAL"
@@ -280,6 +288,7 @@ class Scheduler:
     operating_window: tuple[str, ...] = ()
     start_refusal: str | None = None
     notes: tuple[str, ...] = ()
+    asset_id: str | None = None
 
     @property
     def label(self) -> str:

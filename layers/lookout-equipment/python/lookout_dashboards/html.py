@@ -15,12 +15,12 @@ from typing import Any, Literal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from .domain import ExecutionStatus, InferenceOutcome, ModelStatus, SchedulerStatus
+from .domain import AlarmState, ExecutionStatus, InferenceOutcome, ModelStatus, SchedulerStatus
 
 Display = Literal["widget", "popup"]
 Tone = Literal["success", "failed", "progress", "neutral"]
 MessageKind = Literal["info", "error", "empty"]
-Status = ModelStatus | SchedulerStatus | ExecutionStatus | InferenceOutcome
+Status = ModelStatus | SchedulerStatus | ExecutionStatus | InferenceOutcome | AlarmState
 
 #: The word and tone of each status, the same in every widget. Keyed by enum first: members of
 #: different enums with the same text (`FAILED`) are equal, so one flat dict would mix them up.
@@ -46,6 +46,11 @@ STATUSES: dict[type[Status], dict[Any, tuple[str, Tone]]] = {
     InferenceOutcome: {
         InferenceOutcome.ANOMALOUS: ("anomalous", "failed"),
         InferenceOutcome.NORMAL: ("normal", "success"),
+    },
+    AlarmState: {
+        AlarmState.OK: ("alarm OK", "success"),
+        AlarmState.ALARM: ("in alarm", "failed"),
+        AlarmState.INSUFFICIENT_DATA: ("alarm, no data yet", "neutral"),
     },
 }
 

@@ -374,7 +374,8 @@ class SiteWiseSource:
         output = f"{names(result_asset) or result_asset}\\{names(result_property) or result_property}"
         return Scheduler(
             name=target.key,
-            model_name=target.key,
+            model_name=target.model_id,
+            asset_id=target.asset_id,
             status=SchedulerStatus.RUNNING if active else SchedulerStatus.STOPPED,
             upload_frequency=payload.upload_frequency if payload else None,
             delay_offset=payload.delay_offset if payload else timedelta(0),
