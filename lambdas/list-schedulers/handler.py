@@ -91,7 +91,7 @@ def scheduler_actions(
 
     def create_dashboard(name: str) -> ActionOutcome:
         scheduler = requested_scheduler(source, {"scheduler": name})
-        body = scheduler_dashboard_body(scheduler, links.of)
+        body = scheduler_dashboard_body(scheduler, links.of, links.settings.region)
         return publisher.create(DashboardTarget(DashboardKind.SCHEDULER, name, scheduler.display_name), body)
 
     def delete_dashboard(name: str) -> ActionOutcome:
