@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from local.widget_events import load_handler, widget_event
-from lookout_dashboards.sources import default_source
+from lookout_dashboards.container import current_container
 from tests.conftest import DEMO_NOW
 from tests.widget_page import Button, WidgetPage
 
@@ -18,23 +18,27 @@ SCHEDULER_RENDERERS = {
 }
 
 
-def render(widget: str, params: dict[str, Any], days: float = 90, **context: Any) -> WidgetPage:
-    """The widget's handler on the event CloudWatch sends for the `days` before the demo's `now`."""
-    event = widget_event(params, start=DEMO_NOW - timedelta(days=days), end=DEMO_NOW, **context)
+def render(
+    widget: str, params: dict[str, Any], days: float = 90, end: datetime = DEMO_NOW, **context: Any
+) -> WidgetPage:
+    """The widget's handler on the event CloudWatch sends for the `days` before `end` (the demo's `now`)."""
+    event = widget_event(params, start=end - timedelta(days=days), end=end, **context)
     return WidgetPage(load_handler(widget).lambda_handler(event, None))
 
 
 def render_at(
     widget: str, params: dict[str, Any], days: float = 1, now: datetime = DEMO_NOW, **context: Any
 ) -> WidgetPage:
-    """A scheduler widget drawn at `now` (its schedule and lookback follow the clock), through its handler's frame."""
+    """A scheduler widget drawn at `now` (its schedule and lookback follow the clock) by the container's source."""
     event = widget_event(params, start=now - timedelta(days=days), end=now, **context)
     handler = load_handler(widget)
     return WidgetPage(
         handler.serve_widget(
             event,
             documentation=handler.DOCUMENTATION,
-            render=lambda parsed: getattr(handler, SCHEDULER_RENDERERS[widget])(parsed, default_source(), now),
+            render=lambda parsed: getattr(handler, SCHEDULER_RENDERERS[widget])(
+                parsed, current_container().source, now
+            ),
         )
     )
 
