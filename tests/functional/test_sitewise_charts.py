@@ -189,17 +189,23 @@ def test_details_of_models_without_results_say_why(shared_sitewise_demo: Any) ->
         (UNKNOWN, f"Not found: computation model {UNKNOWN}."),
         ("pump-station-labeled", "Not found: a SiteWise model is named by its computation model id"),
         (f"{{pump-fleet}}_{UNKNOWN}", "Not found: "),
+        (
+            "{pump-fleet}",
+            "Not found: model {pump-fleet}. Computation model Pump fleet anomalies is bound at asset-model",
+        ),
+        ("{pump-compressor}_{pump-1}", "Not found: model {pump-compressor}_{pump-1}. Computation model Pump 1 and"),
     ],
 )
 def test_unknown_models_and_assets_are_explained(
     shared_sitewise_demo: Any, widget: str, key: str, expected: str
 ) -> None:
-    name = key.replace("{pump-fleet}", shared_sitewise_demo.models["pump-fleet"])
+    ids = {**shared_sitewise_demo.models, "pump-1": shared_sitewise_demo.assets["pump-1"]}
     param = "model" if widget.startswith("model") else "scheduler"
 
-    page = render(widget, {param: name}, 7)
+    page = render(widget, {param: key.format_map(ids)}, 7)
 
-    assert page.messages == [("error", page.messages[0][1])] and page.messages[0][1].startswith(expected)
+    assert page.messages == [("error", page.messages[0][1])]
+    assert page.messages[0][1].startswith(expected.format_map(ids))
 
 
 @pytest.mark.parametrize("widget", MODEL_WIDGETS[1:4])
