@@ -12,19 +12,15 @@ import pytest
 from markupsafe import escape
 
 from local.demo_sitewise import HOSTILE, PUMP_SENSORS
+from lookout_dashboards.model_widgets import MODEL_DASHBOARD_LAYOUT
+from lookout_dashboards.scheduler_widgets import SCHEDULER_DASHBOARD_LAYOUT
 from lookout_dashboards.themes import THEMES
 from tests.conftest import DEMO_NOW
 from tests.widget_calls import render, render_at
 from tests.widget_page import SVG, WidgetPage, fills, group, groups_starting, texts
 
-MODEL_WIDGETS = [
-    "model-details",
-    "model-anomalies",
-    "model-signal-importance",
-    "model-importance-evolution",
-    "model-importance-legend",
-]
-SCHEDULER_WIDGETS = ["scheduler-details", "scheduler-last-diagnostics", "scheduler-anomalies"]
+MODEL_WIDGETS = [widget for widget, *_ in MODEL_DASHBOARD_LAYOUT]
+SCHEDULER_WIDGETS = [widget for widget, *_ in SCHEDULER_DASHBOARD_LAYOUT]
 PUMP_1 = [f"Pump 1\\{name}" for name in PUMP_SENSORS]
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 BEFORE_RESULTS = DEMO_NOW - timedelta(days=50)

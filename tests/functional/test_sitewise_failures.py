@@ -10,18 +10,13 @@ import pytest
 
 from local.demo_sitewise import RESULT
 from local.fake_sitewise import INFERENCE
-from local.widget_events import LAMBDAS
 from lookout_dashboards.container import reset_container
 from tests.conftest import DEMO_NOW
+from tests.functional.test_hostile_events import WIDGETS
 from tests.sitewise_models import START, add_model
 from tests.widget_calls import render, render_at
 from tests.widget_page import texts
 
-WIDGETS = sorted(
-    folder.name
-    for folder in LAMBDAS.iterdir()
-    if (folder / "handler.py").exists() and "serve_widget" in (folder / "handler.py").read_text()
-)
 RESULT_WIDGETS = ["scheduler-last-diagnostics", "scheduler-anomalies"]
 
 
