@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -176,6 +177,7 @@ class SiteWiseSource:
         self._clock = clock
         self._descriptions: dict[str, tuple[float, Description]] = {}
         self._assets: dict[str, Asset] = {}
+        self._asset_locks: dict[str, threading.Lock] = {}
         #: Per model key: the newest training's (id, status) and the model built from it.
         self._models: dict[str, tuple[tuple[str, ExecutionStatus], Model, dict[Sensor, tuple[str, str]]]] = {}
 
@@ -566,11 +568,15 @@ class SiteWiseSource:
         return description
 
     def _asset(self, asset_id: str) -> Asset:
-        if asset_id not in self._assets:
-            with translated_errors(f"asset {asset_id}"):
-                response = self._sitewise.describe_asset(assetId=asset_id)
-            properties = {item["id"]: item.get("name", item["id"]) for item in response.get("assetProperties", [])}
-            self._assets[asset_id] = Asset(response.get("assetName", asset_id), properties)
+        """Described once per source: rows read in parallel often share an asset."""
+        if asset_id in self._assets:
+            return self._assets[asset_id]
+        with self._asset_locks.setdefault(asset_id, threading.Lock()):
+            if asset_id not in self._assets:
+                with translated_errors(f"asset {asset_id}"):
+                    response = self._sitewise.describe_asset(assetId=asset_id)
+                properties = {item["id"]: item.get("name", item["id"]) for item in response.get("assetProperties", [])}
+                self._assets[asset_id] = Asset(response.get("assetName", asset_id), properties)
         return self._assets[asset_id]
 
     def _input_assets(self, description: Description, target: Target) -> list[str]:
