@@ -188,7 +188,9 @@ def test_hostile_names_are_escaped_in_rows_confirmations_and_payloads(sitewise_d
     stop = render("list-schedulers", {}).button("Stop", HOSTILE)
     assert stop.confirmation == f"Stop {HOSTILE}? It stops reading new data (and being billed) until started again."
     assert stop.payload == {"action": "stop_scheduler", "scheduler": sitewise_demo.key("hostile")}
-    assert f'confirmation="Stop {escape(HOSTILE)}?' in render("list-schedulers", {}).markup
+    markup = render("list-schedulers", {}).markup
+    assert f'confirmation="Stop {escape(HOSTILE)}?' in markup
+    assert f">{escape(json.dumps(stop.payload, sort_keys=True, separators=(',', ':')))}</cwdb-action>" in markup
 
 
 def test_dashboards_and_canaries_of_a_hostile_model_have_valid_distinct_names(sitewise_demo: Any) -> None:
