@@ -67,6 +67,10 @@ class SiteWiseDemo:
     def property_id(self, asset: str, name: str) -> str:
         return self.fake.property_id(self.assets[asset], name)
 
+    def key(self, model: str, asset: str | None = None) -> str:
+        """The name widgets know a model by: its computation model id, with `_<asset id>` at asset-model level."""
+        return self.models[model] if asset is None else f"{self.models[model]}_{self.assets[asset]}"
+
 
 @contextmanager
 def sitewise_demo_account(size: SiteWiseDemoSize = SMALL, now: datetime | None = None) -> Iterator[SiteWiseDemo]:

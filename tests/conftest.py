@@ -64,3 +64,25 @@ def shared_demo() -> Iterator[Any]:
             patch.setenv(variable, value)
         with demo_account(SMALL, now=DEMO_NOW) as account:
             yield account
+
+
+@pytest.fixture
+def sitewise_demo(aws_credentials: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The small SiteWise demo account, fresh for each test, read through the SiteWise source."""
+    from local.demo_sitewise import SMALL, sitewise_demo_account
+
+    monkeypatch.setenv("DATA_SOURCE", "IoTSiteWise")
+    with sitewise_demo_account(SMALL, now=DEMO_NOW) as account:
+        yield account
+
+
+@pytest.fixture(scope="module")
+def shared_sitewise_demo() -> Iterator[Any]:
+    """One small SiteWise demo account for a module whose tests only read it; never mix with `sitewise_demo`."""
+    from local.demo_sitewise import SMALL, sitewise_demo_account
+
+    with pytest.MonkeyPatch.context() as patch:
+        for variable, value in {**FAKE_CREDENTIALS, "DATA_SOURCE": "IoTSiteWise"}.items():
+            patch.setenv(variable, value)
+        with sitewise_demo_account(SMALL, now=DEMO_NOW) as account:
+            yield account

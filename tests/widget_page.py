@@ -21,6 +21,7 @@ class Button:
     confirmation: str | None = None
     payload: dict[str, Any] | None = None
     row: int = -1
+    why: str | None = None
 
 
 @dataclass
@@ -77,7 +78,13 @@ class WidgetPage(HTMLParser):
         text = self._text.strip()
         if tag == "a":
             self.buttons.append(
-                Button(text, "disabled" in attributes, attributes.get("href"), row=len(self.rows) - 1),
+                Button(
+                    text,
+                    "disabled" in attributes,
+                    attributes.get("href"),
+                    row=len(self.rows) - 1,
+                    why=attributes.get("title"),
+                ),
             )
         elif tag == "cwdb-action" and self.buttons:
             button = self.buttons[-1]

@@ -14,6 +14,7 @@ from lookout_dashboards.importance import TOP_SENSORS, average_importance
 from lookout_dashboards.sources import default_source
 from lookout_dashboards.themes import THEMES
 from tests.conftest import DEMO_NOW
+from tests.widget_calls import render
 from tests.widget_page import SVG, WidgetPage, fills, group, groups_starting, texts
 
 MODEL_WIDGETS = [
@@ -29,11 +30,6 @@ CHART_WIDGETS = MODEL_WIDGETS[1:4]
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CACHE_DIR", str(tmp_path / "cache"))
-
-
-def render(widget: str, params: dict[str, Any], days: int = 90, **context: Any) -> WidgetPage:
-    event = widget_event(params, start=DEMO_NOW - timedelta(days=days), end=DEMO_NOW, **context)
-    return WidgetPage(load_handler(widget).lambda_handler(event, None))
 
 
 def test_details_of_a_labeled_model(shared_demo: Any) -> None:

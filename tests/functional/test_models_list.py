@@ -13,7 +13,8 @@ from local.widget_events import load_handler, widget_event
 from lookout_dashboards.aws import make_client
 from lookout_dashboards.dashboards import RUN_ONCE, TAG_DASHBOARD, TAG_STACK
 from tests.conftest import DEMO_NOW
-from tests.widget_page import Button, WidgetPage
+from tests.widget_calls import click
+from tests.widget_page import WidgetPage
 
 handler = load_handler("list-models")
 MODEL_DASHBOARD_PREFIX = "Lookout-for-Equipment-Model-"
@@ -22,13 +23,6 @@ MODEL_DASHBOARD_PREFIX = "Lookout-for-Equipment-Model-"
 def render(params: dict[str, Any] | None = None, days: int = 90, **context: Any) -> WidgetPage:
     event = widget_event(params or {}, start=DEMO_NOW - timedelta(days=days), end=DEMO_NOW, **context)
     return WidgetPage(handler.lambda_handler(event, None))
-
-
-def click(button: Button, days: int = 90) -> WidgetPage:
-    """What the console does: call the button's endpoint with its payload as the parameters."""
-    assert button.endpoint and button.endpoint.endswith(":function:list-models"), button.endpoint
-    assert button.display == "widget" and button.payload is not None
-    return render(button.payload, days)
 
 
 def created_within(demo: Any, days: int) -> set[str]:
@@ -91,7 +85,7 @@ def test_create_then_view_then_delete_through_the_returned_payloads(demo: Any) -
     assert before.button("View", model).disabled
     assert before.button("Create", model).payload == {"action": "create_dashboard", "model": model}
 
-    after_create = click(before.button("Create", model))
+    after_create = click(before.button("Create", model), "list-models")
 
     dashboard = MODEL_DASHBOARD_PREFIX + model
     assert after_create.messages[0][0] == "info" and dashboard in after_create.messages[0][1]
@@ -129,7 +123,7 @@ def test_create_then_view_then_delete_through_the_returned_payloads(demo: Any) -
 
     delete = after_create.button("Delete", model)
     assert "Delete dashboard" in (delete.confirmation or "")
-    after_delete = click(delete)
+    after_delete = click(delete, "list-models")
 
     assert after_delete.messages[0][0] == "info"
     assert not after_delete.button("Create", model).disabled

@@ -13,27 +13,14 @@ from lookout_dashboards.events import parse_widget_event
 from lookout_dashboards.sources import default_source, lookout_inference
 from lookout_dashboards.themes import THEMES
 from tests.conftest import DEMO_NOW
+from tests.widget_calls import render_at
 from tests.widget_page import SVG, WidgetPage, fills, group, groups_starting, texts
 
 WIDGETS = ["scheduler-details", "scheduler-last-diagnostics", "scheduler-anomalies"]
-RENDER = {
-    "scheduler-details": "render_scheduler_details",
-    "scheduler-last-diagnostics": "render_last_diagnostics",
-    "scheduler-anomalies": "render_scheduler_anomalies",
-}
 
 
 def render(widget: str, scheduler: str, days: float = 1, **context: Any) -> WidgetPage:
-    """The widget's pure function at the demo's `now`, with the event CloudWatch would send."""
-    event = widget_event({"scheduler": scheduler}, start=DEMO_NOW - timedelta(days=days), end=DEMO_NOW, **context)
-    handler = load_handler(widget)
-    return WidgetPage(
-        handler.serve_widget(
-            event,
-            documentation=handler.DOCUMENTATION,
-            render=lambda parsed: getattr(handler, RENDER[widget])(parsed, default_source(), DEMO_NOW),
-        )
-    )
+    return render_at(widget, {"scheduler": scheduler}, days, **context)
 
 
 def facts(page: WidgetPage, name: str) -> str:

@@ -12,7 +12,8 @@ from local.demo import PLANT_BUCKET
 from local.widget_events import load_handler, widget_event
 from lookout_dashboards.aws import make_client
 from tests.conftest import DEMO_NOW
-from tests.widget_page import Button, WidgetPage
+from tests.widget_calls import click
+from tests.widget_page import WidgetPage
 
 handler = load_handler("list-schedulers")
 PREFIX = "Lookout-for-Equipment-Scheduler-"
@@ -21,12 +22,6 @@ PREFIX = "Lookout-for-Equipment-Scheduler-"
 def render(params: dict[str, Any] | None = None) -> WidgetPage:
     event = widget_event(params or {}, start=DEMO_NOW - timedelta(days=7), end=DEMO_NOW)
     return WidgetPage(handler.lambda_handler(event, None))
-
-
-def click(button: Button) -> WidgetPage:
-    assert button.endpoint and button.endpoint.endswith(":function:list-schedulers")
-    assert button.payload is not None and not button.disabled
-    return render(button.payload)
 
 
 def row(page: WidgetPage, scheduler: str) -> list[str]:
@@ -64,7 +59,7 @@ def test_stop_then_start_change_the_state_in_the_service_and_the_table(demo: Any
     stop = render().button("Stop", name)
     assert "billed" in (stop.confirmation or "")
 
-    stopped = click(stop)
+    stopped = click(stop, "list-schedulers", days=7)
 
     assert demo.fake.schedulers[name]["Status"] == "STOPPED"
     assert stopped.messages[0] == ("info", f"Inference scheduler {name} is stopping.")
@@ -72,7 +67,7 @@ def test_stop_then_start_change_the_state_in_the_service_and_the_table(demo: Any
     start = stopped.button("Start", name)
     assert "billed for every hour" in (start.confirmation or "")
 
-    started = click(start)
+    started = click(start, "list-schedulers", days=7)
 
     assert demo.fake.schedulers[name]["Status"] == "RUNNING"
     assert started.messages[0][1].startswith(f"Inference scheduler {name} is starting.")
@@ -96,7 +91,7 @@ def test_create_view_delete_with_the_stack_schedule(
     name = demo.schedulers["hourly"]
     cloudwatch, synthetics = make_client("cloudwatch"), make_client("synthetics")
 
-    created = click(render().button("Create", name))
+    created = click(render().button("Create", name), "list-schedulers", days=7)
 
     dashboard = PREFIX + name
     assert created.button("View", name).href == f"#dashboards:name={dashboard}"
@@ -114,7 +109,7 @@ def test_create_view_delete_with_the_stack_schedule(
     else:
         assert [c["Schedule"]["Expression"] for c in canaries] == [expression]
 
-    deleted = click(created.button("Delete", name))
+    deleted = click(created.button("Delete", name), "list-schedulers", days=7)
 
     assert deleted.button("View", name).disabled
     assert cloudwatch.list_dashboards()["DashboardEntries"] == []

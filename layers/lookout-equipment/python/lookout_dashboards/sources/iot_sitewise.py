@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -176,6 +177,7 @@ class SiteWiseSource:
         self._clock = clock
         self._descriptions: dict[str, tuple[float, Description]] = {}
         self._assets: dict[str, Asset] = {}
+        self._asset_locks: dict[str, threading.Lock] = {}
         #: Per model key: the newest training's (id, status) and the model built from it.
         self._models: dict[str, tuple[tuple[str, ExecutionStatus], Model, dict[Sensor, tuple[str, str]]]] = {}
 
@@ -204,7 +206,7 @@ class SiteWiseSource:
         return summary, any(run.status is ExecutionStatus.SUCCESS for run in trainings)
 
     def get_model(self, name: str) -> Model:
-        return self._model(Target.parse(name))[0]
+        return self._model(self._named(name)[0])[0]
 
     def _model(self, target: Target) -> tuple[Model, dict[Sensor, tuple[str, str]]]:
         """The model and where each of its sensors is; one call when its newest training is known."""
@@ -363,8 +365,7 @@ class SiteWiseSource:
         ]
 
     def get_scheduler(self, name: str) -> Scheduler:
-        target = Target.parse(name)
-        description = self._description(target.model_id)
+        target, description = self._named(name)
         sensors = self._sensors(description, target)
         label = self._display_name(description, target)
         active = self._running(target)
@@ -398,8 +399,7 @@ class SiteWiseSource:
 
     def start_scheduler(self, name: str) -> SchedulerStatus:
         """Re-send the last START payload: the settings the inference was last started with."""
-        target = Target.parse(name)
-        description = self._description(target.model_id)
+        target, description = self._named(name)
         text = self._last_start_text(description, target)
         if text is None:
             raise InvalidInputError(_NO_START)
@@ -407,8 +407,8 @@ class SiteWiseSource:
         return SchedulerStatus.PENDING
 
     def stop_scheduler(self, name: str) -> SchedulerStatus:
-        target = Target.parse(name)
-        self._execute(self._description(target.model_id), target, '{"inferenceMode":"STOP"}')
+        target, description = self._named(name)
+        self._execute(description, target, '{"inferenceMode":"STOP"}')
         return SchedulerStatus.STOPPING
 
     def _execute(self, description: Description, target: Target, payload: str) -> None:
@@ -431,7 +431,7 @@ class SiteWiseSource:
     ) -> Iterator[Execution]:
         """Inference runs newest first (read up to `MAX_EXECUTION_PAGES` pages, since their order is not
         documented); a failed run's reason is read when failed runs are asked for."""
-        target = Target.parse(scheduler_name)
+        target, _ = self._named(scheduler_name)
         for run in self._runs(target, INFERENCE):
             if status is not None and run.status is not status:
                 continue
@@ -453,8 +453,7 @@ class SiteWiseSource:
 
     def inference_window(self, scheduler_name: str, interval: TimeRange) -> InferenceWindow:
         """The result property's values in the range, newest first, at most `MAX_RESULT_PAGES` pages."""
-        target = Target.parse(scheduler_name)
-        description = self._description(target.model_id)
+        target, description = self._named(scheduler_name)
         asset_id, property_id = description.binding.result.on(target.asset_id)
         names = self._names(description, target)
         values, more = self._history(asset_id, property_id, interval, ascending=False, max_pages=MAX_RESULT_PAGES)
@@ -486,8 +485,7 @@ class SiteWiseSource:
 
     def latest_anomaly(self, scheduler_name: str, now: datetime) -> LatestAnomaly:
         """One page of the newest results of the last 30 days, newest first."""
-        target = Target.parse(scheduler_name)
-        description = self._description(target.model_id)
+        target, description = self._named(scheduler_name)
         asset_id, property_id = description.binding.result.on(target.asset_id)
         names = self._names(description, target)
         interval = TimeRange(now - ANOMALY_LOOKBACK, now)
@@ -543,6 +541,18 @@ class SiteWiseSource:
             ]
         return [Target(model_id, asset_id) for asset_id in dict.fromkeys(assets)] or [Target(model_id)]
 
+    def _named(self, name: str) -> tuple[Target, Description]:
+        """The model a request names, refused when its asset part does not fit how the model is bound."""
+        target = Target.parse(name)
+        description = self._description(target.model_id)
+        if description.binding.at_model_level == (target.asset_id is not None):
+            return target, description
+        fix = "add `_` and an asset id" if target.asset_id is None else "drop `_` and the asset id"
+        bound = "at asset-model level" if target.asset_id is None else "to assets"
+        raise ResourceNotFoundError(
+            f"Not found: model {target.key}. Computation model {description.name} is bound {bound}: {fix}."
+        )
+
     def _description(self, model_id: str) -> Description:
         kept = self._descriptions.get(model_id)
         if kept and self._clock() - kept[0] < DESCRIPTION_TTL_S:
@@ -571,11 +581,15 @@ class SiteWiseSource:
         return description
 
     def _asset(self, asset_id: str) -> Asset:
-        if asset_id not in self._assets:
-            with translated_errors(f"asset {asset_id}"):
-                response = self._sitewise.describe_asset(assetId=asset_id)
-            properties = {item["id"]: item.get("name", item["id"]) for item in response.get("assetProperties", [])}
-            self._assets[asset_id] = Asset(response.get("assetName", asset_id), properties)
+        """Described once per source: rows read in parallel often share an asset."""
+        if asset_id in self._assets:
+            return self._assets[asset_id]
+        with self._asset_locks.setdefault(asset_id, threading.Lock()):
+            if asset_id not in self._assets:
+                with translated_errors(f"asset {asset_id}"):
+                    response = self._sitewise.describe_asset(assetId=asset_id)
+                properties = {item["id"]: item.get("name", item["id"]) for item in response.get("assetProperties", [])}
+                self._assets[asset_id] = Asset(response.get("assetName", asset_id), properties)
         return self._assets[asset_id]
 
     def _input_assets(self, description: Description, target: Target) -> list[str]:
