@@ -11,7 +11,7 @@ from local.widget_events import load_handler
 from lookout_dashboards.aws import make_client
 from lookout_dashboards.metrics import ANOMALOUS_PREDICTION, NAMESPACE
 from tests.functional.test_cleanup import request, run
-from tests.functional.test_schedulers_list import click, render
+from tests.widget_calls import click, render
 from tests.widget_page import WidgetPage
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:l4e-dashboards-alarms"
@@ -27,10 +27,10 @@ def alarm_cell(page: WidgetPage, scheduler: str) -> str:
 
 def test_alarm_creates_the_alarm_on_the_schedulers_predictions(demo: Any) -> None:
     live = demo.schedulers["live"]
-    button = render().button("Alarm", live)
+    button = render("list-schedulers", {}, 7).button("Alarm", live)
     assert "at least 3 of 6 periods hold an anomalous result" in (button.confirmation or "")
 
-    page = click(button)
+    page = click(button, "list-schedulers", 7)
 
     created = alarms()
     assert list(created) == [f"Lookout-for-Equipment-Alarm-Scheduler-{live}"]
@@ -51,21 +51,21 @@ def test_alarm_creates_the_alarm_on_the_schedulers_predictions(demo: Any) -> Non
 
 def test_the_list_shows_the_alarms_state_and_remove_deletes_it(demo: Any) -> None:
     live = demo.schedulers["live"]
-    click(render().button("Alarm", live))
+    click(render("list-schedulers", {}, 7).button("Alarm", live), "list-schedulers", 7)
     name = f"Lookout-for-Equipment-Alarm-Scheduler-{live}"
     make_client("cloudwatch").set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="test")
 
-    page = render()
+    page = render("list-schedulers", {}, 7)
     assert alarm_cell(page, live).startswith("in alarm")
     assert "Remove alarm" in (page.button("Remove", live).confirmation or "")
 
-    after = click(page.button("Remove", live))
+    after = click(page.button("Remove", live), "list-schedulers", 7)
 
     assert alarms() == {} and after.button("Alarm", live).payload == {"action": "create_alarm", "scheduler": live}
 
 
 def test_stack_deletion_removes_its_alarms_and_nothing_else(demo: Any) -> None:
-    click(render().button("Alarm", demo.schedulers["live"]))
+    click(render("list-schedulers", {}, 7).button("Alarm", demo.schedulers["live"]), "list-schedulers", 7)
     other = "IoT-SiteWise-Anomalies-Alarm-Scheduler-someone-else"
     make_client("cloudwatch").put_metric_alarm(
         AlarmName=other,

@@ -11,6 +11,7 @@ from markupsafe import escape
 
 from local.demo_sitewise import HOSTILE
 from lookout_dashboards.aws import make_client
+from lookout_dashboards.dashboards import DashboardKind, DashboardTarget, dashboard_name
 from lookout_dashboards.model_widgets import MODEL_DASHBOARD_LAYOUT
 from lookout_dashboards.scheduler_widgets import SCHEDULER_DASHBOARD_LAYOUT
 from tests.sitewise_models import add_model
@@ -82,6 +83,11 @@ def test_every_inference_of_every_page_with_the_state_read_once_per_row(sitewise
     assert row(page, PUMP_2)[1] == "stopped"
 
 
+def titled(kind: str, key: str, title: str) -> str:
+    """The name a SiteWise dashboard gets: readable from its title, told apart by its key's digest."""
+    return dashboard_name("IoT-SiteWise-Anomalies", DashboardTarget(DashboardKind(kind), key, title))
+
+
 def test_models_list_create_view_delete_through_the_returned_payloads(sitewise_demo: Any) -> None:
     key = sitewise_demo.key("pump-fleet", "pump-1")
     cloudwatch, synthetics = make_client("cloudwatch"), make_client("synthetics")
@@ -92,7 +98,8 @@ def test_models_list_create_view_delete_through_the_returned_payloads(sitewise_d
 
     created = click(before.button("Create", PUMP_1), "list-models")
 
-    dashboard = f"IoT-SiteWise-Anomalies-Model-{key}"
+    dashboard = titled("Model", key, PUMP_1)
+    assert dashboard.startswith("IoT-SiteWise-Anomalies-Model-Pump-fleet-anomalies-on-Pump-1-")
     assert created.messages[0][0] == "info" and dashboard in created.messages[0][1]
     assert created.button("Create", PUMP_1).disabled
     assert created.button("View", PUMP_1).href == f"#dashboards:name={dashboard}"
@@ -118,13 +125,20 @@ def test_schedulers_list_create_view_delete_through_the_returned_payloads(sitewi
 
     created = click(render("list-schedulers", {}).button("Create", "Pump 1 and compressor"), "list-schedulers")
 
-    dashboard = f"IoT-SiteWise-Anomalies-Scheduler-{key}"
+    dashboard = titled("Scheduler", key, "Pump 1 and compressor")
     assert created.button("View", "Pump 1 and compressor").href == f"#dashboards:name={dashboard}"
     body = json.loads(cloudwatch.get_dashboard(DashboardName=dashboard)["DashboardBody"])
-    assert [w["properties"]["endpoint"].rsplit(":", 1)[1] for w in body["widgets"]] == [
+    custom = [w for w in body["widgets"] if w["type"] == "custom"]
+    assert [w["properties"]["endpoint"].rsplit(":", 1)[1] for w in custom] == [
         widget for widget, *_ in SCHEDULER_DASHBOARD_LAYOUT
     ]
-    assert all(w["properties"]["params"] == {"scheduler": key} for w in body["widgets"])
+    assert all(w["properties"]["params"] == {"scheduler": key} for w in custom)
+    metrics = [w["properties"]["metrics"][0] for w in body["widgets"] if w["type"] == "metric"]
+    model_id = sitewise_demo.models["pump-compressor"]
+    assert metrics == [
+        ["LookoutDashboards", "AnomalyScore", "Model", model_id, "Scheduler", key],
+        ["LookoutDashboards", "AnomalousPrediction", "Model", model_id, "Scheduler", key],
+    ]
 
     deleted = click(created.button("Delete", "Pump 1 and compressor"), "list-schedulers")
 
@@ -204,4 +218,4 @@ def test_dashboards_and_canaries_of_a_hostile_model_have_valid_distinct_names(si
     canaries = [canary["Name"] for canary in synthetics.describe_canaries()["Canaries"]]
     assert len(set(dashboards)) == len(dashboards) == 3 and all(DASHBOARD_NAME.match(n) for n in dashboards)
     assert len(set(canaries)) == len(canaries) == 3 and all(CANARY_NAME.match(n) for n in canaries)
-    assert f"IoT-SiteWise-Anomalies-Model-{sitewise_demo.key('hostile')}" in dashboards
+    assert titled("Model", sitewise_demo.key("hostile"), HOSTILE) in dashboards
