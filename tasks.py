@@ -78,14 +78,20 @@ def test(c: Context, args: str = "") -> None:
         "size": "large (the targets' account) or small (a quick check)",
         "output": "where the Markdown table goes",
         "widgets": "comma-separated widget folders; all of them when empty",
+        "source": "lookout, sitewise or both: each on its demo account, in its section of the output",
     }
 )
-def bench(c: Context, size: str = "large", output: str = "bench/results.md", widgets: str = "") -> None:
-    """Cold start from the built layers, render time, memory and response size per widget on the demo account."""
-    from tools.bench import HOST_PLATFORM, host_layers, run_bench
+def bench(
+    c: Context, size: str = "large", output: str = "bench/results.md", widgets: str = "", source: str = "both"
+) -> None:
+    """Cold start from the built layers, render time, memory, calls and response size per widget on the demo account."""
+    from tools.bench import HOST_PLATFORM, SOURCES, host_layers, run_bench
 
+    if source not in (*SOURCES, "both"):
+        raise SystemExit(f"--source must be one of {', '.join(SOURCES)} or both, not {source!r}")
     zips, notes = host_layers(c.config.layers, lambda layer, zip_path: create_layer(c, layer, zip_path, *HOST_PLATFORM))
-    run_bench(size, ROOT / output, tuple(name for name in widgets.split(",") if name), zips, notes)
+    sources = SOURCES if source == "both" else (source,)
+    run_bench(size, ROOT / output, tuple(name for name in widgets.split(",") if name), zips, notes, sources)
 
 
 @task(

@@ -412,3 +412,28 @@ def _add_inference(demo: SiteWiseDemo, rng: np.random.Generator) -> None:
                 end=run_start + timedelta(seconds=40),
                 asset_id=asset_id,
             )
+
+
+def add_fleet_models(demo: SiteWiseDemo, count: int) -> list[str]:
+    """`count` more models, each bound to one pump's sensors, trained once and started (every other one
+    stopped since): the benchmark's account with many rows, to show which calls grow with them."""
+    pumps = sorted(key for key in demo.assets if key.startswith("pump-"))
+    trained_at = demo.now - timedelta(days=3)
+    added = []
+    for number in range(count):
+        pump = pumps[number % len(pumps)]
+        model_id = demo.fake.add_computation_model(
+            f"Fleet model {number + 1} on {pump}",
+            _binding(demo, [(pump, name) for name in PUMP_SENSORS], pump, model_level=False),
+            created_at=trained_at - timedelta(days=1),
+        )
+        demo.fake.add_action(model_id, TRAINING, {"trainingMode": "TRAIN_MODEL"}, at=trained_at)
+        demo.fake.add_execution(
+            model_id, TRAINING, state="COMPLETED", start=trained_at, end=trained_at + timedelta(minutes=40)
+        )
+        started = trained_at + timedelta(hours=1)
+        demo.fake.add_action(model_id, INFERENCE, {"inferenceMode": "START", "dataUploadFrequency": "PT5M"}, at=started)
+        if number % 2:
+            demo.fake.add_action(model_id, INFERENCE, {"inferenceMode": "STOP"}, at=started + timedelta(days=1))
+        added.append(model_id)
+    return added

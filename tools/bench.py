@@ -39,6 +39,10 @@ How each figure is taken, so that "cold" means what Lambda means by it:
   `read_component_files`, called directly rather than through any cache.
   Scheduler widgets run on `pump-station-archive` (20,000 executions) except `scheduler-anomalies`,
   on `pump-station-live` (a run every five minutes) over the last day.
+- *IoT SiteWise* (`--source sitewise`): the same figures on the SiteWise demo account with
+  DATA_SOURCE=IoTSiteWise, plus the SiteWise calls of the first render and of the next (warm) one,
+  by operation, and every S3 call; the list widgets again after `SITEWISE_MORE_MODELS` more models,
+  so that what grows with rows shows.
 """
 
 from __future__ import annotations
@@ -61,14 +65,15 @@ import threading
 import time
 import tracemalloc
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from functools import partial
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tools.cloudformation import FunctionSettings, function_settings
 
@@ -88,6 +93,9 @@ MODEL_WIDGETS = (
 )
 SCHEDULER_WIDGETS = ("scheduler-details", "scheduler-last-diagnostics", "scheduler-anomalies")
 ALL_WIDGETS = ("list-models", *MODEL_WIDGETS, "list-schedulers", *SCHEDULER_WIDGETS)
+#: The sources `invoke bench --source` measures, each on its demo account, and the report's section of each.
+SOURCES = ("lookout", "sitewise")
+SECTION_TITLES = {"lookout": "# Benchmark: Lookout for Equipment", "sitewise": "# Benchmark: AWS IoT SiteWise"}
 #: Which scheduler of the large account each scheduler widget is measured on.
 SCHEDULER_OF = {
     "scheduler-details": "long_history",
@@ -353,14 +361,19 @@ def shipped_packages(layer: Path) -> set[str]:
 
 
 class BucketTraffic:
-    """`GetObject` calls and bytes put into buckets by the clients of one boto3 session."""
+    """S3 calls, `GetObject` calls among them, and bytes put into buckets by the clients of one boto3 session."""
 
     def __init__(self, events: Any) -> None:
+        self.calls = 0
         self.reads = 0
         self.written = 0
+        events.register("before-call.s3", self._call)
         events.register("before-call.s3.GetObject", self._read)
         for operation in ("PutObject", "UploadPart"):
             events.register(f"before-call.s3.{operation}", self._write)
+
+    def _call(self, **_: Any) -> None:
+        self.calls += 1
 
     def _read(self, **_: Any) -> None:
         self.reads += 1
@@ -489,7 +502,8 @@ def render_in_fork(
             first_s = time.perf_counter() - start
             wait_for_threads()
             first_cpu_s = services.excluded(start_cpu, start_service)
-        first_calls, first_reads, written = len(fake.calls) - calls, traffic.reads, traffic.written
+        first_calls, first_reads, written = fake.calls[calls:], traffic.reads, traffic.written
+        first_s3_calls = traffic.calls
         if "l4e-message l4e-error" in first:
             raise RuntimeError(f"{widget} rendered an error: {first[:2000]}")
         changed = {key for key, etag in bucket_objects(s3, bucket).items() if before.get(key) != etag}
@@ -497,12 +511,15 @@ def render_in_fork(
             pickle.dumps({key: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in sorted(changed)})
         )
         extra = beside(services) if beside else {}
-        warm, warm_cpu = [], []
-        for _ in range(WARM_RUNS):
+        warm, warm_cpu, warm_calls = [], [], []
+        calls = len(fake.calls)
+        for run in range(WARM_RUNS):
             start, start_cpu, start_service = time.perf_counter(), cpu_seconds(), services.cpu_s
             handler.lambda_handler(event, None)
             warm_cpu.append(services.excluded(start_cpu, start_service))
             warm.append(time.perf_counter() - start)
+            if run == 0:
+                warm_calls = fake.calls[calls:]
         tracemalloc.start()
         handler.lambda_handler(event, None)
         peak = tracemalloc.get_traced_memory()[1]
@@ -514,8 +531,13 @@ def render_in_fork(
             "warm_cpu_s": statistics.median(warm_cpu),
             "peak_bytes": peak,
             "response_bytes": len(first.encode()),
-            "lookout_calls": first_calls,
+            "service_calls": len(first_calls),
+            "warm_service_calls": len(warm_calls),
+            "first_operations": dict(Counter(first_calls)),
+            "warm_operations": dict(Counter(warm_calls)),
+            "s3_calls": first_s3_calls,
             "s3_reads": first_reads,
+            "rows": table_rows(first),
             "bytes_written": written,
             "objects_written": len(changed),
             "later_imports": sorted(later),
@@ -556,6 +578,11 @@ def csv_read_and_parse(model_name: str, services: ServiceTime) -> dict[str, Any]
     return {"csv_parse_s": services.excluded(start, start_service)}
 
 
+def table_rows(html: str) -> int:
+    """Rows of the table a list widget answers (none for a chart)."""
+    return html.partition("<tbody>")[2].count("<tr>")
+
+
 def put_objects(written: Path) -> None:
     """What a first render wrote, into the parent's bucket: later forks start with that bucket cache."""
     from lookout_dashboards.aws import make_client
@@ -581,11 +608,17 @@ class Measure:
     warm_cpu_s: float
     peak_bytes: int
     response_bytes: int
-    lookout_calls: int
+    service_calls: int
     s3_reads: int
     bytes_written: int
     objects_written: int
     csv_parse_s: float | None = None
+    #: The calls of one warm render, and both renders' calls by operation (the fake's names).
+    warm_service_calls: int = 0
+    first_operations: Mapping[str, int] = field(default_factory=dict)
+    warm_operations: Mapping[str, int] = field(default_factory=dict)
+    s3_calls: int = 0
+    rows: int = 0
 
     @property
     def cold_cpu_s(self) -> float:
@@ -596,67 +629,186 @@ class Measure:
         return projected_cold_start(self.cold_cpu_s, self.memory_mb)
 
 
-def run_bench(
-    size_name: str, output: Path | None, widgets: tuple[str, ...], layer_zips: Sequence[Path], notes: Sequence[str] = ()
-) -> list[Measure]:
-    sys.path[:0] = [str(LIBRARY), str(ROOT)]
-    from local.demo import SIZES, demo_account
-    from local.widget_events import widget_event
+@dataclass(frozen=True)
+class BuiltLayers:
+    """The layers and runtime a new container imports from, and the template's settings of each function."""
 
-    functions = function_settings()
+    layer: Path
+    runtime: Path
+    shipped: set[str]
+    functions: Mapping[str, FunctionSettings]
+
+    def measure(
+        self, widget: str, case: str, result: Mapping[str, Any], environment: Mapping[str, str] | None = None
+    ) -> Measure:
+        """The render `result` with its function's import CPU from the built layers (with `environment` added)."""
+        settings = self.functions[widget]
+        settings = replace(settings, environment={**settings.environment, **(environment or {})})
+        imports = clean_import(ROOT / "lambdas" / widget, self.layer, self.runtime, settings, result["later_imports"])
+        return _measure(widget, case, settings.memory_mb, imports, result)
+
+
+def run_bench(
+    size_name: str,
+    output: Path | None,
+    widgets: tuple[str, ...],
+    layer_zips: Sequence[Path],
+    notes: Sequence[str] = (),
+    sources: Sequence[str] = SOURCES,
+) -> list[Measure]:
+    """Bench each of `sources` on its demo account; its section of `output` is rewritten, the others kept."""
+    sys.path[:0] = [str(LIBRARY), str(ROOT)]
     chosen = widgets or ALL_WIDGETS
     measures: list[Measure] = []
+    sections: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="l4e-bench-") as scratch:
         layer = unzip_layers(layer_zips, Path(scratch) / "opt")
-        runtime = runtime_modules(Path(scratch) / "runtime")
-        shipped = shipped_packages(layer)
-        started = time.perf_counter()
-        with demo_account(SIZES[size_name]) as account:
-            built_s = time.perf_counter() - started
-            model = account.models["labeled"]
-            now = account.now
-            events = {
-                "list-models": widget_event({}, start=now - timedelta(days=90), end=now, width=1200, height=900),
-                **{
-                    widget: widget_event(
-                        {"model": model}, start=now - timedelta(days=200), end=now, width=1200, height=400
-                    )
-                    for widget in MODEL_WIDGETS
-                },
-                "list-schedulers": widget_event({}, start=now - timedelta(days=1), end=now, width=1200, height=500),
-                **{
-                    widget: widget_event(
-                        {"scheduler": account.schedulers.get(SCHEDULER_OF[widget], account.schedulers["live"])},
-                        start=now - timedelta(days=1),
-                        end=now,
-                        width=1200,
-                        height=500,
-                    )
-                    for widget in SCHEDULER_WIDGETS
-                },
-            }
-            for widget in chosen:
-                written = Path(scratch) / f"written-{widget}.pickle"
-                beside = partial(csv_read_and_parse, model) if widget == "model-anomalies" else None
-                first = render_in_fork(widget, events[widget], account.fake, shipped, written, beside)
-                cases = [("new container", first)]
-                if first["objects_written"]:
-                    put_objects(written)
-                    again = render_in_fork(widget, events[widget], account.fake, shipped, written)
-                    cases = [("first render ever", first), ("new container", again)]
-                for case, result in cases:
-                    function = ROOT / "lambdas" / widget
-                    imports = clean_import(function, layer, runtime, functions[widget], result["later_imports"])
-                    measures.append(_measure(widget, case, functions[widget].memory_mb, imports, result))
-            tenfold = (
-                _tenfold_response(account, model, events["model-anomalies"]) if "model-anomalies" in chosen else None
-            )
-    report = _report(measures, size_name, built_s, tenfold, account, notes)
+        built = BuiltLayers(
+            layer, runtime_modules(Path(scratch) / "runtime"), shipped_packages(layer), function_settings()
+        )
+        for source in sources:
+            bench_source = {"lookout": _bench_lookout, "sitewise": _bench_sitewise}[source]
+            found, sections[source] = bench_source(size_name, chosen, built, Path(scratch), notes)
+            measures += found
+    report = merged_report(output.read_text() if output and output.exists() else "", sections)
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(report)
     print(report)
     return measures
+
+
+def merged_report(previous: str, sections: Mapping[str, str]) -> str:
+    """The report with `sections` (by source) replacing those of `previous`, in `SOURCES`' order."""
+    kept: dict[str, str] = {}
+    titles = {title: source for source, title in SECTION_TITLES.items()}
+    current = None
+    for line in previous.splitlines(keepends=True):
+        current = titles.get(line.rstrip("\n"), current)
+        if current:
+            kept[current] = kept.get(current, "") + line
+    kept |= {source: text.rstrip("\n") + "\n" for source, text in sections.items()}
+    return "\n".join(kept[source].rstrip("\n") + "\n" for source in SOURCES if source in kept)
+
+
+def _bench_lookout(
+    size_name: str, chosen: Sequence[str], built: BuiltLayers, scratch: Path, notes: Sequence[str]
+) -> tuple[list[Measure], str]:
+    from local.demo import SIZES, demo_account
+    from local.widget_events import widget_event
+
+    measures: list[Measure] = []
+    started = time.perf_counter()
+    with demo_account(SIZES[size_name]) as account:
+        built_s = time.perf_counter() - started
+        model = account.models["labeled"]
+        now = account.now
+        events = {
+            "list-models": widget_event({}, start=now - timedelta(days=90), end=now, width=1200, height=900),
+            **{
+                widget: widget_event({"model": model}, start=now - timedelta(days=200), end=now, width=1200, height=400)
+                for widget in MODEL_WIDGETS
+            },
+            "list-schedulers": widget_event({}, start=now - timedelta(days=1), end=now, width=1200, height=500),
+            **{
+                widget: widget_event(
+                    {"scheduler": account.schedulers.get(SCHEDULER_OF[widget], account.schedulers["live"])},
+                    start=now - timedelta(days=1),
+                    end=now,
+                    width=1200,
+                    height=500,
+                )
+                for widget in SCHEDULER_WIDGETS
+            },
+        }
+        for widget in chosen:
+            written = scratch / f"written-{widget}.pickle"
+            beside = partial(csv_read_and_parse, model) if widget == "model-anomalies" else None
+            first = render_in_fork(widget, events[widget], account.fake, built.shipped, written, beside)
+            cases = [("new container", first)]
+            if first["objects_written"]:
+                put_objects(written)
+                again = render_in_fork(widget, events[widget], account.fake, built.shipped, written)
+                cases = [("first render ever", first), ("new container", again)]
+            measures += [built.measure(widget, case, result) for case, result in cases]
+        tenfold = _tenfold_response(account, model, events["model-anomalies"]) if "model-anomalies" in chosen else None
+    return measures, _report(measures, size_name, built_s, tenfold, account, notes)
+
+
+class SiteWiseCase(NamedTuple):
+    """A render of the SiteWise bench: a widget on pump 1's model (or a list), over the last `days`."""
+
+    widget: str
+    case: str
+    parameter: str | None
+    days: int
+    height: int
+    calls_allowed: int | None = None
+
+
+SITEWISE_DEMO = "demo"
+SITEWISE_CASES = (
+    SiteWiseCase("list-models", SITEWISE_DEMO, None, 90, 900),
+    *(SiteWiseCase(widget, "pump 1", "model", 200, 400) for widget in MODEL_WIDGETS if widget != "model-anomalies"),
+    SiteWiseCase("model-anomalies", "pump 1, evaluation (60 days)", "model", 200, 400, 2),
+    SiteWiseCase("model-anomalies", "pump 1, last 7 days", "model", 7, 400, 2),
+    SiteWiseCase("list-schedulers", SITEWISE_DEMO, None, 1, 500),
+    SiteWiseCase("scheduler-details", "pump 1", "scheduler", 1, 500),
+    SiteWiseCase("scheduler-last-diagnostics", "pump 1", "scheduler", 1, 500, 3),
+    SiteWiseCase("scheduler-anomalies", "pump 1, 7 days (2,016 results)", "scheduler", 7, 500, 3),
+    SiteWiseCase("scheduler-anomalies", "pump 1, 30 days (8,640 results)", "scheduler", 30, 500, 10),
+)
+#: Models added to the SiteWise demo for the list widgets' second account: more rows, and pages.
+SITEWISE_MORE_MODELS = 60
+SITEWISE_WARM_TARGETS = ("model-anomalies", "scheduler-anomalies")
+#: The one call per row the list widgets may make: `inferenceTimerActive` is only read per model and asset.
+PER_ROW_ALLOWED = "DescribeComputationModelExecutionSummary"
+HEAVY_LIBRARIES = ("numpy", "pandas", "matplotlib")
+
+
+def _bench_sitewise(
+    size_name: str, chosen: Sequence[str], built: BuiltLayers, scratch: Path, notes: Sequence[str]
+) -> tuple[list[Measure], str]:
+    import lookout_dashboards.sources.iot_sitewise  # noqa: F401 - loaded here, a fork's render counts its import
+    from local.demo_sitewise import SIZES, add_fleet_models, sitewise_demo_account
+    from local.widget_events import widget_event
+    from lookout_dashboards.config import IOT_SITEWISE
+
+    environment = {"DATA_SOURCE": IOT_SITEWISE}
+    before = os.environ.get("DATA_SOURCE")
+    os.environ.update(environment)
+    measures: list[Measure] = []
+    try:
+        started = time.perf_counter()
+        with sitewise_demo_account(SIZES[size_name]) as demo:
+            built_s = time.perf_counter() - started
+            key = f"{demo.models['pump-fleet']}_{demo.assets['pump-1']}"
+
+            def run(cases: Sequence[SiteWiseCase]) -> None:
+                for case in (case for case in cases if case.widget in chosen):
+                    params = {case.parameter: key} if case.parameter else {}
+                    start = demo.now - timedelta(days=case.days)
+                    event = widget_event(params, start=start, end=demo.now, width=1200, height=case.height)
+                    written = scratch / f"written-sitewise-{case.widget}.pickle"
+                    result = render_in_fork(case.widget, event, demo.fake, built.shipped, written)
+                    measures.append(built.measure(case.widget, case.case, result, environment))
+
+            run(SITEWISE_CASES)
+            models = len(demo.fake.computation_models)
+            add_fleet_models(demo, SITEWISE_MORE_MODELS)
+            more = f"demo + {SITEWISE_MORE_MODELS} models"
+            run([case._replace(case=more) for case in SITEWISE_CASES if case.case == SITEWISE_DEMO])
+            account = (
+                f"{len(demo.assets)} assets, {sum(1 for key in demo.fake.points if key[0])} properties with values "
+                f"(one-minute sensor history over {demo.size.history_days} days, PT5M results over "
+                f"{demo.size.results_days} days), {models} computation models ({len(demo.fake.computation_models)} "
+                f"in the `{more}` rows); the fake answers {demo.fake.page_size} items per list page"
+            )
+    finally:
+        os.environ.pop("DATA_SOURCE")
+        if before is not None:
+            os.environ["DATA_SOURCE"] = before
+    return measures, _sitewise_report(measures, size_name, built_s, account, notes)
 
 
 def _measure(widget: str, case: str, memory_mb: int, imports: Mapping[str, Any], result: Mapping[str, Any]) -> Measure:
@@ -790,7 +942,7 @@ def _target_lines(measures: Sequence[Measure], tenfold: Mapping[str, Any] | None
         label = "`scheduler-anomalies` new container object reads"
         lines.append(_verdict(label, scheduler.s3_reads, NEW_CONTAINER_READS_TARGET, str))
     if diagnostics := new.get("scheduler-last-diagnostics"):  # an earlier issue's targets, still held
-        lines.append(_verdict("`scheduler-last-diagnostics` L4E calls", diagnostics.lookout_calls, 3, str))
+        lines.append(_verdict("`scheduler-last-diagnostics` L4E calls", diagnostics.service_calls, 3, str))
         lines.append(_verdict("`scheduler-last-diagnostics` S3 reads", diagnostics.s3_reads, 2, str))
     if tenfold:
         same = abs(tenfold["tenfold_bytes"] - tenfold["normal_bytes"]) <= 0.1 * tenfold["normal_bytes"]
@@ -832,9 +984,9 @@ def _report(
     today = f"{datetime.now():%Y-%m-%d}"
     runtime, architecture = HOST_PLATFORM
     lines = [
-        "# Benchmark",
+        SECTION_TITLES["lookout"],
         "",
-        f"`invoke bench --size {size_name}` on {today}, Python {sys.version.split()[0]}, "
+        f"`invoke bench --size {size_name} --source lookout` on {today}, Python {sys.version.split()[0]}, "
         f"{os.cpu_count()} CPUs (this machine, not Lambda arm64). Demo account built in {built_s:.0f} s: "
         f"{sum(len(v) for v in account.sensors.values())} sensors, {account.size.sample_minutes}-minute samples over "
         f"{account.size.history_days} days, {len(account.fake.models)} models. Layers built by "
@@ -854,7 +1006,7 @@ def _report(
             f"| {m.widget} | {m.case} | {m.memory_mb} MB | {_ms(m.import_cpu_s)} | {later} | "
             f"{_ms(m.first_cpu_s)} ({_ms(m.first_s)}) | {m.projected_s:.2f} s | "
             f"{_ms(m.warm_cpu_s)} ({_ms(m.warm_s)}) | "
-            f"{m.peak_bytes / 2**20:,.1f} MiB | {_kb(m.response_bytes)} | {m.lookout_calls} | {m.s3_reads} | {writes} |"
+            f"{m.peak_bytes / 2**20:,.1f} MiB | {_kb(m.response_bytes)} | {m.service_calls} | {m.s3_reads} | {writes} |"
         )
     if tenfold:
         lines += [
@@ -882,6 +1034,175 @@ def _report(
         *_target_lines(measures, tenfold),
         "",
         __doc__.split("\n", 2)[2].strip(),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# The SiteWise report --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One target's line: what it limits, the figure, the limit, and, when not met, why."""
+
+    target: str
+    measured: str
+    limit: str
+    met: bool
+    why: str = ""
+
+
+def _operations(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{operation} {count}" for operation, count in sorted(counts.items(), key=lambda i: -i[1])) or "-"
+
+
+def _calls_verdicts(m: Measure, allowed: int) -> list[Verdict]:
+    """Cold (a new container's first render) and warm calls against `allowed`; why: the calls made."""
+    return [
+        Verdict(
+            f"`{m.widget}` {m.case}: SiteWise calls, {kind}",
+            str(calls),
+            f"≤ {allowed}",
+            calls <= allowed,
+            "" if calls <= allowed else _operations(operations),
+        )
+        for kind, calls, operations in (
+            ("cold", m.service_calls, m.first_operations),
+            ("warm", m.warm_service_calls, m.warm_operations),
+        )
+    ]
+
+
+def growth_per_row(few: Measure, many: Measure, warm: bool) -> dict[str, float]:
+    """Calls per added row, by operation, from an account with `few` rows to one with `many`."""
+    before, after = (m.warm_operations if warm else m.first_operations for m in (few, many))
+    rows = max(1, many.rows - few.rows)
+    return {op: (after.get(op, 0) - before.get(op, 0)) / rows for op in sorted(set(before) | set(after))}
+
+
+def _list_verdicts(few: Measure, many: Measure) -> list[Verdict]:
+    """Operations made once more (or more) per added row, beyond the summary call each row may cost."""
+    verdicts = []
+    for kind in ("cold", "warm"):
+        growth = growth_per_row(few, many, kind == "warm")
+        per_row = {op: rate for op, rate in growth.items() if rate >= 1 and op != PER_ROW_ALLOWED}
+        shown = ", ".join(f"{op} {rate:.2f}" for op, rate in growth.items() if rate) or "none"
+        verdicts.append(
+            Verdict(
+                f"`{few.widget}` calls per row ({few.rows} → {many.rows} rows), {kind}: only "
+                f"{PER_ROW_ALLOWED} grows with rows",
+                shown,
+                f"{PER_ROW_ALLOWED} ≤ 1 per row, the rest per page",
+                not per_row and growth.get(PER_ROW_ALLOWED, 0) <= 1,
+                ", ".join(f"{op}: {rate:.2f} per row" for op, rate in per_row.items()),
+            )
+        )
+    return verdicts
+
+
+def sitewise_verdicts(measures: Sequence[Measure]) -> dict[str, list[Verdict]]:
+    """The issue's SiteWise targets, by widget: calls, warm CPU, response, list widgets' imports and growth."""
+    allowed = {(case.widget, case.case): case.calls_allowed for case in SITEWISE_CASES}
+    groups: dict[str, list[Verdict]] = {}
+    for m in measures:
+        verdicts = groups.setdefault("list widgets" if m.widget.startswith("list-") else f"`{m.widget}`", [])
+        if calls := allowed.get((m.widget, m.case)):
+            verdicts += _calls_verdicts(m, calls)
+        if m.widget in SITEWISE_WARM_TARGETS:
+            verdicts.append(
+                Verdict(
+                    f"`{m.widget}` {m.case}: warm render CPU (wall {_ms(m.warm_s)})",
+                    _ms(m.warm_cpu_s),
+                    f"≤ {_ms(RENDER_AFTER_IMPORTS_TARGET_S)}",
+                    m.warm_cpu_s <= RENDER_AFTER_IMPORTS_TARGET_S,
+                )
+            )
+            verdicts.append(
+                Verdict(
+                    f"`{m.widget}` {m.case}: response",
+                    _kb(m.response_bytes),
+                    f"≤ {_kb(RESPONSE_TARGET_BYTES)}",
+                    m.response_bytes <= RESPONSE_TARGET_BYTES,
+                )
+            )
+        if m.widget.startswith("list-") and m.case == SITEWISE_DEMO:
+            heavy = sorted(set(m.later_imports) & set(HEAVY_LIBRARIES))
+            verdicts += [
+                Verdict(
+                    f"`{m.widget}` import CPU from the built layer",
+                    _ms(m.import_cpu_s),
+                    f"≤ {_ms(LIST_IMPORT_TARGET_S)}",
+                    m.import_cpu_s <= LIST_IMPORT_TARGET_S,
+                ),
+                Verdict(
+                    f"`{m.widget}` first render's imports with DATA_SOURCE=IoTSiteWise "
+                    f"({', '.join(m.later_imports)}: {_ms(m.later_imports_cpu_s)})",
+                    ", ".join(heavy) or "no numpy, pandas, matplotlib",
+                    "none of numpy, pandas, matplotlib",
+                    not heavy,
+                    f"the render imports {', '.join(heavy)}" if heavy else "",
+                ),
+            ]
+            many = [other for other in measures if other.widget == m.widget and other.rows > m.rows]
+            if many:
+                verdicts += _list_verdicts(m, many[0])
+    return {name: verdicts for name, verdicts in groups.items() if verdicts}
+
+
+def _verdict_tables(groups: Mapping[str, Sequence[Verdict]]) -> list[str]:
+    lines = []
+    for name, verdicts in groups.items():
+        lines += ["", f"### {name}", "", "| target | measured | limit | met | why not |", "|---|---|---|---|---|"]
+        lines += [
+            f"| {v.target} | {v.measured} | {v.limit} | {'met' if v.met else 'NOT met'} | {v.why} |" for v in verdicts
+        ]
+    return lines
+
+
+def _sitewise_report(
+    measures: Sequence[Measure], size_name: str, built_s: float, account: str, notes: Sequence[str]
+) -> str:
+    ordered = sorted(measures, key=lambda m: ALL_WIDGETS.index(m.widget))
+    lines = [
+        SECTION_TITLES["sitewise"],
+        "",
+        f"`invoke bench --size {size_name} --source sitewise` on {datetime.now():%Y-%m-%d}, the same machine, "
+        f"layers and method as above, every function with DATA_SOURCE=IoTSiteWise. SiteWise demo account built in "
+        f"{built_s:.0f} s: {account}. Widgets show pump 1's model (`<pump fleet model id>_<pump 1 asset id>`, "
+        "trained three times, inference running), with the dashboard's time range the case's."
+        + (f" For this Python: {', '.join(notes)}." if notes else ""),
+        "",
+        "*Cold* is a new container's first render (a fresh fork: no container, no client, nothing cached by the "
+        "source, as after `reset_container()`), *warm* the render after it in that container. SiteWise calls are "
+        "the fake's count of requests; S3 calls every S3 request of the cold render.",
+        "",
+        "| widget | case | MemorySize | import CPU | imports at first render | cold render CPU (wall) "
+        "| projected cold start | warm CPU (wall) | peak memory | response | rows | SiteWise calls cold / warm "
+        "| S3 calls |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for m in ordered:
+        later = f"{_ms(m.later_imports_cpu_s)} ({', '.join(m.later_imports)})" if m.later_imports else "-"
+        lines.append(
+            f"| {m.widget} | {m.case} | {m.memory_mb} MB | {_ms(m.import_cpu_s)} | {later} | "
+            f"{_ms(m.first_cpu_s)} ({_ms(m.first_s)}) | {m.projected_s:.2f} s | "
+            f"{_ms(m.warm_cpu_s)} ({_ms(m.warm_s)}) | {m.peak_bytes / 2**20:,.1f} MiB | {_kb(m.response_bytes)} | "
+            f"{m.rows or '-'} | "
+            f"{m.service_calls} / {m.warm_service_calls} | {m.s3_calls} |"
+        )
+    lines += ["", "## SiteWise calls by operation", "", "| widget | case | cold | warm |", "|---|---|---|---|"]
+    lines += [
+        f"| {m.widget} | {m.case} | {_operations(m.first_operations)} | {_operations(m.warm_operations)} |"
+        for m in ordered
+    ]
+    lines += [
+        "",
+        "## Targets",
+        "",
+        "Warm render times are judged on CPU, less what the fake and moto spend answering, as the cold "
+        "projection is; wall times beside.",
+        *_verdict_tables(sitewise_verdicts(ordered)),
         "",
     ]
     return "\n".join(lines)

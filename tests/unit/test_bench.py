@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import sys
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import boto3
@@ -168,7 +169,7 @@ def test_bucket_traffic_counts_reads_and_bytes_written() -> None:
         s3.get_object(Bucket="cache", Key="a")
         s3.get_object(Bucket="cache", Key="b")
 
-    assert (traffic.reads, traffic.written) == (2, 15)
+    assert (traffic.calls, traffic.reads, traffic.written) == (5, 2, 15)
 
 
 def test_service_time_is_left_out_of_the_functions_cpu(monkeypatch) -> None:
@@ -232,7 +233,7 @@ def measure(widget: str, case: str = "new container", **figures) -> bench.Measur
         warm_cpu_s=0.08,
         peak_bytes=2**20,
         response_bytes=60 * 1024,
-        lookout_calls=2,
+        service_calls=2,
         s3_reads=1,
         bytes_written=0,
         objects_written=0,
@@ -271,3 +272,83 @@ def test_memory_table_gives_the_memory_and_price_or_says_none_helps() -> None:
     assert rows[3].startswith(
         "| model-anomalies | 1024 MB | 2.76 s | none: 1792 MB is one full vCPU, the most it gets | 1.60 s |"
     )
+
+
+def test_a_sources_section_replaces_its_own_and_keeps_the_others() -> None:
+    previous = "# Benchmark: Lookout for Equipment\nold L4E\n\n# Benchmark: AWS IoT SiteWise\nold SiteWise\n"
+
+    report = bench.merged_report(previous, {"sitewise": "# Benchmark: AWS IoT SiteWise\nnew SiteWise"})
+
+    assert report == "# Benchmark: Lookout for Equipment\nold L4E\n\n# Benchmark: AWS IoT SiteWise\nnew SiteWise\n"
+    assert bench.merged_report("", {"lookout": "# Benchmark: Lookout for Equipment\nL4E"}).count("# Benchmark") == 1
+
+
+def test_list_rows_are_counted_in_the_table_body_only() -> None:
+    html = "<table><thead><tr><th>a</th></tr></thead><tbody>\n<tr><td>1</td></tr>\n<tr><td>2</td></tr></tbody>"
+
+    assert bench.table_rows(html) == 2 and bench.table_rows("<svg></svg>") == 0
+
+
+def sitewise_list(rows: int, per_row: dict[str, int], pages: int) -> bench.Measure:
+    operations = {"ListComputationModels": pages, **{op: count * rows for op, count in per_row.items()}}
+    return measure(
+        "list-schedulers",
+        bench.SITEWISE_DEMO if rows < 10 else "demo + 60 models",
+        chart=False,
+        import_cpu_s=0.07,
+        later_imports=("boto3", "lookout_dashboards"),
+        rows=rows,
+        first_operations=operations,
+        warm_operations=operations,
+    )
+
+
+def test_list_calls_may_grow_per_row_by_the_summary_call_only() -> None:
+    summary = {"DescribeComputationModelExecutionSummary": 1}
+    few, many = sitewise_list(4, summary, 1), sitewise_list(64, summary, 2)
+
+    assert bench.growth_per_row(few, many, warm=True) == {
+        "DescribeComputationModelExecutionSummary": 1.0,
+        "ListComputationModels": pytest.approx(1 / 60),
+    }
+    verdicts = bench.sitewise_verdicts([few, many])["list widgets"]
+    assert all(verdict.met for verdict in verdicts)
+
+    few, many = (
+        sitewise_list(4, {**summary, "ListExecutions": 1}, 1),
+        sitewise_list(64, {**summary, "ListExecutions": 1}, 2),
+    )
+    growth = [v for v in bench.sitewise_verdicts([few, many])["list widgets"] if "per row" in v.target]
+    assert [v.met for v in growth] == [False, False]
+    assert all(v.why == "ListExecutions: 1.00 per row" for v in growth)
+
+
+def test_list_first_render_importing_numpy_is_not_met() -> None:
+    heavy = replace(sitewise_list(4, {}, 1), later_imports=("boto3", "numpy"))
+
+    verdict = next(v for v in bench.sitewise_verdicts([heavy])["list widgets"] if "first render's imports" in v.target)
+
+    assert not verdict.met and verdict.why == "the render imports numpy"
+
+
+def test_sitewise_calls_are_judged_cold_and_warm_and_say_which_calls_were_made() -> None:
+    anomalies = measure(
+        "model-anomalies",
+        "pump 1, last 7 days",
+        service_calls=4,
+        warm_service_calls=2,
+        first_operations={
+            "DescribeComputationModel": 1,
+            "DescribeAsset": 1,
+            "ListExecutions": 1,
+            "GetAssetPropertyAggregates": 1,
+        },
+        warm_operations={"ListExecutions": 1, "GetAssetPropertyAggregates": 1},
+        warm_cpu_s=0.4,
+    )
+
+    cold, warm, cpu, size = bench.sitewise_verdicts([anomalies])["`model-anomalies`"]
+
+    assert (cold.met, cold.measured, cold.limit) == (False, "4", "≤ 2")
+    assert cold.why == "DescribeComputationModel 1, DescribeAsset 1, ListExecutions 1, GetAssetPropertyAggregates 1"
+    assert warm.met and not cpu.met and cpu.measured == "400 ms" and size.met
