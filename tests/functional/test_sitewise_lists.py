@@ -75,9 +75,16 @@ def test_every_inference_of_every_page_with_the_state_read_once_per_row(sitewise
     assert len(rows) == 10 and "Pump fleet anomalies on Pump 3" not in rows  # never trained on pump 3
     assert page.captions == ["10 inferences, 6 running"]
     assert made.count("ListComputationModels") == 3
-    assert made.count("DescribeComputationModelExecutionSummary") == len(rows)
+    # one state per (model, asset), pump 3's included: an empty state is how "never trained" reads
+    assert made.count("DescribeComputationModelExecutionSummary") == len(rows) + 1
+    assert made.count("ListExecutions") == 0  # the state says trained or not: no row lists its trainings
     assert made.count("BatchGetAssetPropertyValue") == 1
     assert made.count("ListActions") == 4  # only stopped rows: can Start re-send their settings?
+    again = len(demo.fake.calls)
+    render("list-schedulers", {})
+    assert (
+        demo.fake.calls[again:].count("ListActions") == 3
+    )  # pump 2's START is remembered; the 3 never started are asked again
     assert row(page, PUMP_1)[1:3] == ["running", "normal"]
     assert row(page, "Extra model 0")[1:3] == ["running", "no result yet"]
     assert row(page, PUMP_2)[1] == "stopped"

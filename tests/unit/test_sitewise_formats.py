@@ -377,3 +377,17 @@ def test_model_metrics_missing_parts_are_empty(text: str | None) -> None:
 
     assert metrics.evaluation.events == () and metrics.evaluation.labeled_ranges == ()
     assert metrics.evaluation.metrics == {} and metrics.labels_present is None
+
+
+@pytest.mark.parametrize("prediction", [0, "0", False])
+def test_a_normal_results_diagnostics_can_be_left_unread(prediction: object) -> None:
+    normal = result_value(prediction=prediction, prediction_reason="NO_ANOMALY_DETECTED")
+
+    assert inference_result(normal, NAMES, normal_diagnostics=False).diagnostics == ()
+    assert len(inference_result(normal, NAMES).diagnostics) == 2
+    assert len(inference_result(result_value(), NAMES, normal_diagnostics=False).diagnostics) == 2
+
+
+def test_an_empty_execution_summary_means_never_trained() -> None:
+    assert execution_summary({}).empty and execution_summary(None).empty
+    assert not execution_summary({"inferenceTimerActive": "FALSE"}).empty

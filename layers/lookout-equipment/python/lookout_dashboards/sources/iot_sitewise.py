@@ -91,8 +91,10 @@ ANOMALY_LOOKBACK = timedelta(days=30)
 MAX_EXECUTION_PAGES = 10
 #: Inference actions described at most, newest first, to find the last START payload.
 MAX_ACTIONS_DESCRIBED = 5
-#: Seconds a computation model's description and a model's running state are trusted.
+#: Seconds a computation model's description is trusted.
 DESCRIPTION_TTL_S = 300.0
+#: Seconds a listing of inference runs serves the rest of a render.
+RUNS_TTL_S = 10.0
 READ_THREADS = 8
 _KEY = re.compile(r"^([0-9a-fA-F-]{36})(?:_([0-9a-fA-F-]{36}))?$")
 _STATUSES = {
@@ -180,6 +182,9 @@ class SiteWiseSource:
         self._asset_locks: dict[str, threading.Lock] = {}
         #: Per model key: the newest training's (id, status) and the model built from it.
         self._models: dict[str, tuple[tuple[str, ExecutionStatus], Model, dict[Sensor, tuple[str, str]]]] = {}
+        #: Targets a START was found for, and each target's latest listing of runs (with when it was made).
+        self._started: set[str] = set()
+        self._listed_runs: dict[tuple[str, str], tuple[float, list[Run]]] = {}
 
     # Models --------------------------------------------------------------------------------
 
@@ -338,31 +343,28 @@ class SiteWiseSource:
         results in batches of 128."""
         targets = self._targets()
         with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-            rows = list(pool.map(self._row, targets))
-            trained = [(target, summary) for target, (summary, ready) in zip(targets, rows, strict=True) if ready]
-            running = list(pool.map(self._running, [target for target, _ in trained]))
-            refusals = list(
-                pool.map(
-                    lambda pair: None if pair[1] else self._start_refusal(pair[0]),
-                    [(target, active) for (target, _), active in zip(trained, running, strict=True)],
+            states = list(pool.map(self._running, targets))
+            trained = [(target, active) for target, active in zip(targets, states, strict=True) if active is not None]
+            refusals = list(pool.map(lambda pair: None if pair[1] else self._start_refusal(pair[0]), trained))
+        outcomes = self._latest_outcomes([target for target, _ in trained])
+        summaries = []
+        for (target, active), refusal in zip(trained, refusals, strict=True):
+            label = self._display_name(self._description(target.model_id), target)
+            summaries.append(
+                SchedulerSummary(
+                    name=target.key,
+                    model_name=target.model_id,
+                    asset_id=target.asset_id,
+                    status=SchedulerStatus.RUNNING if active else SchedulerStatus.STOPPED,
+                    upload_frequency=None,
+                    delay_offset=timedelta(0),
+                    latest_outcome=outcomes.get(target.key),
+                    display_name=label,
+                    model_display_name=label,
+                    start_refusal=refusal,
                 )
             )
-        outcomes = self._latest_outcomes([target for target, _ in trained])
-        return [
-            SchedulerSummary(
-                name=target.key,
-                model_name=target.model_id,
-                asset_id=target.asset_id,
-                status=SchedulerStatus.RUNNING if active else SchedulerStatus.STOPPED,
-                upload_frequency=None,
-                delay_offset=timedelta(0),
-                latest_outcome=outcomes.get(target.key),
-                display_name=summary.display_name,
-                model_display_name=summary.display_name,
-                start_refusal=refusal,
-            )
-            for (target, summary), active, refusal in zip(trained, running, refusals, strict=True)
-        ]
+        return summaries
 
     def get_scheduler(self, name: str) -> Scheduler:
         target, description = self._named(name)
@@ -419,7 +421,6 @@ class SiteWiseSource:
             self._sitewise.execute_action(
                 actionDefinitionId=definition, actionPayload={"stringValue": payload}, **target.action_target()
             )
-        self._descriptions.pop(f"running:{target.key}", None)
 
     def iter_executions(
         self,
@@ -626,6 +627,16 @@ class SiteWiseSource:
         return f"{description.name} on {self._asset(target.asset_id).name}"
 
     def _runs(self, target: Target, action_type: str) -> list[Run]:
+        """Executions newest first; inference runs listed in the last `RUNS_TTL_S` are reused (a details
+        render asks for all runs, the newest success and the newest failure)."""
+        kept = self._listed_runs.get((target.key, action_type))
+        if action_type == INFERENCE and kept and self._clock() - kept[0] < RUNS_TTL_S:
+            return kept[1]
+        runs = self._list_runs(target, action_type)
+        self._listed_runs[(target.key, action_type)] = (self._clock(), runs)
+        return runs
+
+    def _list_runs(self, target: Target, action_type: str) -> list[Run]:
         with translated_errors(f"the {'trainings' if action_type == TRAINING else 'inference runs'} of {target.key}"):
             items = islice(
                 _pages(
@@ -642,14 +653,19 @@ class SiteWiseSource:
             runs = [_run(item) for item in items]
         return sorted(runs, key=lambda run: run.start, reverse=True)
 
-    def _running(self, target: Target) -> bool:
+    def _running(self, target: Target) -> bool | None:
+        """Whether inference runs; None before any training succeeded (the summary is empty until then)."""
         with translated_errors(f"the inference state of {target.key}"):
             response = self._sitewise.describe_computation_model_execution_summary(
                 computationModelId=target.model_id, **target.resolve_to()
             )
-        return execution_summary(response.get("computationModelExecutionSummary")).inference_active
+        summary = execution_summary(response.get("computationModelExecutionSummary"))
+        return None if summary.empty else summary.inference_active
 
     def _start_refusal(self, target: Target) -> str | None:
+        """None once a START was ever found (it stays in the history: a warm list asks no more)."""
+        if target.key in self._started:
+            return None
         return None if self._last_start_text(self._description(target.model_id), target) else _NO_START
 
     def _actions(self, description: Description, target: Target, action_type: str) -> list[str]:
@@ -669,25 +685,18 @@ class SiteWiseSource:
                 if definition and item.get("actionDefinitionId") == definition
             ]
 
-    def _payloads(self, description: Description, target: Target, action_type: str) -> Iterator[tuple[datetime, str]]:
-        """(execution time, payload) of the newest actions, newest first; described at most `MAX_ACTIONS_DESCRIBED`."""
-        actions = self._actions(description, target, action_type)[-MAX_ACTIONS_DESCRIBED:]
-
-        def describe(action_id: str) -> tuple[datetime, str]:
+    def _payloads(self, description: Description, target: Target, action_type: str) -> Iterator[str]:
+        """Payloads of the newest actions, newest first, each described only when the caller asks for it
+        (at most `MAX_ACTIONS_DESCRIBED`): the first readable one usually ends the search."""
+        for action_id in reversed(self._actions(description, target, action_type)[-MAX_ACTIONS_DESCRIBED:]):
             with translated_errors(f"action {action_id}"):
                 response = self._sitewise.describe_action(actionId=action_id)
-            return response.get("executionTime") or datetime.min.replace(tzinfo=UTC), response.get(
-                "actionPayload", {}
-            ).get("stringValue", "")
-
-        with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-            described = list(pool.map(describe, actions))
-        yield from sorted(described, key=lambda item: item[0], reverse=True)
+            yield response.get("actionPayload", {}).get("stringValue", "")
 
     def _last_payload(
         self, description: Description, target: Target, action_type: str, parse: Callable[[str], Any]
     ) -> Any:
-        for _, text in self._payloads(description, target, action_type):
+        for text in self._payloads(description, target, action_type):
             try:
                 return parse(text)
             except SiteWiseFormatError as error:
@@ -695,9 +704,10 @@ class SiteWiseSource:
         return None
 
     def _last_start_text(self, description: Description, target: Target) -> str | None:
-        for _, text in self._payloads(description, target, INFERENCE):
+        for text in self._payloads(description, target, INFERENCE):
             try:
                 if inference_payload(text).mode == "START":
+                    self._started.add(target.key)
                     return text
             except SiteWiseFormatError:
                 continue
@@ -820,7 +830,7 @@ def parse_results(
     for item in values:
         text = item.get("value", {}).get("stringValue")
         try:
-            results.append(inference_result(text, names))
+            results.append(inference_result(text, names, normal_diagnostics=False))
         except SiteWiseFormatError:
             malformed += 1
     results.sort(key=lambda result: result.timestamp)

@@ -84,6 +84,8 @@ class ExecutionSummary:
 
     inference_active: bool = False
     active_model_version: int | None = None
+    #: The map was empty: the guide says it has content only once a training succeeded.
+    empty: bool = True
 
 
 @dataclass(frozen=True)
@@ -164,12 +166,17 @@ def failure_reason(*maps: Mapping[str, Any] | None) -> str | None:
     return None
 
 
-def inference_result(value: str, names: NameLookup) -> InferenceResult:
-    """A result property's STRING value; diagnostics are labelled `<asset name>\\<property name>`."""
+def inference_result(value: str, names: NameLookup, normal_diagnostics: bool = True) -> InferenceResult:
+    """A result property's STRING value; diagnostics are labelled `<asset name>\\<property name>`.
+
+    Without `normal_diagnostics`, a normal result's diagnostics are dropped unread: charts and
+    metrics use an anomaly's only, and a month of results is parsed faster without them."""
     record = _json_object(value, "result value")
     prediction = record.get("prediction")
     if isinstance(prediction, str) and prediction.strip() in ("0", "1"):
         record = {**record, "prediction": int(prediction)}
+    if not normal_diagnostics and record.get("prediction") in (0, False):
+        record = {**record, "diagnostics": []}
     try:
         result = inference_record(record)
     except KeyError as missing:
@@ -251,7 +258,7 @@ def training_payload(text: str) -> TrainingPayload:
 
 def execution_summary(summary: Mapping[str, Any] | None) -> ExecutionSummary:
     """`inferenceTimerActive` is "TRUE" in the guide and "true" in AWS's sample: compared without case."""
-    if not isinstance(summary, Mapping):
+    if not isinstance(summary, Mapping) or not summary:
         return ExecutionSummary()
     by_key = {key.lower(): value for key, value in summary.items() if isinstance(key, str)}
     active = by_key.get("inferencetimeractive")
@@ -259,6 +266,7 @@ def execution_summary(summary: Mapping[str, Any] | None) -> ExecutionSummary:
     return ExecutionSummary(
         inference_active=active is True or (isinstance(active, str) and active.strip().lower() in ("true", "1")),
         active_model_version=_version(version),
+        empty=False,
     )
 
 
