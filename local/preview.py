@@ -97,7 +97,7 @@ class PreviewConsole:
         function = self.function_of(match.group(1)) if match else None
         if function is None or not (LAMBDAS / function.folder / "handler.py").exists():
             raise LookupError(f"No function behind endpoint {request.get('endpoint')!r}")
-        self._use(function.environment)
+        self.use(function.environment)
         params = request.get("params") if isinstance(request.get("params"), dict) else {}
         if "action" in params and not self.allow_actions:
             raise PermissionError("This preview is read-only: start it with --allow-actions to run actions.")
@@ -118,7 +118,23 @@ class PreviewConsole:
         )
         return load_handler(function.folder).lambda_handler(event, None)
 
-    def _use(self, environment: dict[str, str]) -> None:
+    def metric(self, request: dict[str, Any]) -> str:
+        """A metric widget drawn from the metrics in CloudWatch (moto's, or the account's), as a chart."""
+        properties = request.get("properties") if isinstance(request.get("properties"), dict) else {}
+        context = request.get("context") if isinstance(request.get("context"), dict) else {}
+        start, end = _moment(context.get("start"), DEFAULT_RANGE), _moment(context.get("end"), timedelta(0))
+        return metric_chart(
+            self.cloudwatch,
+            properties,
+            start,
+            max(end, start + timedelta(minutes=1)),
+            int(context.get("width", 600)),
+            int(context.get("height", 300)),
+            "dark" if context.get("theme") == "dark" else "light",
+            timedelta(minutes=int(context.get("timezoneOffsetMinutes", 0))),
+        )
+
+    def use(self, environment: dict[str, str]) -> None:
         """Run the next call with `environment`; a change of settings starts a new container."""
         import os
 
@@ -133,6 +149,69 @@ class PreviewConsole:
         os.environ.update(environment)
         self._environment = wanted
         reset_container()
+
+
+def metric_chart(
+    cloudwatch: Any,
+    properties: dict[str, Any],
+    start: datetime,
+    end: datetime,
+    width: int,
+    height: int,
+    theme_name: str,
+    offset: timedelta,
+) -> str:
+    """Each metric of a widget's `metrics` as a line, at its period or coarser (at most ~1,400 points)."""
+    import math
+
+    from lookout_dashboards import charts
+    from lookout_dashboards.domain import TimeRange
+    from lookout_dashboards.html import page
+    from lookout_dashboards.themes import theme_for
+
+    period = max(int(properties.get("period", 300)), 60 * math.ceil((end - start).total_seconds() / 1400 / 60))
+    queries = []
+    for index, metric in enumerate(properties.get("metrics", [])):
+        namespace, name, *pairs = metric
+        dimensions = [{"Name": pairs[i], "Value": pairs[i + 1]} for i in range(0, len(pairs) - 1, 2)]
+        stat = {"Metric": {"Namespace": namespace, "MetricName": name, "Dimensions": dimensions}}
+        queries.append(
+            {
+                "Id": f"m{index}",
+                "Label": name,
+                "MetricStat": {**stat, "Period": period, "Stat": properties.get("stat", "Average")},
+            }
+        )
+    results = (
+        cloudwatch.get_metric_data(MetricDataQueries=queries, StartTime=start, EndTime=end)["MetricDataResults"]
+        if queries
+        else []
+    )
+    theme = theme_for(theme_name)
+    with charts.chart(
+        width, max(120, height - 10), theme, charts.Margins(left=48, right=16, top=10, bottom=24)
+    ) as figure:
+        axes = figure.add_subplot()
+        charts.style_axes(axes, theme)
+        for index, result in enumerate(results):
+            points = sorted(zip(result["Timestamps"], result["Values"], strict=True))
+            times = charts.day_numbers([moment.timestamp() for moment, _ in points], offset)
+            axes.plot(
+                times,
+                [value for _, value in points],
+                color=theme.series[index % len(theme.series)],
+                linewidth=0.9,
+                gid=f"metric-{index}",
+            )
+        y_axis = properties.get("yAxis", {}).get("left", {})
+        if "min" in y_axis and "max" in y_axis:
+            axes.set_ylim(y_axis["min"], y_axis["max"] * 1.05)
+        charts.time_axis(axes, TimeRange(start, end), offset, charts.plot_width(figure))
+        svg = charts.to_svg(figure)
+    count = sum(len(result["Values"]) for result in results)
+    return page(
+        svg, footnote=f"{count:,} points at {period // 60} min, from CloudWatch ({properties.get('stat', 'Average')})."
+    )
 
 
 def _moment(epoch_ms: Any, ago: timedelta) -> datetime:
@@ -170,7 +249,8 @@ def make_handler(console: PreviewConsole) -> type[BaseHTTPRequestHandler]:
                 self._send(HTTPStatus.NOT_FOUND, "Not found", "text/plain")
 
         def do_POST(self) -> None:
-            if urlparse(self.path).path != "/api/call":
+            path = urlparse(self.path).path
+            if path not in ("/api/call", "/api/metric"):
                 self._send(HTTPStatus.NOT_FOUND, "Not found", "text/plain")
                 return
             length = int(self.headers.get("Content-Length", "0"))
@@ -178,7 +258,8 @@ def make_handler(console: PreviewConsole) -> type[BaseHTTPRequestHandler]:
                 self._send(HTTPStatus.BAD_REQUEST, "A JSON body is expected.", "text/plain")
                 return
             try:
-                html = console.call(json.loads(self.rfile.read(length)))
+                request = json.loads(self.rfile.read(length))
+                html = console.call(request) if path == "/api/call" else console.metric(request)
             except (LookupError, PermissionError, ValueError, TypeError) as error:
                 self._send(HTTPStatus.BAD_REQUEST, str(error), "text/plain")
                 return
@@ -210,8 +291,10 @@ def demo_console(now: datetime | None = None) -> Iterator[PreviewConsole]:
     from lookout_dashboards.config import DASHBOARD_PREFIXES, DEMO_ACCOUNT_ID, IOT_SITEWISE, load_settings
     from lookout_dashboards.dashboards import DashboardKind, function_endpoint, list_dashboard_body, list_dashboard_name
 
+    from .demo import default_now
     from .demo_sitewise import both_demo_accounts
 
+    now = now or default_now()
     with ExitStack() as stack:
         stack.enter_context(both_demo_accounts(now))
         settings = load_settings()
@@ -229,7 +312,26 @@ def demo_console(now: datetime | None = None) -> Iterator[PreviewConsole]:
                 cloudwatch.put_dashboard(
                     DashboardName=list_dashboard_name(prefix, kind, "demo"), DashboardBody=json.dumps(body)
                 )
-        yield PreviewConsole(cloudwatch, DEMO_ACCOUNT_ID, demo_function)
+        console = PreviewConsole(cloudwatch, DEMO_ACCOUNT_ID, demo_function)
+        publish_demo_metrics(console, now)
+        yield console
+
+
+def publish_demo_metrics(console: PreviewConsole, now: datetime, days: int = 2) -> None:
+    """What the stack's `publish-metrics` would have sent over the last `days`, for both sources'
+    running schedulers, so the scheduler dashboards' metric widgets have data."""
+    from lookout_dashboards.container import current_container
+    from lookout_dashboards.metrics import MetricsPublisher, WatermarkStore
+
+    publish_running = load_handler("publish-metrics").publish_running
+    for function in ("list-schedulers", SITEWISE_DEMO_PREFIX + "list-schedulers"):
+        console.use(demo_function(function).environment)
+        container = current_container()
+        store = WatermarkStore(container.client("s3"), container.settings.snapshot_bucket)
+        publisher = MetricsPublisher(
+            container.client("cloudwatch"), store, container.source.results_between, backlog=timedelta(days=days)
+        )
+        publish_running(container.source, publisher, now, lambda: float("inf"))
 
 
 @contextmanager

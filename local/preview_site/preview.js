@@ -76,13 +76,35 @@ async function callFunction(endpoint, params, frame, widget) {
   return { ok: response.ok, text };
 }
 
+async function fetchMetric(frame, widget) {
+  const range = timeRange();
+  const content = frame.querySelector(".widget-content");
+  const context = {
+    start: range.start,
+    end: range.end,
+    width: Math.round(content.clientWidth),
+    height: Math.round(content.clientHeight),
+    theme: state.dark ? "dark" : "light",
+    timezoneOffsetMinutes: timezoneOffsetMinutes(),
+  };
+  const response = await fetch("/api/metric", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ properties: widget.properties || {}, context }),
+  });
+  return { ok: response.ok, text: await response.text() };
+}
+
 async function render(frame, widget, params) {
   const content = frame.querySelector(".widget-content");
   pending += 1;
   document.body.dataset.ready = "false";
   content.dataset.state = "loading";
   try {
-    const result = await callFunction(widget.properties.endpoint, params, frame, widget);
+    const result =
+      widget.type === "metric"
+        ? await fetchMetric(frame, widget)
+        : await callFunction(widget.properties.endpoint, params, frame, widget);
     show(frame, widget, result);
   } catch (error) {
     show(frame, widget, { ok: false, text: String(error) });
@@ -165,7 +187,7 @@ function layout() {
 function renderAll() {
   (body.widgets || []).forEach((widget, index) => {
     const frame = document.getElementById(`widget-${index}`);
-    if (widget.type !== "custom") {
+    if (widget.type !== "custom" && widget.type !== "metric") {
       show(frame, widget, { ok: false, text: `${widget.type} widgets are not previewed` });
       return;
     }

@@ -182,6 +182,7 @@ class MetricsPublisher:
         time_left: Callable[[], float] = lambda: float("inf"),
         margin_s: float = 30.0,
         values_per_call: int = MAX_VALUES_PER_CALL,
+        backlog: timedelta = BACKLOG,
     ) -> None:
         self._cloudwatch = cloudwatch
         self._store = store
@@ -189,11 +190,12 @@ class MetricsPublisher:
         self._time_left = time_left
         self._margin_s = margin_s
         self._values_per_call = values_per_call
+        self._backlog = backlog
 
     def publish(self, series: Series, now: datetime) -> PublishReport:
-        """From the watermark (or two weeks back) to `now`, window after window, oldest first."""
+        """From the watermark (or the backlog's start, two weeks back) to `now`, window after window, oldest first."""
         report = PublishReport()
-        floor = now - BACKLOG
+        floor = now - self._backlog
         watermark = self._store.read(series) or Watermark(floor)
         if watermark.published_through < floor:
             report.notes.append(f"results before {floor:%Y-%m-%d %H:%M} UTC are too old for CloudWatch")
