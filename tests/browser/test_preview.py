@@ -151,6 +151,31 @@ def test_sitewise_stop_a_running_inference_after_confirming(preview_url: str, pa
     assert row.locator("a.btn", has_text="Start").get_attribute("disabled") is None
 
 
+def test_sitewise_scheduler_dashboard_shows_metric_widgets_and_an_alarm_can_be_armed(
+    preview_url: str, page: Any
+) -> None:
+    messages = accept_and_remember(page)
+    open_dashboard(page, preview_url, SITEWISE_SCHEDULERS)
+    row = page.locator("tr", has_text="Pump fleet anomalies on Pump 1")
+    row.locator("a.btn", has_text="Alarm").click()
+    wait_for_widgets(page)
+
+    assert messages and "anomalous result" in messages[-1]
+    row = page.locator("tr", has_text="Pump fleet anomalies on Pump 1")
+    assert "alarm, no data yet" in row.text_content() and row.locator("a.btn", has_text="Remove").count() == 1
+    if row.locator("a.btn", has_text="Create").get_attribute("disabled") is None:
+        row.locator("a.btn", has_text="Create").click()
+        wait_for_widgets(page)
+    page.locator("tr", has_text="Pump fleet anomalies on Pump 1").locator("a.btn", has_text="View").click()
+    page.wait_for_url("**/dashboards/IoT-SiteWise-Anomalies-Scheduler-Pump-fleet-anomalies-on-Pump-1-*")
+    wait_for_widgets(page)
+
+    score = page.locator("section.widget", has_text="Anomaly score (CloudWatch metric)")
+    assert score.locator("svg #metric-0").count() == 1
+    assert "points at 5 min, from CloudWatch" in score.text_content()
+    assert page.locator(".widget-error").count() == 0
+
+
 def test_every_dashboard_renders_without_a_widget_in_error(preview_url: str, page: Any) -> None:
     accept_and_remember(page)
     page.goto(preview_url)
