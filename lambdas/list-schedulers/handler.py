@@ -84,10 +84,11 @@ def scheduler_actions(
 
     def start_scheduler(name: str) -> ActionOutcome:
         status = source.start_scheduler(name)
-        return ActionOutcome(f"{what} {name} is {status_word(status)}. {COST_WARNING}")
+        return ActionOutcome(f"{what} {source.display_name(name)} is {status_word(status)}. {COST_WARNING}")
 
     def stop_scheduler(name: str) -> ActionOutcome:
-        return ActionOutcome(f"{what} {name} is {status_word(source.stop_scheduler(name))}.")
+        status = source.stop_scheduler(name)
+        return ActionOutcome(f"{what} {source.display_name(name)} is {status_word(status)}.")
 
     def create_dashboard(name: str) -> ActionOutcome:
         scheduler = requested_scheduler(source, {"scheduler": name})

@@ -97,12 +97,20 @@ def test_create_view_delete_with_the_stack_schedule(
     assert created.button("View", name).href == f"#dashboards:name={dashboard}"
     assert created.button("Create", name).disabled
     body = json.loads(cloudwatch.get_dashboard(DashboardName=dashboard)["DashboardBody"])
-    assert [w["properties"]["endpoint"].rsplit(":", 1)[1] for w in body["widgets"]] == [
+    custom = [w for w in body["widgets"] if w["type"] == "custom"]
+    assert [w["properties"]["endpoint"].rsplit(":", 1)[1] for w in custom] == [
         "scheduler-details",
         "scheduler-last-diagnostics",
         "scheduler-anomalies",
     ]
-    assert all(w["properties"]["params"] == {"scheduler": name} for w in body["widgets"])
+    assert all(w["properties"]["params"] == {"scheduler": name} for w in custom)
+    metrics = [w["properties"] for w in body["widgets"] if w["type"] == "metric"]
+    model = demo.fake.schedulers[name]["ModelName"]
+    assert [m["metrics"] for m in metrics] == [
+        [["LookoutDashboards", metric, "Model", model, "Scheduler", name]]
+        for metric in ("AnomalyScore", "AnomalousPrediction")
+    ]
+    assert {m["region"] for m in metrics} == {"us-east-1"}
     canaries = synthetics.describe_canaries()["Canaries"]
     if expression is None:
         assert canaries == [] and "snapshots are turned off" in created.messages[0][1]

@@ -172,6 +172,7 @@ def test_stop_then_start_change_the_timer_and_the_table_and_start_resends_the_la
     assert demo.fake.summaries[pair]["inferenceTimerActive"] == "FALSE"
     assert payloads(demo)[actions:] == ['{"inferenceMode":"STOP"}']
     assert row(stopped, PUMP_1)[1] == "stopped"
+    assert stopped.messages[0] == ("info", f"Inference {PUMP_1} is stopping.")  # named as people read it
     start = stopped.button("Start", PUMP_1)
     assert "billed for every hour" in (start.confirmation or "")
 
@@ -179,7 +180,7 @@ def test_stop_then_start_change_the_timer_and_the_table_and_start_resends_the_la
 
     assert demo.fake.summaries[pair]["inferenceTimerActive"] == "TRUE"
     assert payloads(demo)[actions + 1 :] == [last_start]
-    assert started.messages[0][0] == "info" and "is starting" in started.messages[0][1]
+    assert started.messages[0][0] == "info" and started.messages[0][1].startswith(f"Inference {PUMP_1} is starting.")
     assert row(started, PUMP_1)[1] == "running"
 
 

@@ -399,6 +399,11 @@ class SiteWiseSource:
             notes=payload.notes if payload else (),
         )
 
+    def display_name(self, scheduler_name: str) -> str:
+        """From the cached description and asset names: the list that follows reads them anyway."""
+        target, description = self._named(scheduler_name)
+        return self._display_name(description, target)
+
     def start_scheduler(self, name: str) -> SchedulerStatus:
         """Re-send the last START payload: the settings the inference was last started with."""
         target, description = self._named(name)

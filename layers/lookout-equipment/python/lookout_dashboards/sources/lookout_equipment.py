@@ -229,6 +229,9 @@ class LookoutEquipmentSource:
             latest_outcome=_outcome(response.get("LatestInferenceResult")),
         )
 
+    def display_name(self, scheduler_name: str) -> str:
+        return scheduler_name
+
     def start_scheduler(self, name: str) -> SchedulerStatus:
         with translated_errors(f"inference scheduler {name}"):
             return SchedulerStatus(self._lookout.start_inference_scheduler(InferenceSchedulerName=name)["Status"])
