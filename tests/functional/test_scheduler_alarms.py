@@ -36,7 +36,10 @@ def test_alarm_creates_the_alarm_on_the_schedulers_predictions(demo: Any) -> Non
     assert list(created) == [f"Lookout-for-Equipment-Alarm-Scheduler-{live}"]
     alarm = created[f"Lookout-for-Equipment-Alarm-Scheduler-{live}"]
     assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == (NAMESPACE, ANOMALOUS_PREDICTION, "Maximum")
-    assert {d["Name"]: d["Value"] for d in alarm["Dimensions"]} == {"Model": demo.fake.schedulers[live]["ModelName"], "Scheduler": live}
+    assert {d["Name"]: d["Value"] for d in alarm["Dimensions"]} == {
+        "Model": demo.fake.schedulers[live]["ModelName"],
+        "Scheduler": live,
+    }
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1.0, "GreaterThanOrEqualToThreshold")
     assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"], alarm["Period"]) == (6, 3, 300)
     assert alarm["AlarmActions"] == [TOPIC] and alarm["TreatMissingData"] == "notBreaching"
