@@ -6,6 +6,8 @@
   own Lambda store.
 - A role's `ManagedPolicyArns` are ignored: they are attached (an `AWS::NoValue` item, which moto
   keeps in a list as `None`, is dropped as AWS drops it).
+- `AWS::SNS::TopicPolicy` is unknown: added, setting each topic's policy in moto's SNS store.
+- A KMS key's `KeyPolicy` is kept as a document, which `GetKeyPolicy` cannot answer: kept as JSON.
 - Custom resources invoke Lambda through Docker, in a thread; here the deployed function's handler
   runs in-process with the function's environment, its answer reaches the stack directly, and
   stack creation waits for it. Stack deletion sends the `Delete` request moto never sends.
@@ -29,6 +31,8 @@ from moto.cloudformation import responses as cloudformation_responses
 from moto.cloudformation.models import Stack, cloudformation_backends
 from moto.core.common_models import CloudFormationModel
 from moto.iam.models import Role, iam_backends
+from moto.kms.models import Key
+from moto.sns.models import sns_backends
 from moto.utilities.utils import get_partition
 
 from .widget_events import LAMBDAS, load_handler
@@ -167,6 +171,48 @@ class LambdaAliasResource(CloudFormationModel):
         lambda_backends[account_id][region_name].delete_alias(self.name, self.function_name)
 
 
+class TopicPolicyResource(CloudFormationModel):
+    """`AWS::SNS::TopicPolicy`: the document becomes the policy of each topic it names, as in SNS."""
+
+    def __init__(self, topics: list[str]) -> None:
+        self.topics = topics
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SNS::TopicPolicy"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[override]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **_: Any
+    ) -> TopicPolicyResource:
+        properties = cloudformation_json["Properties"]
+        backend = sns_backends[account_id][region_name]
+        for topic in properties["Topics"]:
+            backend.set_topic_attribute(topic, "policy", json.dumps(properties["PolicyDocument"]))
+        return cls(properties["Topics"])
+
+    @property
+    def physical_resource_id(self) -> str:
+        return ",".join(self.topics)
+
+
+def _key_with_json_policy(original: Any) -> Any:
+    def create(
+        cls: type[Key], resource_name: str, cloudformation_json: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> Key:
+        properties = cloudformation_json["Properties"]
+        policy = properties["KeyPolicy"]
+        json_policy = policy if isinstance(policy, str) else json.dumps(policy)
+        return original(
+            resource_name,
+            {**cloudformation_json, "Properties": {**properties, "KeyPolicy": json_policy}},
+            *args,
+            **kwargs,
+        )
+
+    return classmethod(create)
+
+
 def _version_attribute(self: LambdaVersion, attribute_name: str) -> Any:
     if attribute_name == "Version":
         return self.version
@@ -192,9 +238,10 @@ def _role_with_managed_policies(original: Any) -> Any:
     return classmethod(create)
 
 
-def _model_map_with_alias(original: Any) -> Any:
+def _model_map_extended(original: Any) -> Any:
     def model_map() -> dict[str, Any]:
-        return {**original(), LambdaAliasResource.cloudformation_type(): LambdaAliasResource}
+        added = (LambdaAliasResource, TopicPolicyResource)
+        return {**original(), **{model.cloudformation_type(): model for model in added}}
 
     return model_map
 
@@ -209,7 +256,7 @@ def cloudformation_completed() -> Iterator[None]:
         stack.enter_context(mock.patch.object(LambdaVersion, "get_cfn_attribute", _version_attribute, create=True))
         stack.enter_context(
             mock.patch.object(
-                cloudformation_parsing, "get_model_map", _model_map_with_alias(cloudformation_parsing.get_model_map)
+                cloudformation_parsing, "get_model_map", _model_map_extended(cloudformation_parsing.get_model_map)
             )
         )
         stack.enter_context(mock.patch.object(LambdaFunction, "invoke", _invoke_in_process))
@@ -218,6 +265,11 @@ def cloudformation_completed() -> Iterator[None]:
                 Role,
                 "create_from_cloudformation_json",
                 _role_with_managed_policies(Role.create_from_cloudformation_json),
+            )
+        )
+        stack.enter_context(
+            mock.patch.object(
+                Key, "create_from_cloudformation_json", _key_with_json_policy(Key.create_from_cloudformation_json)
             )
         )
         stack.enter_context(

@@ -25,15 +25,25 @@ def resolved(name: str, parameters: Mapping[str, str | list[str]]) -> dict[str, 
         values[key] = value
     conditions: dict[str, bool] = {}
     for key, condition in template.get("Conditions", {}).items():
-        operator, (left, right) = condition
-        assert operator == "Equals", key
-        conditions[key] = _compared(left, values, conditions) == _compared(right, values, conditions)
+        conditions[key] = _condition(condition, values, conditions)
     resources = {
         key: _value(resource, values, conditions)
         for key, resource in template["Resources"].items()
         if conditions.get(resource.get("Condition"), True)
     }
     return {**template, "Resources": resources}
+
+
+def _condition(node: Any, values: Mapping[str, Any], conditions: Mapping[str, bool]) -> bool:
+    """`!Equals`, `!Not` and `!Condition` (of a condition declared above), the forms our templates use."""
+    operator, argument = node
+    if operator == "Condition":
+        return conditions[argument]
+    if operator == "Not":
+        return not _condition(argument[0], values, conditions)
+    assert operator == "Equals", node
+    left, right = argument
+    return _compared(left, values, conditions) == _compared(right, values, conditions)
 
 
 def _compared(node: Any, values: Mapping[str, Any], conditions: Mapping[str, bool]) -> Any:

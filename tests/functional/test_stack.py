@@ -23,8 +23,10 @@ import yaml
 
 from local.cloudformation_gaps import cloudformation_completed, folder_of, function_environment
 from local.widget_events import load_handler, widget_event
+from lookout_dashboards.alarms import alarm_prefix
 from lookout_dashboards.aws import make_client
 from lookout_dashboards.config import DASHBOARD_PREFIXES, IOT_SITEWISE, LOOKOUT_FOR_EQUIPMENT, load_settings
+from lookout_dashboards.metrics import NAMESPACE
 from tests.conftest import DEMO_NOW
 from tests.functional.test_publish import REGIONS, fake_dist, s3_in
 from tests.templates import listed, policy_statements, resolved
@@ -67,6 +69,10 @@ class Deployed:
 
     def granted_actions(self, folder: str) -> set[str]:
         """Every action the role of one of this stack's functions is granted, as IAM holds its policies."""
+        return {action for statement in self.granted_statements(folder) for action in listed(statement["Action"])}
+
+    def granted_statements(self, folder: str) -> list[dict[str, Any]]:
+        """Every statement of the role of one of this stack's functions, as IAM holds its policies."""
         iam = make_client("iam")
         role = self.functions()[folder]["Role"].rsplit("/", 1)[1]
         documents = [
@@ -77,8 +83,11 @@ class Deployed:
             version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
             policy = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)["PolicyVersion"]
             documents.append(policy["Document"])
-        statements = [s for document in map(policy_document, documents) for s in document["Statement"]]
-        return {action for statement in statements for action in listed(statement["Action"])}
+        return [s for document in map(policy_document, documents) for s in document["Statement"]]
+
+    def alarm_prefix(self) -> str:
+        """The names of the alarms this stack's schedulers list creates start with it."""
+        return alarm_prefix(self.functions()["list-schedulers"]["Environment"]["Variables"]["DASHBOARD_PREFIX"])
 
     def outputs(self) -> dict[str, str]:
         stack = self.cloudformation.describe_stacks(StackName=self.name)["Stacks"][0]
@@ -109,6 +118,26 @@ def policy_document(stored: str | dict[str, Any]) -> dict[str, Any]:
 
 def dashboard_names() -> list[str]:
     return sorted(entry["DashboardName"] for entry in make_client("cloudwatch").list_dashboards()["DashboardEntries"])
+
+
+def arm_alarm(prefix: str) -> str:
+    """An alarm as a schedulers list's Alarm button would name it under `prefix`; its name."""
+    name = f"{prefix}Scheduler-pump"
+    make_client("cloudwatch").put_metric_alarm(
+        AlarmName=name,
+        Namespace=NAMESPACE,
+        MetricName="AnomalousPrediction",
+        Statistic="Maximum",
+        Period=300,
+        EvaluationPeriods=6,
+        Threshold=1.0,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    return name
+
+
+def alarm_names() -> list[str]:
+    return sorted(alarm["AlarmName"] for alarm in make_client("cloudwatch").describe_alarms()["MetricAlarms"])
 
 
 def canaries() -> dict[str, dict[str, str]]:
@@ -235,10 +264,14 @@ def test_two_stacks_of_the_two_sources_side_by_side_deleting_one_leaves_the_othe
     )
     their_lists = list_dashboards(other)
     make_client("cloudwatch").put_dashboard(DashboardName="Someone-elses", DashboardBody='{"widgets": []}')
+    # An alarm of each stack, as their Alarm buttons name them, and one of someone else's.
+    kept_alarms = sorted(arm_alarm(prefix) for prefix in (other.alarm_prefix(), sitewise.alarm_prefix(), "Someone-"))
+    arm_alarm(deployed.alarm_prefix())
 
     deployed.cloudformation.delete_stack(StackName=LONG_STACK)
 
     assert dashboard_names() == sorted([theirs, "Someone-elses", *their_lists, sitewise_made, *sitewise_lists])
+    assert alarm_names() == kept_alarms
     assert [tags["l4e-dashboards:stack"] for tags in canaries().values()] == [OTHER_STACK]
     assert other.status() == sitewise.status() == "CREATE_COMPLETE"
     assert sorted(other.functions()) == sorted(sitewise.functions()) == FUNCTIONS
@@ -271,6 +304,55 @@ def test_the_shortest_and_the_longest_stack_names_deploy_in_two_regions(
     # The default source is SiteWise: each stack's list dashboards have their source's prefix.
     assert sorted(name.rsplit("-", 2)[0] for name in names) == sorted(2 * [*DASHBOARD_PREFIXES.values()])
     assert all(CLOUDWATCH_DASHBOARD_NAME.match(name) for name in names)
+
+
+def test_the_schedule_runs_the_publisher_which_may_only_put_our_metrics_and_read_the_source(
+    deployed: Deployed,
+) -> None:
+    publisher = deployed.functions()["publish-metrics"]
+    events = make_client("events")
+    [rule] = [rule for rule in events.list_rules()["Rules"] if "ScheduleExpression" in rule]
+    assert (rule["ScheduleExpression"], rule["State"]) == ("rate(5 minutes)", "ENABLED")
+    [target] = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+    assert target["Arn"] == publisher["FunctionArn"]
+    [grant] = json.loads(make_client("lambda").get_policy(FunctionName=publisher["FunctionName"])["Policy"])[
+        "Statement"
+    ]
+    assert grant["Principal"] == {"Service": "events.amazonaws.com"}
+    assert grant["Condition"]["ArnLike"]["AWS:SourceArn"] == rule["Arn"]
+
+    statements = deployed.granted_statements("publish-metrics")
+    cloudwatch = [s for s in statements if any(a.startswith("cloudwatch:") for a in listed(s["Action"]))]
+    assert {a for s in cloudwatch for a in listed(s["Action"])} == {
+        "cloudwatch:PutMetricData",
+        "cloudwatch:GetMetricData",
+    }
+    for statement in (s for s in cloudwatch if "cloudwatch:PutMetricData" in listed(s["Action"])):
+        assert statement["Condition"] == {"StringEquals": {"cloudwatch:namespace": NAMESPACE}}
+    actions = deployed.granted_actions("publish-metrics")
+    assert {"lookoutequipment:ListInferenceSchedulers", "lookoutequipment:ListInferenceExecutions"} <= actions
+    assert {a.split(":")[0] for a in actions} == {"cloudwatch", "lookoutequipment", "s3", "logs"}
+    assert not {"lookoutequipment:StartInferenceScheduler", "lookoutequipment:StopInferenceScheduler"} & actions
+
+
+def test_alarms_notify_the_target_email_through_a_topic_only_this_stack_s_alarms_may_use(deployed: Deployed) -> None:
+    topic = deployed.functions()["list-schedulers"]["Environment"]["Variables"]["ALARM_TOPIC_ARN"]
+    sns, kms = make_client("sns"), make_client("kms")
+    [subscription] = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert (subscription["Protocol"], subscription["Endpoint"]) == ("email", "operator@example.com")
+    attributes = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    key = kms.describe_key(KeyId=attributes["KmsMasterKeyId"])["KeyMetadata"]
+    assert key["KeyManager"] == "CUSTOMER" and kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"]
+    key_policy = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
+    [publish] = json.loads(attributes["Policy"])["Statement"]
+    [use_key] = [s for s in key_policy["Statement"] if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
+    own_alarms = f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:{deployed.alarm_prefix()}*"
+    for statement in (publish, use_key):
+        assert statement["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": "123456789012"},
+            "ArnLike": {"aws:SourceArn": own_alarms},
+        }
+    assert (publish["Action"], publish["Resource"]) == ("sns:Publish", topic)
 
 
 CHART_WIDGETS = {"model-anomalies", "model-signal-importance", "model-importance-evolution"} | {
@@ -406,7 +488,7 @@ def test_every_function_runs_on_the_platform_of_invoke_yaml_with_its_log_group()
         assert (properties["Runtime"], properties["Architectures"]) == (("Ref", "Runtime"), [("Ref", "Architecture")])
         assert resources[item["DependsOn"]]["Type"] == "AWS::Logs::LogGroup"
         tags = [tag["Key"] for tag in properties.get("Tags", [])]
-        assert ("cw-custom-widget" in tags) == (name not in ("ProcessSnapshotFunction", "CleanupFunction")), name
+        assert ("cw-custom-widget" in tags) == (folder_of_function(item) in WIDGETS), name
     mappings = template("main.yaml")["Mappings"]["Solution"]["Lambda"]
     assert mappings == {"Runtime": "LAMBDA_RUNTIME_PLACEHOLDER", "Architecture": "LAMBDA_ARCHITECTURE_PLACEHOLDER"}
 

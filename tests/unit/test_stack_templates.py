@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
-from lookout_dashboards.config import DASHBOARD_PREFIXES, IOT_SITEWISE, LOOKOUT_FOR_EQUIPMENT
+from lookout_dashboards.alarms import alarm_prefix
+from lookout_dashboards.config import DASHBOARD_PREFIXES, IOT_SITEWISE, LOOKOUT_FOR_EQUIPMENT, Settings
+from lookout_dashboards.metrics import NAMESPACE, WATERMARK_PREFIX
 from tests.templates import listed, policy_statements, resolved
 from tools.cloudformation import load_template
 from tools.publish import INVOKE_YAML
@@ -46,7 +49,23 @@ SITEWISE_WITHOUT_RESOURCE = {"iotsitewise:ListComputationModels", "iotsitewise:D
     "iotsitewise:ListAssetModels"
 }
 SITEWISE_ARN = "arn:${AWS::Partition}:iotsitewise:${AWS::Region}:${AWS::AccountId}:"
-ROLES = ["ReaderRole", "ListModelsRole", "ListSchedulersRole", "CanaryRole", "ProcessSnapshotRole", "CleanupRole"]
+ROLES = [
+    "ReaderRole",
+    "ListModelsRole",
+    "ListSchedulersRole",
+    "PublishMetricsRole",
+    "CanaryRole",
+    "ProcessSnapshotRole",
+    "CleanupRole",
+]
+#: The roles that read the source; the others never call it.
+SOURCE_READERS = ROLES[:4]
+#: The alarms of this stack, as IAM and the topic name them: the library's prefix under the stack's key.
+OWN_ALARMS = (
+    "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:"
+    + alarm_prefix("${DashboardPrefix}-${StackKey}")
+    + "*"
+)
 
 
 def functions(source: str, **parameters: Any) -> dict[str, Any]:
@@ -66,7 +85,7 @@ def test_each_role_may_call_the_chosen_source_only(source: str) -> None:
     resources = functions(source)
     service = {IOT_SITEWISE: "iotsitewise", LOOKOUT_FOR_EQUIPMENT: "lookoutequipment"}[source]
     for role in ROLES:
-        expected = {service} if role in ROLES[:3] else set()
+        expected = {service} if role in SOURCE_READERS else set()
         assert sources_of(actions_of(resources, role)) == expected, role
     assert ("SiteWiseReadPolicy" in resources) == (source == IOT_SITEWISE)
     assert ("LookoutForEquipmentReadPolicy" in resources) == (source == LOOKOUT_FOR_EQUIPMENT)
@@ -86,7 +105,7 @@ def test_under_lookout_for_equipment_the_roles_keep_their_actions() -> None:
 
 def test_the_sitewise_readers_read_what_the_reference_lists_on_this_account_s_resources() -> None:
     resources = functions(IOT_SITEWISE)
-    for role in ROLES[:3]:
+    for role in SOURCE_READERS:
         assert actions_of(resources, role) >= SITEWISE_READ, role
     statements = resources["SiteWiseReadPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert {action for statement in statements for action in listed(statement["Action"])} == SITEWISE_READ
@@ -163,7 +182,7 @@ def test_each_source_s_dashboard_prefix_is_the_library_s() -> None:
 def test_every_function_is_told_its_source_and_its_dashboards_prefix(source: str) -> None:
     resources = functions(source)
     lambdas = [item for item in resources.values() if item["Type"] == "AWS::Lambda::Function"]
-    assert len(lambdas) == 12
+    assert len(lambdas) == len(list(CLOUDFORMATION.parent.glob("lambdas/*/handler.py")))
     for item in lambdas:
         variables = item["Properties"]["Environment"]["Variables"]
         assert variables["DATA_SOURCE"] == ("Ref", "DataSource")
@@ -189,3 +208,106 @@ def test_the_list_dashboards_are_named_and_titled_by_source() -> None:
     titles = load_template(CLOUDFORMATION / "main.yaml")["Mappings"]["DataSources"]
     assert titles[IOT_SITEWISE]["ModelsTitle"] != titles[LOOKOUT_FOR_EQUIPMENT]["ModelsTitle"]
     assert "SiteWise" in titles[IOT_SITEWISE]["SchedulersTitle"]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_the_publisher_puts_metrics_in_our_namespace_only_and_reads_what_the_reader_reads(source: str) -> None:
+    resources = functions(source)
+    statements = policy_statements(resources, "PublishMetricsRole")
+    cloudwatch = [s for s in statements if any(a.startswith("cloudwatch:") for a in listed(s["Action"]))]
+    assert {action for s in cloudwatch for action in listed(s["Action"])} == {
+        "cloudwatch:PutMetricData",
+        "cloudwatch:GetMetricData",
+    }
+    [put] = [s for s in cloudwatch if "cloudwatch:PutMetricData" in listed(s["Action"])]
+    assert listed(put["Action"]) == ["cloudwatch:PutMetricData"]
+    assert put["Condition"] == {"StringEquals": {"cloudwatch:namespace": NAMESPACE}}
+    writes = {arn[1] for s in statements if "s3:PutObject" in listed(s["Action"]) for arn in listed(s["Resource"])}
+    assert writes == {
+        "arn:${AWS::Partition}:s3:::${SnapshotBucket}/cache/*",  # the source's results cache, as the reader's
+        "arn:${AWS::Partition}:s3:::${SnapshotBucket}/" + WATERMARK_PREFIX + "*",
+    }
+    # The reader's every action, and for Lookout for Equipment the list of schedulers, which it lacks.
+    extra = actions_of(resources, "PublishMetricsRole") - actions_of(resources, "ReaderRole")
+    listing = {"lookoutequipment:ListInferenceSchedulers"} if source == LOOKOUT_FOR_EQUIPMENT else set()
+    assert extra == {"cloudwatch:PutMetricData", "cloudwatch:GetMetricData"} | listing
+    assert actions_of(resources, "PublishMetricsRole") >= actions_of(resources, "ReaderRole")
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_only_the_schedulers_list_and_the_clean_up_touch_alarms_and_only_this_stack_s(source: str) -> None:
+    resources = functions(source)
+    touched = {}
+    for role in (name for name, item in resources.items() if item["Type"] == "AWS::IAM::Role"):
+        for statement in policy_statements(resources, role):
+            alarm_actions = {a for a in listed(statement["Action"]) if "Alarm" in a or a == "cloudwatch:*"}
+            if alarm_actions:
+                touched.setdefault(role, set()).update(alarm_actions)
+                assert statement["Resource"] == ("Sub", OWN_ALARMS), (role, statement)
+    assert touched == {
+        "ListSchedulersRole": {"cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms"},
+        "CleanupRole": {"cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms"},
+    }
+
+
+def test_the_schedule_runs_the_publisher_unless_disabled() -> None:
+    main = load_template(CLOUDFORMATION / "main.yaml")["Parameters"]["MetricsSchedule"]
+    assert main["Default"] == "rate(5 minutes)"
+    assert all(re.fullmatch(r"rate\(1 (minute|hour)\)|rate\(\d+ minutes\)|Disabled", v) for v in main["AllowedValues"])
+    resources = functions(IOT_SITEWISE, MetricsSchedule="rate(5 minutes)")
+    rule = resources["PublishMetricsSchedule"]["Properties"]
+    assert rule["ScheduleExpression"] == ("Ref", "MetricsSchedule")
+    assert [target["Arn"] for target in rule["Targets"]] == [("GetAtt", "PublishMetricsFunction.Arn")]
+    permission = resources["PublishMetricsPermission"]["Properties"]
+    assert (permission["Principal"], permission["FunctionName"], permission["SourceArn"]) == (
+        "events.amazonaws.com",
+        ("Ref", "PublishMetricsFunction"),
+        ("GetAtt", "PublishMetricsSchedule.Arn"),
+    )
+    disabled = functions(IOT_SITEWISE, MetricsSchedule="Disabled")
+    assert "PublishMetricsSchedule" not in disabled and "PublishMetricsPermission" not in disabled
+    assert "PublishMetricsFunction" in disabled
+
+
+def test_alarms_reach_the_target_email_through_a_topic_only_this_stack_s_alarms_may_use() -> None:
+    resources = functions(LOOKOUT_FOR_EQUIPMENT)
+    topic = resources["NotificationTopic"]["Properties"]
+    assert topic["KmsMasterKeyId"] == ("Ref", "NotificationKey")  # not alias/aws/sns: alarms cannot use it
+    assert topic["Subscription"] == [{"Protocol": "email", "Endpoint": ("Ref", "TargetEmail")}]
+    key = resources["NotificationKey"]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    [for_cloudwatch] = [
+        s for s in key["KeyPolicy"]["Statement"] if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert set(for_cloudwatch["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    [publish] = resources["NotificationTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert (publish["Principal"], publish["Action"]) == ({"Service": "cloudwatch.amazonaws.com"}, "sns:Publish")
+    for statement in (for_cloudwatch, publish):
+        assert statement["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": ("Ref", "AWS::AccountId")},
+            "ArnLike": {"aws:SourceArn": ("Sub", OWN_ALARMS)},
+        }
+    # process-snapshot's failed events go to the same topic: its role may use the key.
+    [encrypt] = [
+        s
+        for s in policy_statements(resources, "ProcessSnapshotRole")
+        if s["Resource"] == ("GetAtt", "NotificationKey.Arn")
+    ]
+    assert set(encrypt["Action"]) == {"kms:GenerateDataKey*", "kms:Decrypt"}
+
+
+def test_the_schedulers_list_arms_alarms_with_the_stack_s_topic_and_rule() -> None:
+    main = load_template(CLOUDFORMATION / "main.yaml")
+    variables = functions(IOT_SITEWISE)["ListSchedulersFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["ALARM_TOPIC_ARN"] == ("Ref", "NotificationTopic")
+    for variable, parameter in (
+        ("ALARM_ANOMALOUS_RESULTS", "AlarmAnomalousResults"),
+        ("ALARM_PERIODS", "AlarmPeriods"),
+    ):
+        assert variables[variable] == ("Ref", parameter)
+        passed = main["Resources"]["Functions"]["Properties"]["Parameters"][parameter]
+        assert passed == ("Ref", parameter)
+        declared = main["Parameters"][parameter]
+        assert declared["Default"] == Settings.__dataclass_fields__[variable.lower()].default
+        # A period is 5 minutes to an hour: CloudWatch evaluates a day at most, 24 hourly periods.
+        assert (declared["MinValue"], declared["MaxValue"]) == (1, 24)
