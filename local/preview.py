@@ -161,7 +161,7 @@ def metric_chart(
     theme_name: str,
     offset: timedelta,
 ) -> str:
-    """Each metric of a widget's `metrics` as a line, at its period or coarser (at most ~1,400 points)."""
+    """Each metric of a widget's `metrics` as a line, at its period or a multiple of it (at most ~1,400 points)."""
     import math
 
     from lookout_dashboards import charts
@@ -169,7 +169,8 @@ def metric_chart(
     from lookout_dashboards.html import page
     from lookout_dashboards.themes import theme_for
 
-    period = max(int(properties.get("period", 300)), 60 * math.ceil((end - start).total_seconds() / 1400 / 60))
+    base = max(60, int(properties.get("period", 300)))
+    period = base * max(1, math.ceil((end - start).total_seconds() / 1400 / base))  # multiples of the widget's period
     queries = []
     for index, metric in enumerate(properties.get("metrics", [])):
         namespace, name, *pairs = metric
