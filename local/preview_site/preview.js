@@ -52,47 +52,41 @@ function sanitized(html) {
   return template.content;
 }
 
-async function callFunction(endpoint, params, frame, widget) {
+function widgetContext(frame) {
   const range = timeRange();
   const content = frame.querySelector(".widget-content");
-  const context = {
+  return {
     start: range.start,
     end: range.end,
     width: Math.round(content.clientWidth),
     height: Math.round(content.clientHeight),
     theme: state.dark ? "dark" : "light",
     timezoneOffsetMinutes: timezoneOffsetMinutes(),
+  };
+}
+
+async function post(path, request) {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(request),
+  });
+  return { ok: response.ok, text: await response.text() };
+}
+
+async function callFunction(endpoint, params, frame, widget) {
+  const context = {
+    ...widgetContext(frame),
     forms: formValues(frame),
     dashboardName: grid.dataset.dashboard,
     widgetId: frame.id,
     title: (widget.properties || {}).title || "",
   };
-  const response = await fetch("/api/call", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ endpoint, params, context }),
-  });
-  const text = await response.text();
-  return { ok: response.ok, text };
+  return post("/api/call", { endpoint, params, context });
 }
 
 async function fetchMetric(frame, widget) {
-  const range = timeRange();
-  const content = frame.querySelector(".widget-content");
-  const context = {
-    start: range.start,
-    end: range.end,
-    width: Math.round(content.clientWidth),
-    height: Math.round(content.clientHeight),
-    theme: state.dark ? "dark" : "light",
-    timezoneOffsetMinutes: timezoneOffsetMinutes(),
-  };
-  const response = await fetch("/api/metric", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ properties: widget.properties || {}, context }),
-  });
-  return { ok: response.ok, text: await response.text() };
+  return post("/api/metric", { properties: widget.properties || {}, context: widgetContext(frame) });
 }
 
 async function render(frame, widget, params) {

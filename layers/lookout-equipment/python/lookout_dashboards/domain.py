@@ -227,8 +227,25 @@ class InferenceOutcome(StrEnum):
     NORMAL = "NORMAL"
 
 
+class SchedulerNames:
+    """What people read of a scheduler and its model: their display names where the source has them."""
+
+    name: str
+    model_name: str
+    display_name: str
+    model_display_name: str
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.name
+
+    @property
+    def model_label(self) -> str:
+        return self.model_display_name or self.model_name
+
+
 @dataclass(frozen=True)
-class SchedulerSummary:
+class SchedulerSummary(SchedulerNames):
     name: str
     model_name: str
     status: SchedulerStatus
@@ -242,14 +259,6 @@ class SchedulerSummary:
     #: The asset a SiteWise model bound at asset-model level runs on.
     asset_id: str | None = None
 
-    @property
-    def label(self) -> str:
-        return self.display_name or self.name
-
-    @property
-    def model_label(self) -> str:
-        return self.model_display_name or self.model_name
-
 
 @dataclass(frozen=True)
 class InputFileNaming:
@@ -260,7 +269,7 @@ class InputFileNaming:
 
 
 @dataclass(frozen=True)
-class Scheduler:
+class Scheduler(SchedulerNames):
     """An inference scheduler (Lookout for Equipment) or a model's inference on an asset (SiteWise).
 
     Lookout for Equipment reads files: input and output locations and the file naming. SiteWise
@@ -289,14 +298,6 @@ class Scheduler:
     start_refusal: str | None = None
     notes: tuple[str, ...] = ()
     asset_id: str | None = None
-
-    @property
-    def label(self) -> str:
-        return self.display_name or self.name
-
-    @property
-    def model_label(self) -> str:
-        return self.model_display_name or self.model_name
 
 
 class ExecutionStatus(StrEnum):
