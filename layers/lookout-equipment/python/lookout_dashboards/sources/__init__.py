@@ -26,8 +26,10 @@ def default_source(settings: Settings | None = None, client: Callable[[str], Any
     s3 = client("s3")
     if settings.data_source == IOT_SITEWISE:
         from .iot_sitewise import SiteWiseSource
+        from .sitewise_model_cache import ModelFactsCache
 
-        return SiteWiseSource(client("iotsitewise"), s3)
+        facts = ModelFactsCache(s3, settings.snapshot_bucket) if settings.snapshot_bucket else None
+        return SiteWiseSource(client("iotsitewise"), s3, facts)
     cache = SensorHistoryCache(Path(settings.cache_dir), s3, settings.snapshot_bucket)
     results_cache = InferenceResultsCache(s3, settings.snapshot_bucket) if settings.snapshot_bucket else None
     return LookoutEquipmentSource(client("lookoutequipment"), s3, cache, results_cache)

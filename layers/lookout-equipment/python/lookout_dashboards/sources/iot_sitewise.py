@@ -48,7 +48,7 @@ from ..domain import (
     Terms,
     TimeRange,
 )
-from ..errors import InvalidInputError, NothingToShowError, ResourceNotFoundError
+from ..errors import InvalidInputError, NothingToShowError, ResourceNotFoundError, WidgetError
 from ..formatting import counted, local_time
 from .sitewise_formats import (
     DataBinding,
@@ -64,6 +64,7 @@ from .sitewise_formats import (
     model_metrics,
     training_payload,
 )
+from .sitewise_model_cache import ModelFactsCache
 
 if TYPE_CHECKING:
     from mypy_boto3_iotsitewise import IoTSiteWiseClient
@@ -173,9 +174,16 @@ class SiteWiseSource:
 
     terms = Terms(service="AWS IoT SiteWise", dataset="Asset", scheduler="inference", component="asset", titled=True)
 
-    def __init__(self, sitewise: IoTSiteWiseClient, s3: S3Client, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        sitewise: IoTSiteWiseClient,
+        s3: S3Client,
+        facts: ModelFactsCache | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._sitewise = sitewise
         self._s3 = s3
+        self._facts = facts
         self._clock = clock
         self._descriptions: dict[str, tuple[float, Description]] = {}
         self._assets: dict[str, Asset] = {}
@@ -211,17 +219,37 @@ class SiteWiseSource:
         return summary, any(run.status is ExecutionStatus.SUCCESS for run in trainings)
 
     def get_model(self, name: str) -> Model:
-        return self._model(self._named(name)[0])[0]
+        return self._model(name)[0]
 
-    def _model(self, target: Target) -> tuple[Model, dict[Sensor, tuple[str, str]]]:
-        """The model and where each of its sensors is; one call when its newest training is known."""
-        description = self._description(target.model_id)
-        trainings = self._runs(target, TRAINING)
+    def _model(self, name: str) -> tuple[Model, dict[Sensor, tuple[str, str]]]:
+        """The model and where each of its sensors is: one call when this container or the bucket has the
+        facts of its newest training, which it lists first."""
+        target = Target.parse(name)
+        try:
+            trainings = self._runs(target, TRAINING)
+        except WidgetError:
+            self._named(name)  # says so when the key does not fit how the model is bound
+            raise
         newest = trainings[0] if trainings else None
         state = (newest.execution_id, newest.status) if newest else ("", ExecutionStatus.FAILED)
         kept = self._models.get(target.key)
         if kept and kept[0] == state:
             return kept[1], kept[2]
+        training = f"{state[0]}:{state[1].value}"
+        found = self._facts.get(target.key, training) if self._facts and newest else None
+        if found is not None:
+            self._models[target.key] = (state, *found)
+            return found
+        model, sensors = self._build(self._named(name)[1], target, trainings)
+        self._models[target.key] = (state, model, sensors)
+        if self._facts and newest:
+            self._facts.put(target.key, training, model, sensors)
+        return model, sensors
+
+    def _build(
+        self, description: Description, target: Target, trainings: list[Run]
+    ) -> tuple[Model, dict[Sensor, tuple[str, str]]]:
+        newest = trainings[0] if trainings else None
         sensors = self._sensors(description, target)
         components: dict[str, list[str]] = {}
         for sensor in sensors:
@@ -245,7 +273,6 @@ class SiteWiseSource:
         )
         if newest is not None:
             model = self._trained(model, description, target, newest)
-        self._models[target.key] = (state, model, sensors)
         return model, sensors
 
     def _trained(self, model: Model, description: Description, target: Target, newest: Run) -> Model:
@@ -297,7 +324,7 @@ class SiteWiseSource:
         """Each bucket's minimum and maximum, at the finest resolution one page holds: one call, whatever
         the history's length (a range longer than 2,500 days takes a page per 2,500 days)."""
         kept = self._models.get(model.name)
-        sensors = kept[2] if kept and kept[1] == model else self._model(Target.parse(model.name))[1]
+        sensors = kept[2] if kept and kept[1] == model else self._model(model.name)[1]
         where = sensors.get(sensor)
         if where is None:
             raise ResourceNotFoundError(f"Sensor {sensor.label} is not an input of model {model.label}.")

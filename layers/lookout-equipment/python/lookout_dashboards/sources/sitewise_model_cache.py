@@ -1,0 +1,135 @@
+"""A SiteWise model's facts, kept in the stack's bucket for a new container's first render.
+
+Building a model takes five SiteWise calls and two S3 reads (its binding, asset names, training
+action and metrics); none of it changes until it trains again. A container that finds the facts
+of the same newest training here reads one object instead. Facts older than `MAX_AGE` are built
+again, so a renamed asset or model shows its new name within a day.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..aws import read_cache_object, write_cache_object
+from ..domain import (
+    AnomalyEvent,
+    Component,
+    LabeledRange,
+    Model,
+    ModelEvaluation,
+    ModelStatus,
+    Sensor,
+    SensorImportance,
+    TimeRange,
+)
+
+logger = logging.getLogger(__name__)
+PREFIX = "cache/sitewise-models/v1/"
+MAX_AGE = timedelta(days=1)
+Sensors = Mapping[Sensor, tuple[str, str]]
+
+
+class ModelFactsCache:
+    def __init__(self, s3: Any, bucket: str, now: Any = lambda: datetime.now(UTC)) -> None:
+        self._s3 = s3
+        self._bucket = bucket
+        self._now = now
+
+    def key(self, model_key: str, training: str) -> str:
+        return PREFIX + hashlib.sha256(f"{model_key}\n{training}".encode()).hexdigest()[:40] + ".json"
+
+    def get(self, model_key: str, training: str) -> tuple[Model, dict[Sensor, tuple[str, str]]] | None:
+        body = read_cache_object(self._s3, self._bucket, self.key(model_key, training))
+        if body is None:
+            return None
+        try:
+            document = json.loads(body)
+            if self._now() - datetime.fromisoformat(document["written_at"]) > MAX_AGE:
+                return None
+            return model_from_document(document["model"]), sensors_from_document(document["sensors"])
+        except (ValueError, KeyError, TypeError, IndexError) as error:
+            logger.warning("unreadable model facts %s: %s", self.key(model_key, training), error)
+            return None
+
+    def put(self, model_key: str, training: str, model: Model, sensors: Sensors) -> None:
+        document = {
+            "written_at": self._now().isoformat(),
+            "model": model_document(model),
+            "sensors": [[s.component, s.name, *where] for s, where in sensors.items()],
+        }
+        write_cache_object(self._s3, self._bucket, self.key(model_key, training), json.dumps(document).encode())
+
+
+def model_document(model: Model) -> dict[str, Any]:
+    evaluation = model.evaluation
+    return {
+        "name": model.name,
+        "dataset_name": model.dataset_name,
+        "status": model.status.value,
+        "created_at": _moment(model.created_at),
+        "components": [[c.name, list(c.sensors)] for c in model.components],
+        "training_range": _range(model.training_range),
+        "evaluation_range": _range(model.evaluation_range),
+        "training_run": _range(model.training_run),
+        "failed_reason": model.failed_reason,
+        "sampling_rate": model.sampling_rate,
+        "events": [[_moment(e.start), _moment(e.end), [list(d) for d in e.diagnostics]] for e in evaluation.events],
+        "labeled_ranges": [[_moment(r.start), _moment(r.end)] for r in evaluation.labeled_ranges],
+        "metrics": dict(evaluation.metrics),
+        "display_name": model.display_name,
+        "versions": list(model.versions),
+        "active_version": model.active_version,
+        "evaluation_note": model.evaluation_note,
+    }
+
+
+def model_from_document(document: Mapping[str, Any]) -> Model:
+    return Model(
+        name=document["name"],
+        dataset_name=document["dataset_name"],
+        status=ModelStatus(document["status"]),
+        created_at=_parse(document["created_at"]),
+        components=tuple(Component(name, tuple(sensors)) for name, sensors in document["components"]),
+        training_range=_parse_range(document["training_range"]),
+        evaluation_range=_parse_range(document["evaluation_range"]),
+        training_run=_parse_range(document["training_run"]),
+        failed_reason=document["failed_reason"],
+        sampling_rate=document["sampling_rate"],
+        evaluation=ModelEvaluation(
+            events=tuple(
+                AnomalyEvent(_parse(start), _parse(end), tuple(SensorImportance(c, s, float(v)) for c, s, v in items))
+                for start, end, items in document["events"]
+            ),
+            labeled_ranges=tuple(LabeledRange(_parse(start), _parse(end)) for start, end in document["labeled_ranges"]),
+            metrics={key: float(value) for key, value in document["metrics"].items()},
+        ),
+        display_name=document["display_name"],
+        versions=tuple(int(version) for version in document["versions"]),
+        active_version=document["active_version"],
+        evaluation_note=document["evaluation_note"],
+    )
+
+
+def sensors_from_document(rows: list[list[str]]) -> dict[Sensor, tuple[str, str]]:
+    return {Sensor(component, name): (asset_id, property_id) for component, name, asset_id, property_id in rows}
+
+
+def _moment(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value is not None else None
+
+
+def _range(value: TimeRange | None) -> list[str | None] | None:
+    return [_moment(value.start), _moment(value.end)] if value is not None else None
+
+
+def _parse_range(value: list[str] | None) -> TimeRange | None:
+    return TimeRange(_parse(value[0]), _parse(value[1])) if value is not None else None
