@@ -50,7 +50,7 @@ def publish_running(
             continue
         summary["results"] += report.results
         summary["calls"] += report.calls
-        if report.reached is not None and report.reached < now:
+        if not report.finished:
             summary["left"].append(scheduler.name)
     return summary
 

@@ -215,3 +215,24 @@ def test_the_function_publishes_running_sitewise_inference_with_the_asset(
     assert schedulers == running and not schedulers & stopped
     assert demo.assets["pump-1"] in assets
     assert summary["results"] >= 7 * 288  # a week of five-minute results at least, per running inference
+
+
+def test_results_written_late_are_published_by_the_next_run(aws: tuple[Any, Any]) -> None:
+    """The service writes results minutes after their time: a run must not step over them."""
+    cloudwatch, s3 = aws
+    written_until = {"time": DEMO_NOW - timedelta(minutes=30)}
+
+    def written_so_far(name: str, start: datetime, end: datetime) -> list[InferenceResult]:
+        return [r for r in results_between(name, start, end) if r.timestamp <= written_until["time"]]
+
+    WatermarkStore(s3, BUCKET).write(SERIES, Watermark(DEMO_NOW - timedelta(hours=1)))
+    publisher = MetricsPublisher(cloudwatch, WatermarkStore(s3, BUCKET), written_so_far)
+
+    first = publisher.publish(SERIES, DEMO_NOW)
+    written_until["time"] = DEMO_NOW  # the last half hour's results arrive after the first run
+    second = publisher.publish(SERIES, DEMO_NOW + timedelta(minutes=5))
+
+    counts = samples(cloudwatch, DEMO_NOW - timedelta(hours=2), DEMO_NOW + timedelta(minutes=10))
+    assert (first.results, second.results) == (6, 6)
+    assert len(counts) == 12 and set(counts.values()) == {1.0}
+    assert first.reached == DEMO_NOW - timedelta(minutes=30)  # the newest result published, not the run's time

@@ -36,6 +36,9 @@ MAX_VALUES_PER_CALL = 1000
 BACKLOG = timedelta(days=14) - timedelta(hours=1)
 #: Results read and published per step: a day of five-minute results is 288 results.
 WINDOW = timedelta(days=1)
+#: How late a result may be written after its time (SiteWise: 5 to 10 minutes; a run's delay offset up to
+#: an hour): until then the watermark stays at the newest result published, not at the window's end.
+SETTLE = timedelta(hours=2)
 PERIOD_S = 60
 WATERMARK_PREFIX = "metrics/watermarks/"
 
@@ -118,6 +121,8 @@ class PublishReport:
     calls: int = 0
     skipped_minutes: int = 0
     reached: datetime | None = None
+    #: Whether it got to `now` (else the function's time ran short: the next run goes on).
+    finished: bool = False
     notes: list[str] = field(default_factory=list)
 
 
@@ -202,25 +207,36 @@ class MetricsPublisher:
             watermark = replace(watermark, published_through=floor, pending_until=None)
         while watermark.published_through < now and self._time_left() > self._margin_s:
             end = watermark.pending_until or min(now, watermark.published_through + WINDOW)
-            watermark = self._publish_window(series, watermark, end, report)
+            watermark = self._publish_window(series, watermark, end, now - SETTLE, report)
+            if end >= now:
+                report.finished = True
+                break
+        else:
+            report.finished = watermark.published_through >= now
         report.reached = watermark.published_through
         return report
 
-    def _publish_window(self, series: Series, watermark: Watermark, end: datetime, report: PublishReport) -> Watermark:
+    def _publish_window(
+        self, series: Series, watermark: Watermark, end: datetime, settled: datetime, report: PublishReport
+    ) -> Watermark:
+        """Publish a window's new results; the watermark moves to its end once results there cannot be
+        late any more (`settled`), else only to the newest result published, so a late one comes next run."""
         start = watermark.published_through
         results = [r for r in self._read_results(series.scheduler, start, end) if start < r.timestamp <= end]
         arrived = self._arrived_minutes(series, start, end) if watermark.pending_until else set()
         fresh = [r for r in results if _minute(r.timestamp) not in arrived]
         report.skipped_minutes += len(results) - len(fresh)
         sensors = grow_sensors(watermark.sensors, fresh)
-        pending = Watermark(start, end, sensors)
-        self._store.write(series, pending)
+        if fresh:
+            self._store.write(series, Watermark(start, end, sensors))
         for call in batches(by_minute(series, fresh, sensors), self._values_per_call):
             self._cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=call)
             report.calls += 1
         report.results += len(fresh)
-        done = Watermark(end, None, sensors)
-        self._store.write(series, done)
+        through = end if end <= settled else max([start, *(result.timestamp for result in results)])
+        done = Watermark(through, None, sensors)
+        if done != watermark:
+            self._store.write(series, done)
         return done
 
     def _arrived_minutes(self, series: Series, start: datetime, end: datetime) -> set[datetime]:
