@@ -1,11 +1,13 @@
 """Inference results as CloudWatch metrics, published exactly once each, from a watermark per scheduler.
 
 Each run reads a scheduler's results after its watermark, in windows of at most `WINDOW`, oldest
-first, and publishes them with their own timestamps. Before a window is published, the watermark
-object says so (`pending`); after, it moves past it. A run that died half way leaves `pending`:
-the next run asks CloudWatch which minutes of that window arrived and publishes only the others.
-Every metric of the results of one minute travels in the same `PutMetricData` call, so a minute
-that arrived arrived whole. Publishing the same window twice therefore adds nothing.
+first, and publishes them with their own timestamps. Before a window's results are sent, the
+watermark object says so (`pending`); after, it moves to the window's end, or, for a window too
+recent for every result to be written yet (`SETTLE`), to the newest result sent. A run that died
+half way leaves `pending`: the next run asks CloudWatch which minutes of that window arrived and
+sends only the others. Every metric of the results of one minute travels in the same
+`PutMetricData` call, so a minute that arrived arrived whole. Publishing the same window twice
+therefore adds nothing.
 """
 
 from __future__ import annotations
