@@ -236,3 +236,21 @@ def test_results_written_late_are_published_by_the_next_run(aws: tuple[Any, Any]
     assert (first.results, second.results) == (6, 6)
     assert len(counts) == 12 and set(counts.values()) == {1.0}
     assert first.reached == DEMO_NOW - timedelta(minutes=30)  # the newest result published, not the run's time
+
+
+def test_a_steady_run_makes_calls_per_scheduler_not_per_history(aws: tuple[Any, Any]) -> None:
+    """20 five-minute schedulers, a run five minutes after the last one: one call of each kind per scheduler."""
+    cloudwatch, s3 = aws
+    fleet = [Series(model="pump-model", scheduler=f"pump-{number}") for number in range(20)]
+    store = WatermarkStore(s3, BUCKET)
+    publisher = MetricsPublisher(cloudwatch, store, results_between)
+    for series in fleet:  # two weeks of history published up to the last run, five minutes ago
+        store.write(series, Watermark(DEMO_NOW - timedelta(minutes=5), sensors=("pump\\bearing",)))
+    calls: list[str] = []
+    for client in (cloudwatch, s3):
+        client.meta.events.register("before-call", lambda model, **_: calls.append(model.name))
+
+    reports = [publisher.publish(series, DEMO_NOW) for series in fleet]
+
+    assert [report.results for report in reports] == [1] * 20
+    assert {name: calls.count(name) for name in set(calls)} == {"PutMetricData": 20, "GetObject": 20, "PutObject": 40}
