@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -113,10 +114,14 @@ def to_svg(figure: Figure) -> Markup:
     """The figure as SVG markup, inside its `chart` context; the same figure always gives the same bytes.
 
     matplotlib escapes every text it writes into SVG (tested with markup in sensor names), so the
-    result is safe to place in a widget's HTML as it is.
+    result is safe to place in a widget's HTML as it is. Text is written as text (`svg.fonttype`), so
+    the browser draws letters DejaVu Sans lacks (Chinese names) in its own fonts: matplotlib's warning
+    about them concerns only its measure of the text, and is not logged on every render.
     """
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, facecolor=figure.get_facecolor())
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, facecolor=figure.get_facecolor())
     svg = _PATH_DATA.sub(lambda match: f' d="{compact_path_data(match.group(1))}"', buffer.getvalue())
     svg = _INDENT.sub("\n", svg)
     return Markup(svg[svg.index("<svg") :])  # noqa: S704 - matplotlib's own escaped SVG, see above
