@@ -791,6 +791,12 @@ def _bench_sitewise(
                     event = widget_event(params, start=start, end=demo.now, width=1200, height=case.height)
                     written = scratch / f"written-sitewise-{case.widget}.pickle"
                     result = render_in_fork(case.widget, event, demo.fake, built.shipped, written)
+                    if result["objects_written"]:  # a model's facts: later containers read them from the bucket
+                        put_objects(written)
+                        again = render_in_fork(case.widget, event, demo.fake, built.shipped, written)
+                        first_ever = f"{case.case}, first render ever"
+                        measures.append(built.measure(case.widget, first_ever, result, environment))
+                        result = again
                     measures.append(built.measure(case.widget, case.case, result, environment))
 
             run(SITEWISE_CASES)
