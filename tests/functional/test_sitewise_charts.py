@@ -55,7 +55,7 @@ def test_model_details_read_the_training_and_its_evaluation(shared_sitewise_demo
     rows = dict(model(shared_sitewise_demo, "pump-fleet:pump-1", "model-details").rows)
 
     assert rows["Asset"] == "Pump 1" and rows["Status"] == "trained"
-    assert rows["Sampling rate"] == "PT1M" and rows["Versions"] == "1, 2, 3" and rows["Sensors"] == "5"
+    assert rows["Sampling rate"] == "PT1M" and rows["Versions"] == "1 (active), 2, 3" and rows["Sensors"] == "5"
     assert rows["Evaluation data"].startswith("2026-10-30 00:00 to 2026-11-02 08:00")
     evaluated = windows_within(shared_sitewise_demo, datetime(2026, 10, 30, tzinfo=UTC), DEMO_NOW)
     assert rows["Detected events"] == str(len(evaluated)) == "2"  # the metrics' predicted ranges

@@ -52,6 +52,7 @@ from ..errors import InvalidInputError, NothingToShowError, ResourceNotFoundErro
 from ..formatting import counted, local_time
 from .sitewise_formats import (
     DataBinding,
+    ExecutionSummary,
     InferencePayload,
     SiteWiseFormatError,
     TrainingPayload,
@@ -293,6 +294,7 @@ class SiteWiseSource:
         model = replace(model, training_range=payload.training_range, sampling_rate=payload.sampling_rate)
         if newest.status is not ExecutionStatus.SUCCESS:
             return model
+        model = replace(model, active_version=self._active_version(description, target))
         return self._evaluated(model, payload, target, description)
 
     def _evaluated(self, model: Model, payload: TrainingPayload, target: Target, description: Description) -> Model:
@@ -687,12 +689,24 @@ class SiteWiseSource:
 
     def _running(self, target: Target) -> bool | None:
         """Whether inference runs; None before any training succeeded (the summary is empty until then)."""
+        summary = self._summary(target)
+        return None if summary.empty else summary.inference_active
+
+    def _summary(self, target: Target) -> ExecutionSummary:
         with translated_errors(f"the inference state of {target.key}"):
             response = self._sitewise.describe_computation_model_execution_summary(
                 computationModelId=target.model_id, **target.resolve_to()
             )
-        summary = execution_summary(response.get("computationModelExecutionSummary"))
-        return None if summary.empty else summary.inference_active
+        return execution_summary(response.get("computationModelExecutionSummary"))
+
+    def _active_version(self, description: Description, target: Target) -> int | None:
+        """The version inference uses: the execution summary's, when it names one (its key is a guess), else
+        the version the last START asked for; unknown otherwise (a START without one keeps the last active)."""
+        named = self._summary(target).active_model_version
+        if named is not None:
+            return named
+        start = self._last_start(description, target)
+        return start.target_model_version if start else None
 
     def _start_refusal(self, target: Target) -> str | None:
         """None once a START was ever found (it stays in the history: a warm list asks no more)."""
