@@ -7,6 +7,7 @@ import math
 import re
 from typing import Any
 
+import pytest
 from markupsafe import escape
 
 from local.demo_sitewise import HOSTILE
@@ -14,6 +15,7 @@ from lookout_dashboards.aws import make_client
 from lookout_dashboards.dashboards import DashboardKind, DashboardTarget, dashboard_name
 from lookout_dashboards.model_widgets import MODEL_DASHBOARD_LAYOUT
 from lookout_dashboards.scheduler_widgets import SCHEDULER_DASHBOARD_LAYOUT
+from lookout_dashboards.sources import iot_sitewise
 from tests.sitewise_models import add_model
 from tests.widget_calls import click, render
 from tests.widget_page import WidgetPage
@@ -62,7 +64,9 @@ def test_every_model_of_every_page_is_listed_and_calls_grow_with_pages_not_rows(
     assert page.captions[0].startswith(f"{len(rows)} models created between")
 
 
-def test_every_inference_of_every_page_with_the_state_read_once_per_row(sitewise_demo: Any) -> None:
+def test_every_inference_of_every_page_with_the_state_read_once_per_row(
+    sitewise_demo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     demo = sitewise_demo
     for number in range(6):
         add_model(demo, f"Extra model {number}", started=number % 2 == 0)
@@ -81,6 +85,7 @@ def test_every_inference_of_every_page_with_the_state_read_once_per_row(sitewise
     assert made.count("BatchGetAssetPropertyValue") == 1
     assert made.count("ListActions") == 4  # only stopped rows: can Start re-send their settings?
     again = len(demo.fake.calls)
+    monkeypatch.setattr(iot_sitewise, "RUNS_TTL_S", 0.0)  # a later render: the listings of this one are stale
     render("list-schedulers", {})
     assert (
         demo.fake.calls[again:].count("ListActions") == 3

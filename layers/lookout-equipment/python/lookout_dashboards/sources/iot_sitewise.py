@@ -194,6 +194,7 @@ class SiteWiseSource:
         #: Targets a START was found for, and each target's latest listing of runs (with when it was made).
         self._started: set[str] = set()
         self._listed_runs: dict[tuple[str, str], tuple[float, list[Run]]] = {}
+        self._listed_actions: dict[str, tuple[float, list[Mapping[str, Any]]]] = {}
 
     # Models --------------------------------------------------------------------------------
 
@@ -455,6 +456,7 @@ class SiteWiseSource:
             self._sitewise.execute_action(
                 actionDefinitionId=definition, actionPayload={"stringValue": payload}, **target.action_target()
             )
+        self._listed_actions.pop(target.key, None)  # the action just sent is the newest now
 
     def iter_executions(
         self,
@@ -715,21 +717,24 @@ class SiteWiseSource:
         return None if self._last_start_text(self._description(target.model_id), target) else _NO_START
 
     def _actions(self, description: Description, target: Target, action_type: str) -> list[str]:
-        """Ids of the target's actions of one type, newest last (as listed: the order is our assumption)."""
-        definition = description.definitions.get(action_type)
-        with translated_errors(f"the actions of {description.name}"):
-            return [
-                item["actionId"]
-                for item in _pages(
-                    self._sitewise.list_actions,
-                    "actionSummaries",
-                    targetResourceType="COMPUTATION_MODEL",
-                    targetResourceId=target.model_id,
-                    maxResults=LIST_PAGE_SIZE,
-                    **target.resolve_to(),
+        """Ids of the target's actions of one type, newest last (as listed: the order is our assumption).
+        One listing serves a render's questions (training settings, last START) for `RUNS_TTL_S`."""
+        kept = self._listed_actions.get(target.key)
+        if kept is None or self._clock() - kept[0] >= RUNS_TTL_S:
+            with translated_errors(f"the actions of {description.name}"):
+                listed = list(
+                    _pages(
+                        self._sitewise.list_actions,
+                        "actionSummaries",
+                        targetResourceType="COMPUTATION_MODEL",
+                        targetResourceId=target.model_id,
+                        maxResults=LIST_PAGE_SIZE,
+                        **target.resolve_to(),
+                    )
                 )
-                if definition and item.get("actionDefinitionId") == definition
-            ]
+            kept = self._listed_actions[target.key] = (self._clock(), listed)
+        definition = description.definitions.get(action_type)
+        return [item["actionId"] for item in kept[1] if definition and item.get("actionDefinitionId") == definition]
 
     def _payloads(self, description: Description, target: Target, action_type: str) -> Iterator[str]:
         """Payloads of the newest actions, newest first, each described only when the caller asks for it
