@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from lookout_dashboards.aws import make_client
@@ -254,3 +255,29 @@ def test_a_steady_run_makes_calls_per_scheduler_not_per_history(aws: tuple[Any, 
 
     assert [report.results for report in reports] == [1] * 20
     assert {name: calls.count(name) for name in set(calls)} == {"PutMetricData": 20, "GetObject": 20, "PutObject": 40}
+
+
+def test_a_damaged_watermark_costs_a_read_back_never_a_duplicate(aws: tuple[Any, Any]) -> None:
+    cloudwatch, s3 = aws
+    store = WatermarkStore(s3, BUCKET)
+    store.write(SERIES, Watermark(DEMO_NOW - timedelta(hours=2)))
+    publisher(cloudwatch, s3).publish(SERIES, DEMO_NOW)
+    s3.put_object(Bucket=BUCKET, Key=store.key(SERIES), Body=b"{damaged")
+
+    again = publisher(cloudwatch, s3).publish(SERIES, DEMO_NOW)
+
+    counts = samples(cloudwatch, DEMO_NOW - BACKLOG, DEMO_NOW + timedelta(minutes=1))
+    assert again.skipped_minutes == 24 and set(counts.values()) == {1.0}
+    assert len(counts) == len(results_between("", DEMO_NOW - BACKLOG, DEMO_NOW))
+
+
+def test_a_watermark_that_cannot_be_read_stops_that_scheduler_and_sends_nothing(aws: tuple[Any, Any]) -> None:
+    from local.wire import refused
+
+    cloudwatch, _ = aws
+    with refused("s3", "GetObject", "AccessDenied"):
+        s3 = make_client("s3")
+        with pytest.raises(ClientError, match="AccessDenied"):
+            publisher(cloudwatch, s3).publish(SERIES, DEMO_NOW)
+
+    assert samples(cloudwatch, DEMO_NOW - BACKLOG, DEMO_NOW + timedelta(minutes=1)) == {}

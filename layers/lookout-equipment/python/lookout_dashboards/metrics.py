@@ -20,7 +20,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .aws import read_cache_object, write_cache_object
+from botocore.exceptions import ClientError
+
+from .aws import error_code, write_cache_object
 from .domain import InferenceResult
 
 logger = logging.getLogger(__name__)
@@ -62,30 +64,39 @@ class Series:
 
 @dataclass(frozen=True)
 class Watermark:
-    """The newest result published, the window being published (if a run stopped inside it), and
-    the sensors given a `SensorContribution` series so far."""
+    """The newest result published, the window being published (if a run stopped inside it), the
+    sensors given a `SensorContribution` series so far, and until when CloudWatch must be asked
+    what it already has (a lost or damaged watermark: the metrics may be there)."""
 
     published_through: datetime
     pending_until: datetime | None = None
     sensors: tuple[str, ...] = ()
+    verify_until: datetime | None = None
+
+    def unsure(self) -> bool:
+        """Whether the next window may already be in CloudWatch, wholly or in part."""
+        return self.pending_until is not None or (
+            self.verify_until is not None and self.published_through < self.verify_until
+        )
 
     def to_json(self) -> bytes:
         return json.dumps(
             {
                 "published_through": self.published_through.isoformat(),
-                "pending_until": self.pending_until.isoformat() if self.pending_until else None,
+                "pending_until": _iso(self.pending_until),
                 "sensors": list(self.sensors),
+                "verify_until": _iso(self.verify_until),
             }
         ).encode()
 
     @classmethod
     def from_json(cls, body: bytes) -> Watermark:
         document = json.loads(body)
-        pending = document.get("pending_until")
         return cls(
             datetime.fromisoformat(document["published_through"]),
-            datetime.fromisoformat(pending) if pending else None,
+            _parse(document.get("pending_until")),
             tuple(document.get("sensors", [])),
+            _parse(document.get("verify_until")),
         )
 
 
@@ -100,15 +111,21 @@ class WatermarkStore:
         identity = json.dumps(series.dimensions(), sort_keys=True).encode()
         return f"{WATERMARK_PREFIX}{hashlib.sha256(identity).hexdigest()[:32]}.json"
 
-    def read(self, series: Series) -> Watermark | None:
-        body = read_cache_object(self._s3, self._bucket, self.key(series))
-        if body is None:
-            return None
+    def read(self, series: Series, floor: datetime, now: datetime) -> Watermark:
+        """The scheduler's watermark. None yet, or a damaged one: from `floor`, asking CloudWatch what it
+        has until `now`. Any other failure to read it raises: publishing blind could send twice."""
+        key = self.key(series)
+        try:
+            body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        except ClientError as error:
+            if error_code(error) not in ("NoSuchKey", "404"):
+                raise
+            return Watermark(floor, verify_until=now)
         try:
             return Watermark.from_json(body)
         except (ValueError, KeyError, TypeError):
-            logger.warning("unreadable watermark %s: starting from the backlog", self.key(series))
-            return None
+            logger.warning("damaged watermark %s: from the backlog, skipping what CloudWatch has", key)
+            return Watermark(floor, verify_until=now)
 
     def write(self, series: Series, watermark: Watermark) -> None:
         if not write_cache_object(self._s3, self._bucket, self.key(series), watermark.to_json()):
@@ -203,7 +220,7 @@ class MetricsPublisher:
         """From the watermark (or the backlog's start, two weeks back) to `now`, window after window, oldest first."""
         report = PublishReport()
         floor = now - self._backlog
-        watermark = self._store.read(series) or Watermark(floor)
+        watermark = self._store.read(series, floor, now)
         if watermark.published_through < floor:
             report.notes.append(f"results before {floor:%Y-%m-%d %H:%M} UTC are too old for CloudWatch")
             watermark = replace(watermark, published_through=floor, pending_until=None)
@@ -225,18 +242,19 @@ class MetricsPublisher:
         late any more (`settled`), else only to the newest result published, so a late one comes next run."""
         start = watermark.published_through
         results = [r for r in self._read_results(series.scheduler, start, end) if start < r.timestamp <= end]
-        arrived = self._arrived_minutes(series, start, end) if watermark.pending_until else set()
+        arrived = self._arrived_minutes(series, start, end) if watermark.unsure() else set()
         fresh = [r for r in results if _minute(r.timestamp) not in arrived]
         report.skipped_minutes += len(results) - len(fresh)
         sensors = grow_sensors(watermark.sensors, fresh)
+        verify_until = watermark.verify_until if watermark.verify_until and end < watermark.verify_until else None
         if fresh:
-            self._store.write(series, Watermark(start, end, sensors))
+            self._store.write(series, Watermark(start, end, sensors, verify_until))
         for call in batches(by_minute(series, fresh, sensors), self._values_per_call):
             self._cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=call)
             report.calls += 1
         report.results += len(fresh)
         through = end if end <= settled else max([start, *(result.timestamp for result in results)])
-        done = Watermark(through, None, sensors)
+        done = Watermark(through, None, sensors, verify_until)
         if done != watermark:
             self._store.write(series, done)
         return done
@@ -275,6 +293,14 @@ class MetricsPublisher:
 
 def _datum(name: str, dimensions: list[dict[str, str]], timestamp: datetime, value: float) -> dict[str, Any]:
     return {"MetricName": name, "Dimensions": dimensions, "Timestamp": timestamp, "Value": value, "Unit": "None"}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _parse(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 def _minute(moment: datetime) -> datetime:
