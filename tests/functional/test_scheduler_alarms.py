@@ -3,6 +3,7 @@ Remove deletes it, and the stack's clean-up removes its alarms and nothing else.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -113,3 +114,25 @@ def test_sitewise_alarm_is_named_after_the_inference_and_dimensioned_by_asset(
         "action": "remove_alarm",
         "scheduler": f"{demo.models['pump-fleet']}_{demo.assets['pump-1']}",
     }
+
+
+@pytest.mark.parametrize(
+    ("frequency", "period"),
+    [(None, 300), (timedelta(minutes=1), 300), (timedelta(minutes=15), 900), (timedelta(days=1), 3600)],
+)
+def test_the_alarm_period_follows_the_frequency_within_what_cloudwatch_evaluates(
+    aws_credentials: None, frequency: timedelta | None, period: int
+) -> None:
+    from moto import mock_aws
+
+    from lookout_dashboards.alarms import SchedulerAlarms
+    from lookout_dashboards.config import load_settings
+    from lookout_dashboards.dashboards import DashboardKind, DashboardTarget
+    from lookout_dashboards.metrics import Series
+
+    with mock_aws():
+        alarms = SchedulerAlarms(make_client("cloudwatch"), load_settings())
+        alarms.create(DashboardTarget(DashboardKind.SCHEDULER, "daily"), Series("m", "daily"), frequency)
+        (alarm,) = make_client("cloudwatch").describe_alarms()["MetricAlarms"]
+
+    assert alarm["Period"] == period and alarm["Period"] * alarm["EvaluationPeriods"] <= 86_400

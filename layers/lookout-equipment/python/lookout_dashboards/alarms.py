@@ -18,8 +18,10 @@ from .dashboards import ActionOutcome, DashboardTarget, Removal, dashboard_name,
 from .domain import AlarmState
 from .metrics import ANOMALOUS_PREDICTION, NAMESPACE, Series
 
-#: The alarm's period when the scheduler's frequency is unknown or shorter: CloudWatch's usual 5 minutes.
+#: The alarm's period: the scheduler's frequency, from CloudWatch's usual 5 minutes (also when unknown) to an
+#: hour, so that `AlarmPeriods` (at most 24) periods stay within the day CloudWatch evaluates.
 DEFAULT_PERIOD = timedelta(minutes=5)
+LONGEST_PERIOD = timedelta(hours=1)
 
 
 def alarm_prefix(prefix: str) -> str:
@@ -64,7 +66,7 @@ class SchedulerAlarms:
 
     def create(self, target: DashboardTarget, series: Series, frequency: timedelta | None) -> ActionOutcome:
         settings = self._settings
-        period = max(DEFAULT_PERIOD, frequency or DEFAULT_PERIOD)
+        period = min(LONGEST_PERIOD, max(DEFAULT_PERIOD, frequency or DEFAULT_PERIOD))
         name = self.name(target)
         with translated_errors(f"alarm {name}", "create"):
             self._cloudwatch.put_metric_alarm(

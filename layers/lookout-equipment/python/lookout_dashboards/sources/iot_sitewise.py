@@ -95,6 +95,9 @@ MAX_EXECUTION_PAGES = 10
 MAX_ACTIONS_DESCRIBED = 5
 #: Seconds a computation model's description is trusted.
 DESCRIPTION_TTL_S = 300.0
+#: How long after its own time a result may be written (SiteWise: 5 to 10 minutes after the data arrives,
+#: plus a delay offset of up to an hour).
+RESULT_LAG = timedelta(hours=2)
 #: Seconds a listing of inference runs serves the rest of a render.
 RUNS_TTL_S = 10.0
 READ_THREADS = 8
@@ -510,11 +513,12 @@ class SiteWiseSource:
         )
 
     def results_between(self, scheduler_name: str, start: datetime, end: datetime) -> list[InferenceResult]:
-        """Every page of the result property's values in the range, oldest first; unreadable ones skipped."""
-        target = Target.parse(scheduler_name)
-        description = self._description(target.model_id)
+        """Results timed in the range, oldest first. Values are stored at the time they were written, up to
+        `RESULT_LAG` after the time they are about: the read reaches that far past `end`."""
+        target, description = self._named(scheduler_name)
         asset_id, property_id = description.binding.result.on(target.asset_id)
-        values, _ = self._history(asset_id, property_id, TimeRange(start, end), ascending=True, max_pages=10_000)
+        written = TimeRange(start, end + RESULT_LAG)
+        values, _ = self._history(asset_id, property_id, written, ascending=True, max_pages=10_000)
         results, malformed = parse_results(values, self._names(description, target))
         if malformed:
             logger.warning("%d unreadable result values of %s skipped", malformed, target.key)
@@ -537,7 +541,7 @@ class SiteWiseSource:
         if not anomalous:
             raise NothingToShowError(
                 f"The inference of {label} found no anomaly in its newest {counted(len(values), 'result')} "
-                f"(since {local_time(results[-1].timestamp if results else interval.start, timedelta(0))} UTC)."
+                f"(since {local_time(results[0].timestamp if results else interval.start, timedelta(0))} UTC)."
                 + (f" {counted(malformed, 'result value')} could not be read." if malformed else "")
             )
         newest = max(anomalous, key=lambda result: result.timestamp)
