@@ -50,7 +50,7 @@ def render_model_details(widget: WidgetEvent, source: AnomalySource) -> str:
     if model.sampling_rate:
         rows.append(["Sampling rate", model.sampling_rate])
     if model.versions:
-        rows.append(["Versions", _versions(model)])
+        rows.append(["Versions", _versions(model.versions, source.active_version(model.name))])
     if model.status is ModelStatus.FAILED:
         rows.append(["Why training failed", model.failed_reason or "No reason was given."])
     if model.status is ModelStatus.SUCCESS:
@@ -75,10 +75,8 @@ def _evaluation_rows(model: Model) -> list[list[Any]]:
     return rows
 
 
-def _versions(model: Model) -> str:
-    return ", ".join(
-        f"{version} (active)" if version == model.active_version else str(version) for version in model.versions
-    )
+def _versions(versions: tuple[int, ...], active: int | None) -> str:
+    return ", ".join(f"{version} (active)" if version == active else str(version) for version in versions)
 
 
 def _period(period: TimeRange | None, offset: timedelta) -> str:

@@ -178,9 +178,8 @@ class Model:
     sampling_rate: str | None = None
     evaluation: ModelEvaluation = field(default_factory=ModelEvaluation)
     display_name: str = ""
-    #: Trained versions, oldest first, and the one inference uses (sources that version models).
+    #: Trained versions, oldest first (sources that version models; `AnomalySource.active_version` tells which runs).
     versions: tuple[int, ...] = ()
-    active_version: int | None = None
     #: Why the model has no evaluation to show, when the source can say (e.g. none was configured).
     evaluation_note: str | None = None
 

@@ -38,6 +38,10 @@ class AnomalySource(Protocol):
 
     def get_model(self, name: str) -> Model: ...
 
+    def active_version(self, model_name: str) -> int | None:
+        """The model version inference uses, where the source versions models and can tell."""
+        ...
+
     def read_sensor_history(self, model: Model, sensor: Sensor, interval: TimeRange, columns: int) -> SensorHistory:
         """One sensor of the model over `interval`, enough for `columns` pixel columns: raw values, or each
         bucket's minimum and maximum where the source aggregates. More is allowed; the chart decimates."""

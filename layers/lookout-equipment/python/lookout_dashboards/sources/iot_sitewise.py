@@ -226,6 +226,11 @@ class SiteWiseSource:
     def get_model(self, name: str) -> Model:
         return self._model(name)[0]
 
+    def active_version(self, model_name: str) -> int | None:
+        """Read at each call, not kept with the model's facts: a START may switch it without a training."""
+        target, description = self._named(model_name)
+        return self._active_version(description, target)
+
     def _model(self, name: str) -> tuple[Model, dict[Sensor, tuple[str, str]]]:
         """The model and where each of its sensors is: one call when this container or the bucket has the
         facts of its newest training, which it lists first."""
@@ -298,7 +303,6 @@ class SiteWiseSource:
         model = replace(model, training_range=payload.training_range, sampling_rate=payload.sampling_rate)
         if newest.status is not ExecutionStatus.SUCCESS:
             return model
-        model = replace(model, active_version=self._active_version(description, target))
         return self._evaluated(model, payload, target, description)
 
     def _evaluated(self, model: Model, payload: TrainingPayload, target: Target, description: Description) -> Model:

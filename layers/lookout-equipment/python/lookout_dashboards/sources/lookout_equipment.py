@@ -143,6 +143,10 @@ class LookoutEquipmentSource:
             evaluation=parse_model_metrics(response.get("ModelMetrics")),
         )
 
+    def active_version(self, model_name: str) -> int | None:
+        """Lookout for Equipment's models here have no versions to tell apart."""
+        return None
+
     def read_sensor_history(self, model: Model, sensor: Sensor, interval: TimeRange, columns: int) -> SensorHistory:
         """The whole history, whatever the range: the CSV files hold all of it, and the cache keeps it parsed."""
         return self.read_dataset_sensor(model.dataset_name, sensor.component, sensor.name)

@@ -29,7 +29,7 @@ from ..domain import (
 )
 
 logger = logging.getLogger(__name__)
-PREFIX = "cache/sitewise-models/v1/"
+PREFIX = "cache/sitewise-models/v2/"
 MAX_AGE = timedelta(days=1)
 Sensors = Mapping[Sensor, tuple[str, str]]
 
@@ -83,7 +83,6 @@ def model_document(model: Model) -> dict[str, Any]:
         "metrics": dict(evaluation.metrics),
         "display_name": model.display_name,
         "versions": list(model.versions),
-        "active_version": model.active_version,
         "evaluation_note": model.evaluation_note,
     }
 
@@ -110,7 +109,6 @@ def model_from_document(document: Mapping[str, Any]) -> Model:
         ),
         display_name=document["display_name"],
         versions=tuple(int(version) for version in document["versions"]),
-        active_version=document["active_version"],
         evaluation_note=document["evaluation_note"],
     )
 
