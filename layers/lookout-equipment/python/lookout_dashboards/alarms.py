@@ -14,7 +14,7 @@ from typing import Any
 
 from .aws import pages, translated_errors
 from .config import Settings
-from .dashboards import ActionOutcome, DashboardTarget, Removal, dashboard_name, titled_suffix
+from .dashboards import ActionOutcome, DashboardTarget, Removal, dashboard_name, named_again
 from .domain import AlarmState
 from .metrics import ANOMALOUS_PREDICTION, NAMESPACE, Series
 
@@ -61,8 +61,7 @@ class SchedulerAlarms:
         name = dashboard_name(f"{self._settings.dashboard_prefix}-Alarm", target)
         if not target.title:
             return name
-        existing = set(self.states()) if existing is None else existing
-        return next((item for item in sorted(existing) if item.endswith(titled_suffix(target))), name)
+        return named_again(name, target, set(self.states()) if existing is None else existing)
 
     def create(self, target: DashboardTarget, series: Series, frequency: timedelta | None) -> ActionOutcome:
         settings = self._settings

@@ -13,7 +13,7 @@ import logging
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -100,6 +100,13 @@ def dashboard_name(prefix: str, target: DashboardTarget) -> str:
 def titled_suffix(target: DashboardTarget) -> str:
     """How a titled target's dashboard name ends: a digest of its kind and resource name."""
     return "-" + _digest(f"{target.kind.value}/{target.resource_name}")[:12]
+
+
+def named_again(name: str, target: DashboardTarget, existing: Iterable[str]) -> str:
+    """`name`, or for a titled target the existing one of its resource, whatever title it was made under."""
+    if not target.title:
+        return name
+    return next((item for item in sorted(existing) if item.endswith(titled_suffix(target))), name)
 
 
 def dashboard_prefix(prefix: str, kind: DashboardKind) -> str:
@@ -282,8 +289,7 @@ class DashboardPublisher:
         name = dashboard_name(self._settings.dashboard_prefix, target)
         if not target.title:
             return name
-        existing = self.existing(target.kind) if existing is None else existing
-        return next((item for item in sorted(existing) if item.endswith(titled_suffix(target))), name)
+        return named_again(name, target, self.existing(target.kind) if existing is None else existing)
 
     def existing(self, kind: DashboardKind) -> set[str]:
         """Names of this stack's dashboards of one kind: one call per page of dashboards."""
