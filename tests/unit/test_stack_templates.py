@@ -16,38 +16,15 @@ from tools.publish import INVOKE_YAML
 
 CLOUDFORMATION = INVOKE_YAML.parent / "cloudformation"
 SOURCES = [IOT_SITEWISE, LOOKOUT_FOR_EQUIPMENT]
-#: The read actions of the reference's section 6, the whole of what a SiteWise dashboard reads.
-SITEWISE_READ = {
-    f"iotsitewise:{name}"
-    for name in [
-        "ListComputationModels",
-        "DescribeComputationModel",
-        "ListComputationModelResolveToResources",
-        "ListComputationModelDataBindingUsages",
-        "DescribeComputationModelExecutionSummary",
-        "ListExecutions",
-        "DescribeExecution",
-        "ListActions",
-        "DescribeAction",
-        "ListAssetModels",
-        "DescribeAssetModel",
-        "ListAssetModelProperties",
-        "ListAssets",
-        "DescribeAsset",
-        "ListAssetProperties",
-        "DescribeAssetProperty",
-        "GetAssetPropertyValue",
-        "GetAssetPropertyValueHistory",
-        "GetAssetPropertyAggregates",
-        "BatchGetAssetPropertyValue",
-        "BatchGetAssetPropertyValueHistory",
-        "BatchGetAssetPropertyAggregates",
-    ]
+ADAPTER = INVOKE_YAML.parent / "layers/lookout-equipment/python/lookout_dashboards/sources/iot_sitewise.py"
+#: What the SiteWise adapter calls, read from its code: the reader may do exactly that (ExecuteAction apart).
+SITEWISE_CALLS = {
+    "iotsitewise:" + "".join(part.capitalize() for part in name.split("_"))
+    for name in re.findall(r"self\._sitewise\.([a-z_]+)\b", ADAPTER.read_text())
 }
+SITEWISE_READ = SITEWISE_CALLS - {"iotsitewise:ExecuteAction"}
 #: Those with no resource type in the Service Authorization Reference: IAM takes only "*" for them.
-SITEWISE_WITHOUT_RESOURCE = {"iotsitewise:ListComputationModels", "iotsitewise:DescribeExecution"} | {
-    "iotsitewise:ListAssetModels"
-}
+SITEWISE_WITHOUT_RESOURCE = {"iotsitewise:ListComputationModels", "iotsitewise:DescribeExecution"}
 SITEWISE_ARN = "arn:${AWS::Partition}:iotsitewise:${AWS::Region}:${AWS::AccountId}:"
 ROLES = [
     "ReaderRole",
@@ -103,7 +80,7 @@ def test_under_lookout_for_equipment_the_roles_keep_their_actions() -> None:
     assert not start_stop & (actions_of(resources, "ReaderRole") | actions_of(resources, "ListModelsRole"))
 
 
-def test_the_sitewise_readers_read_what_the_reference_lists_on_this_account_s_resources() -> None:
+def test_the_sitewise_readers_may_make_exactly_the_adapters_calls_on_this_account_s_resources() -> None:
     resources = functions(IOT_SITEWISE)
     for role in SOURCE_READERS:
         assert actions_of(resources, role) >= SITEWISE_READ, role
@@ -115,7 +92,7 @@ def test_the_sitewise_readers_read_what_the_reference_lists_on_this_account_s_re
             assert set(statement["Action"]) == SITEWISE_WITHOUT_RESOURCE
         else:
             assert not set(statement["Action"]) & SITEWISE_WITHOUT_RESOURCE
-            kinds = ("computation-model/*", "asset/*", "asset-model/*")
+            kinds = ("computation-model/*", "asset/*")
             assert arns == [SITEWISE_ARN + kind for kind in kinds]
 
 
