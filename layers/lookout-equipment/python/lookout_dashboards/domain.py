@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any, NamedTuple
 
 
@@ -322,6 +324,13 @@ class InferenceResult:
     reason: str | None
     anomaly_score: float | None
     diagnostics: tuple[SensorImportance, ...] = ()
+
+
+def usual_gap(results: Sequence[InferenceResult], default: timedelta) -> timedelta:
+    """The median time between two consecutive results (sorted by time): how long one result stands for."""
+    gaps = sorted(b.timestamp - a.timestamp for a, b in pairwise(results))
+    positive = [gap for gap in gaps if gap > timedelta(0)]
+    return positive[len(positive) // 2] if positive else default
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from itertools import islice, pairwise
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from ..aws import pages, translated_errors
@@ -47,6 +47,7 @@ from ..domain import (
     SensorImportance,
     Terms,
     TimeRange,
+    usual_gap,
 )
 from ..errors import InvalidInputError, NothingToShowError, ResourceNotFoundError, WidgetError
 from ..formatting import counted, local_time
@@ -874,11 +875,8 @@ def _pages(call: Callable[..., Mapping[str, Any]], result_key: str, **params: An
 def aggregate_resolution(interval: TimeRange, columns: int) -> str:
     """The finest resolution whose buckets over `interval` fit in one page, and no finer than about one
     bucket per pixel column: each bucket's min and max is what the chart's decimation keeps anyway."""
-    for name, size in RESOLUTIONS:
-        buckets = interval.duration / size
-        if (buckets <= AGGREGATES_PAGE_SIZE and buckets <= 2 * columns) or name == RESOLUTIONS[-1][0]:
-            return name
-    return RESOLUTIONS[-1][0]
+    fitting = (name for name, size in RESOLUTIONS if interval.duration / size <= min(AGGREGATES_PAGE_SIZE, 2 * columns))
+    return next(fitting, RESOLUTIONS[-1][0])
 
 
 def parse_results(
@@ -897,10 +895,8 @@ def parse_results(
 
 
 def result_step(results: Sequence[InferenceResult]) -> timedelta:
-    """The usual time between two results (their median gap): how long one result stands for."""
-    gaps = sorted(b.timestamp - a.timestamp for a, b in pairwise(results))
-    positive = [gap for gap in gaps if gap > timedelta(0)]
-    return positive[len(positive) // 2] if positive else timedelta(minutes=5)
+    """How long one result stands for: their usual gap, five minutes (SiteWise's usual frequency) for one."""
+    return usual_gap(results, timedelta(minutes=5))
 
 
 def anomaly_events(results: Sequence[InferenceResult], step: timedelta) -> list[AnomalyEvent]:

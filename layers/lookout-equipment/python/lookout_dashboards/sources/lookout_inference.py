@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import islice, pairwise
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from ..domain import (
@@ -20,6 +20,7 @@ from ..domain import (
     InferenceWindow,
     LatestAnomaly,
     TimeRange,
+    usual_gap,
 )
 from ..errors import NothingToShowError
 from ..formatting import counted, local_time
@@ -165,9 +166,4 @@ def _nothing_in_range(source: LookoutEquipmentSource, scheduler_name: str) -> No
 
 def _results_per_run(results: list[InferenceResult], frequency: timedelta) -> int:
     """How many results one run writes (one per sample), to give each prediction its width."""
-    if len(results) < 2:
-        return 1
-    gaps = [b.timestamp - a.timestamp for a, b in pairwise(results)]
-    positive = sorted(gap for gap in gaps if gap > timedelta(0))
-    sample = positive[len(positive) // 2] if positive else frequency
-    return max(1, round(frequency / sample))
+    return max(1, round(frequency / usual_gap(results, frequency)))
