@@ -437,3 +437,63 @@ def add_fleet_models(demo: SiteWiseDemo, count: int) -> list[str]:
             demo.fake.add_action(model_id, INFERENCE, {"inferenceMode": "STOP"}, at=started + timedelta(days=1))
         added.append(model_id)
     return added
+
+
+#: The settings of the long-running inference's two STARTs, oldest first: what its details and Start must show.
+FIRST_START = {"inferenceMode": "START", "dataUploadFrequency": "PT10M", "targetModelVersion": 1}
+LAST_START = {
+    "inferenceMode": "START",
+    "dataUploadFrequency": "PT5M",
+    "dataDelayOffsetInMinutes": 2,
+    "inferenceTimeZone": "America/Chicago",
+    "weeklyOperatingWindow": {"monday": ["06:00-22:00"]},
+    "targetModelVersion": 1,
+}
+NEWEST_FAILURE = "Not enough data in the window"
+
+
+def add_long_running_model(demo: SiteWiseDemo, days: int = 40) -> str:
+    """The issue's account: pump 3's inference has run every five minutes for `days` days (11,520 runs for
+    40), was started twice with different settings, and retrained since (version 2); its newest run failed.
+    Everything is recorded oldest first, the order that misleads code trusting list position."""
+    fake, now = demo.fake, demo.now
+    model_id = fake.add_computation_model(
+        "Pump 3 long-running inference",
+        _binding(demo, [("pump-3", name) for name in PUMP_SENSORS], "pump-3", model_level=False),
+        created_at=now - timedelta(days=days + 21),
+    )
+    demo.models["long-running"] = model_id
+    for version, trained_at in ((1, now - timedelta(days=days + 20)), (2, now - timedelta(days=5))):
+        fake.add_action(model_id, TRAINING, {"trainingMode": "TRAIN_MODEL", "targetSamplingRate": "PT1M"}, at=trained_at)
+        fake.add_execution(
+            model_id,
+            TRAINING,
+            state="COMPLETED",
+            start=trained_at,
+            end=trained_at + timedelta(minutes=40),
+            model_version=str(version),
+        )
+    first_run = now - timedelta(days=days)
+    fake.add_action(model_id, INFERENCE, FIRST_START, at=first_run - RESULT_STEP)
+    fake.add_action(model_id, INFERENCE, {"inferenceMode": "STOP"}, at=now - timedelta(days=days / 2))
+    fake.add_action(model_id, INFERENCE, LAST_START, at=now - timedelta(days=days / 2, minutes=-5))
+    runs = int(timedelta(days=days) / RESULT_STEP)
+    older_failure = runs // 2
+    for index in range(runs):
+        run_start = first_run + index * RESULT_STEP
+        failed = index in (older_failure, runs - 1)
+        reason = NEWEST_FAILURE if index == runs - 1 else "Input data missing"
+        fake.add_execution(
+            model_id,
+            INFERENCE,
+            state="FAILED" if failed else "COMPLETED",
+            start=run_start,
+            end=run_start + timedelta(seconds=40),
+            model_version="2" if run_start > now - timedelta(days=5) else "1",
+            result={"failureReason": reason} if failed else None,
+        )
+    times = np.arange((now - timedelta(days=1)).timestamp(), now.timestamp() + 1, RESULT_STEP.total_seconds())
+    asset_id, result_property = _result_target(demo, model_id, None)
+    records = _result_records(demo, np.random.default_rng(40), model_id, None, times)
+    fake.put_points(asset_id, result_property, times, records)
+    return model_id

@@ -330,7 +330,11 @@ def publish_demo_metrics(console: PreviewConsole, now: datetime, days: int = 2) 
         container = current_container()
         store = WatermarkStore(container.client("s3"), container.settings.snapshot_bucket)
         publisher = MetricsPublisher(
-            container.client("cloudwatch"), store, container.source.results_between, backlog=timedelta(days=days)
+            container.client("cloudwatch"),
+            store,
+            container.source.results_between,
+            backlog=timedelta(days=days),
+            result_lag=container.source.result_lag,
         )
         publish_running(container.source, publisher, now, lambda: float("inf"))
 

@@ -475,8 +475,10 @@ def render_in_fork(
     shipped: set[str],
     written_to: Path,
     beside: Callable[[ServiceTime], dict[str, Any]] | None = None,
+    later_s: float = 0.0,
 ) -> dict[str, Any]:
-    """A new container's first render and warm renders; what it wrote to the stack's bucket goes to `written_to`."""
+    """A new container's first render and warm renders, `later_s` after it (caches' clock moved on); what it
+    wrote to the stack's bucket goes to `written_to`."""
 
     def work() -> dict[str, Any]:
         with ServiceTime() as services:
@@ -511,6 +513,11 @@ def render_in_fork(
             pickle.dumps({key: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in sorted(changed)})
         )
         extra = beside(services) if beside else {}
+        if later_s:
+            from lookout_dashboards import expiring
+
+            first_clock = expiring.clock
+            expiring.clock = lambda: first_clock() + later_s  # this fork only
         warm, warm_cpu, warm_calls = [], [], []
         calls = len(fake.calls)
         for run in range(WARM_RUNS):
@@ -744,9 +751,16 @@ class SiteWiseCase(NamedTuple):
     days: int
     height: int
     calls_allowed: int | None = None
+    #: The demo model the case renders (`pump 1`'s by default), and the items a list page holds (AWS's 250).
+    model: str = ""
+    page_size: int | None = None
 
 
 SITEWISE_DEMO = "demo"
+#: The issue's account: 40 days of five-minute runs (11,520), listed oldest first in pages of 250.
+SITEWISE_RUN_HISTORY = "pump 3, 40 days of five-minute runs (11,520, oldest first, pages of 250)"
+#: A warm SiteWise render is a refresh: at least a minute later, when the listings of the first have expired.
+SITEWISE_REFRESH_S = 60.0
 SITEWISE_CASES = (
     SiteWiseCase("list-models", SITEWISE_DEMO, None, 90, 900),
     *(SiteWiseCase(widget, "pump 1", "model", 200, 400) for widget in MODEL_WIDGETS if widget != "model-anomalies"),
@@ -754,6 +768,7 @@ SITEWISE_CASES = (
     SiteWiseCase("model-anomalies", "pump 1, last 7 days", "model", 7, 400, 2),
     SiteWiseCase("list-schedulers", SITEWISE_DEMO, None, 1, 500),
     SiteWiseCase("scheduler-details", "pump 1", "scheduler", 1, 500),
+    SiteWiseCase("scheduler-details", SITEWISE_RUN_HISTORY, "scheduler", 1, 500, 60, "long-running", 250),
     SiteWiseCase("scheduler-last-diagnostics", "pump 1", "scheduler", 1, 500, 3),
     SiteWiseCase("scheduler-anomalies", "pump 1, 7 days (2,016 results)", "scheduler", 7, 500, 3),
     SiteWiseCase("scheduler-anomalies", "pump 1, 30 days (8,640 results)", "scheduler", 30, 500, 10),
@@ -770,7 +785,7 @@ def _bench_sitewise(
     size_name: str, chosen: Sequence[str], built: BuiltLayers, scratch: Path, notes: Sequence[str]
 ) -> tuple[list[Measure], str]:
     import lookout_dashboards.sources.iot_sitewise  # noqa: F401 - loaded here, a fork's render counts its import
-    from local.demo_sitewise import SIZES, add_fleet_models, sitewise_demo_account
+    from local.demo_sitewise import SIZES, add_fleet_models, add_long_running_model, sitewise_demo_account
     from local.widget_events import widget_event
     from lookout_dashboards.config import IOT_SITEWISE
 
@@ -782,18 +797,22 @@ def _bench_sitewise(
         started = time.perf_counter()
         with sitewise_demo_account(SIZES[size_name]) as demo:
             built_s = time.perf_counter() - started
-            key = f"{demo.models['pump-fleet']}_{demo.assets['pump-1']}"
+            keys = {"": f"{demo.models['pump-fleet']}_{demo.assets['pump-1']}"}
+            keys["long-running"] = add_long_running_model(demo)
+            page_size = demo.fake.page_size
 
             def run(cases: Sequence[SiteWiseCase]) -> None:
                 for case in (case for case in cases if case.widget in chosen):
-                    params = {case.parameter: key} if case.parameter else {}
+                    params = {case.parameter: keys[case.model]} if case.parameter else {}
                     start = demo.now - timedelta(days=case.days)
                     event = widget_event(params, start=start, end=demo.now, width=1200, height=case.height)
                     written = scratch / f"written-sitewise-{case.widget}.pickle"
-                    result = render_in_fork(case.widget, event, demo.fake, built.shipped, written)
+                    demo.fake.page_size = case.page_size or page_size
+                    render = partial(render_in_fork, later_s=SITEWISE_REFRESH_S)
+                    result = render(case.widget, event, demo.fake, built.shipped, written)
                     if result["objects_written"]:  # a model's facts: later containers read them from the bucket
                         put_objects(written)
-                        again = render_in_fork(case.widget, event, demo.fake, built.shipped, written)
+                        again = render(case.widget, event, demo.fake, built.shipped, written)
                         first_ever = f"{case.case}, first render ever"
                         measures.append(built.measure(case.widget, first_ever, result, environment))
                         result = again
@@ -1115,6 +1134,15 @@ def sitewise_verdicts(measures: Sequence[Measure]) -> dict[str, list[Verdict]]:
         verdicts = groups.setdefault("list widgets" if m.widget.startswith("list-") else f"`{m.widget}`", [])
         if calls := allowed.get((m.widget, m.case)):
             verdicts += _calls_verdicts(m, calls)
+        if m.case == SITEWISE_RUN_HISTORY:
+            verdicts.append(
+                Verdict(
+                    f"`{m.widget}` {m.case}: a refresh makes fewer calls (what never changes is kept)",
+                    f"{m.warm_service_calls} warm, {m.service_calls} cold",
+                    "warm < cold",
+                    m.warm_service_calls < m.service_calls,
+                )
+            )
         if m.widget in SITEWISE_WARM_TARGETS:
             verdicts.append(
                 Verdict(
@@ -1180,8 +1208,11 @@ def _sitewise_report(
         + (f" For this Python: {', '.join(notes)}." if notes else ""),
         "",
         "*Cold* is a new container's first render (a fresh fork: no container, no client, nothing cached by the "
-        "source, as after `reset_container()`), *warm* the render after it in that container. SiteWise calls are "
-        "the fake's count of requests; S3 calls every S3 request of the cold render.",
+        "source, as after `reset_container()`), *warm* the render after it in that container, a refresh "
+        f"{SITEWISE_REFRESH_S:.0f} s later (the caches' clock moved on: listings kept for one dashboard's render "
+        "have expired, what never changes is still kept). SiteWise calls are the fake's count of requests; S3 "
+        "calls every S3 request of the cold render. The fake lists in the order things were recorded, oldest "
+        "first, unless a case says otherwise.",
         "",
         "| widget | case | MemorySize | import CPU | imports at first render | cold render CPU (wall) "
         "| projected cold start | warm CPU (wall) | peak memory | response | rows | SiteWise calls cold / warm "

@@ -19,7 +19,13 @@ from lookout_dashboards.config import (
     require_settings,
 )
 from lookout_dashboards.container import current_container
-from lookout_dashboards.dashboards import ActionOutcome, DashboardKind, DashboardPublisher, DashboardTarget
+from lookout_dashboards.dashboards import (
+    ActionOutcome,
+    DashboardKind,
+    DashboardPublisher,
+    DashboardTarget,
+    requested_target,
+)
 from lookout_dashboards.domain import ModelStatus, ModelSummary, TimeRange
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import counted, local_time, zone_label
@@ -64,7 +70,7 @@ def model_actions(source: AnomalySource, publisher: DashboardPublisher, links: E
         return publisher.create(DashboardTarget(DashboardKind.MODEL, model, found.display_name), body)
 
     def delete_dashboard(model: str) -> ActionOutcome:
-        return publisher.delete(DashboardTarget(DashboardKind.MODEL, model, model if source.terms.titled else ""))
+        return publisher.delete(requested_target(DashboardKind.MODEL, model, source.terms))
 
     return {"create_dashboard": create_dashboard, "delete_dashboard": delete_dashboard}
 

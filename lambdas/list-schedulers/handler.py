@@ -21,7 +21,13 @@ from lookout_dashboards.config import (
     require_settings,
 )
 from lookout_dashboards.container import current_container
-from lookout_dashboards.dashboards import ActionOutcome, DashboardKind, DashboardPublisher, DashboardTarget
+from lookout_dashboards.dashboards import (
+    ActionOutcome,
+    DashboardKind,
+    DashboardPublisher,
+    DashboardTarget,
+    requested_target,
+)
 from lookout_dashboards.domain import AlarmState, SchedulerStatus, SchedulerSummary
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import counted
@@ -78,10 +84,6 @@ def scheduler_actions(
     """The buttons' actions, by name: the only things a payload can ask for."""
     what = source.terms.scheduler.capitalize()
 
-    def titled(name: str) -> DashboardTarget:
-        """A target from a payload's name only: a titled one is found by the digest of that name."""
-        return DashboardTarget(DashboardKind.SCHEDULER, name, name if source.terms.titled else "")
-
     def start_scheduler(name: str) -> ActionOutcome:
         status = source.start_scheduler(name)
         return ActionOutcome(f"{what} {source.display_name(name)} is {status_word(status)}. {COST_WARNING}")
@@ -96,7 +98,7 @@ def scheduler_actions(
         return publisher.create(DashboardTarget(DashboardKind.SCHEDULER, name, scheduler.display_name), body)
 
     def delete_dashboard(name: str) -> ActionOutcome:
-        return publisher.delete(titled(name))
+        return publisher.delete(requested_target(DashboardKind.SCHEDULER, name, source.terms))
 
     def create_alarm(name: str) -> ActionOutcome:
         scheduler = requested_scheduler(source, {"scheduler": name})
@@ -105,7 +107,7 @@ def scheduler_actions(
         return alarms.create(target, series, scheduler.upload_frequency)
 
     def remove_alarm(name: str) -> ActionOutcome:
-        return alarms.delete(titled(name))
+        return alarms.delete(requested_target(DashboardKind.SCHEDULER, name, source.terms))
 
     return {
         "start_scheduler": start_scheduler,
@@ -186,7 +188,11 @@ def _start_or_stop(scheduler: SchedulerSummary, endpoint: str) -> Markup:
             "Start",
             endpoint,
             {"action": "start_scheduler", "scheduler": scheduler.name},
-            confirmation=f"Start {scheduler.label}? {COST_WARNING}",
+            confirmation=(
+                f"Start {scheduler.label} with its last settings: {scheduler.start_settings}? {COST_WARNING}"
+                if scheduler.start_settings
+                else f"Start {scheduler.label}? {COST_WARNING}"
+            ),
             disabled=scheduler.start_refusal is not None,
             why=scheduler.start_refusal,
         )

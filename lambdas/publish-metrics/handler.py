@@ -66,6 +66,7 @@ def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         container.source.results_between,
         time_left,
         MARGIN_S,
+        result_lag=container.source.result_lag,
     )
     summary = publish_running(container.source, publisher, datetime.now(UTC), time_left)
     logger.info("metrics published: %s", summary)

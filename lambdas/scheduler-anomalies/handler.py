@@ -114,10 +114,10 @@ def _footnote(window: InferenceWindow, offset: timedelta) -> str:
     runs = f" from {counted(window.runs, 'run')}" if window.runs is not None else ""
     parts = [f"{len(window.results):,} results{runs}; {counted(len(window.events), 'event')}."]
     if window.cut_before is not None:
+        drawn = "" if window.events_cut else " (events and daily figures are)"
         parts.append(
-            f"Only the newest {window.runs} runs are read per render: results before "
-            f"{local_time(window.cut_before, offset)} {zone_label(offset)} are not drawn "
-            "(events and daily figures are)."
+            f"Only {window.cut_by}: results{' and events' if window.events_cut else ''} before "
+            f"{local_time(window.cut_before, offset)} {zone_label(offset)} are not drawn{drawn}."
         )
     if window.problems:
         parts.append(window.problems)

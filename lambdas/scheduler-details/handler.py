@@ -10,7 +10,15 @@ from markupsafe import Markup
 
 from lookout_dashboards.config import STACK_SETTINGS, require_settings
 from lookout_dashboards.container import current_container
-from lookout_dashboards.domain import Execution, ExecutionStatus, InputFileNaming, Scheduler, SchedulerStatus
+from lookout_dashboards.domain import (
+    Execution,
+    ExecutionStatus,
+    FileExchange,
+    InputFileNaming,
+    PropertyExchange,
+    Scheduler,
+    SchedulerStatus,
+)
 from lookout_dashboards.errors import WidgetError
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import counted as counted_text
@@ -31,7 +39,8 @@ Where the scheduler reads and writes, the input file it expects (`<component><de
 its frequency, delay and input time zone; the next wake-up, the next file name and the window its
 timestamps must fall in (computed in UTC); how many times it ran, its last execution, its last
 success and the reason of its last failure. On IoT SiteWise: the input and result properties, and
-the settings it was last started with (frequency, delay, time zone, model version, operating window).
+the model version it runs, the settings it was last started with (frequency, delay, time zone,
+operating window) and what Start sends (those settings, without a model version).
 
 ```json
 {"scheduler": "<inference scheduler name>"}
@@ -49,44 +58,46 @@ def render_scheduler_details(
     scheduler = requested_scheduler(source, widget.params)
     now = now or datetime.now(UTC)
     rows: list[list[Any]] = [["Model", scheduler.model_label], ["Status", status_label(scheduler.status)]]
-    if scheduler.input_naming is None:
-        rows.extend(_property_rows(scheduler, now))
-    else:
-        rows.extend(_file_rows(scheduler, source, now))
+    match scheduler.exchange:
+        case FileExchange() as files:
+            rows.extend(_file_rows(scheduler, files, source, now))
+        case PropertyExchange() as properties:
+            rows.extend(_property_rows(scheduler, properties, now))
     rows.append(["Executions", _executions(scheduler, source, run_counts or RunCounts())])
     what = source.terms.scheduler.capitalize()
     return page(table([], rows, f"{what} {scheduler.label} (times in UTC)"))
 
 
-def _file_rows(scheduler: Scheduler, source: AnomalySource, now: datetime) -> list[list[Any]]:
+def _file_rows(scheduler: Scheduler, files: FileExchange, source: AnomalySource, now: datetime) -> list[list[Any]]:
     """Lookout for Equipment reads files: where, named how, and which one it looks for next."""
     return [
-        ["Input", scheduler.input_location.uri if scheduler.input_location else "-"],
-        ["Output", scheduler.output_location.uri if scheduler.output_location else "-"],
-        ["File format", file_pattern(scheduler.input_naming)],
-        ["Schedule", f"{_every(scheduler)}, input time zone {zone_label(scheduler.input_time_zone_offset)}"],
-        ["Next execution", _next_execution(scheduler, source, now)],
+        ["Input", files.input_location.uri if files.input_location else "-"],
+        ["Output", files.output_location.uri if files.output_location else "-"],
+        ["File format", file_pattern(files.naming)],
+        ["Schedule", f"{_every(scheduler)}, input time zone {zone_label(files.time_zone_offset)}"],
+        ["Next execution", _next_execution(scheduler, files, source, now)],
     ]
 
 
-def _property_rows(scheduler: Scheduler, now: datetime) -> list[list[Any]]:
-    """IoT SiteWise reads properties: which, and the settings of the last START."""
-    inputs = list(scheduler.inputs[:COMPONENTS_SHOWN])
-    if len(scheduler.inputs) > COMPONENTS_SHOWN:
-        inputs.append(f"… and {len(scheduler.inputs) - COMPONENTS_SHOWN} more")
+def _property_rows(scheduler: Scheduler, properties: PropertyExchange, now: datetime) -> list[list[Any]]:
+    """IoT SiteWise reads properties: which, the version it runs, and the settings of the last START."""
+    inputs = list(properties.inputs[:COMPONENTS_SHOWN])
+    if len(properties.inputs) > COMPONENTS_SHOWN:
+        inputs.append(f"… and {len(properties.inputs) - COMPONENTS_SHOWN} more")
     rows: list[list[Any]] = [
         ["Inputs", ", ".join(inputs) or "-"],
-        ["Results written to", scheduler.output or "-"],
+        ["Results written to", properties.output or "-"],
+        ["Active model version", str(scheduler.active_version) if scheduler.active_version else "not known"],
     ]
     if scheduler.upload_frequency is None:
         rows.append(["Schedule", scheduler.start_refusal or "unknown"])
         return rows
-    settings = [("Runs", _every(scheduler)), ("Time zone", scheduler.time_zone or "UTC")]
-    if scheduler.model_version is not None:
-        settings.append(("Model version", str(scheduler.model_version)))
-    settings.append(("Operating window", "; ".join(scheduler.operating_window) or "always"))
-    settings.extend(("Ignored", note) for note in scheduler.notes)
+    settings = [("Runs", _every(scheduler)), ("Time zone", properties.time_zone)]
+    settings.append(("Operating window", "; ".join(properties.operating_window) or "always"))
+    settings.extend(("Ignored", note) for note in properties.notes)
     rows.append(["Last started with", facts(settings)])
+    if scheduler.start_settings:
+        rows.append(["Start sends", scheduler.start_settings])
     run = next_run(now, scheduler.upload_frequency, scheduler.delay_offset, timedelta(0), InputFileNaming())
     label = "Next wake-up" if scheduler.status is SchedulerStatus.RUNNING else "Next wake-up, once started"
     rows.append(
@@ -109,15 +120,15 @@ def _every(scheduler: Scheduler) -> str:
     return f"every {duration(scheduler.upload_frequency)}, {delay}"
 
 
-def _next_execution(scheduler: Scheduler, source: AnomalySource, now: datetime) -> Markup:
-    run = scheduler_next_run(scheduler, now)
+def _next_execution(scheduler: Scheduler, files: FileExchange, source: AnomalySource, now: datetime) -> Markup:
+    run = scheduler_next_run(scheduler, files, now)
     components = _components(scheduler, source)
-    names = [run.file_name(component, scheduler.input_naming) for component in components[:COMPONENTS_SHOWN]]
+    names = [run.file_name(component, files.naming) for component in components[:COMPONENTS_SHOWN]]
     if len(components) > COMPONENTS_SHOWN:
         names.append(f"… and {len(components) - COMPONENTS_SHOWN} more components")
     if not components:
-        names = [run.file_name("<component>", scheduler.input_naming)]
-    offset = scheduler.input_time_zone_offset
+        names = [run.file_name("<component>", files.naming)]
+    offset = files.time_zone_offset
     window = f"{_utc(run.window_start)} and {_utc(run.window_end)}"
     if offset:
         window += (

@@ -9,7 +9,7 @@ from moto import mock_aws
 
 from local.fake_lookout_equipment import FakeLookoutEquipment
 from lookout_dashboards.aws import make_client
-from lookout_dashboards.domain import ExecutionStatus, ModelStatus, SchedulerStatus, TimeRange
+from lookout_dashboards.domain import ExecutionStatus, FileExchange, ModelStatus, SchedulerStatus, TimeRange
 from lookout_dashboards.errors import InvalidInputError, ResourceNotFoundError, SourceUnavailableError
 from lookout_dashboards.sources.lookout_equipment import LookoutEquipmentSource
 
@@ -141,7 +141,8 @@ def test_adapter_turns_errors_into_widget_errors(fake: FakeLookoutEquipment, sou
 def test_scheduler_description_is_mapped(source: LookoutEquipmentSource) -> None:
     scheduler = source.get_scheduler("sched")
 
-    assert scheduler.input_location.uri == "s3://in/in/"
+    assert isinstance(scheduler.exchange, FileExchange)
+    assert scheduler.exchange.input_location.uri == "s3://in/in/"
     assert scheduler.upload_frequency == timedelta(minutes=5)
-    assert scheduler.input_naming.timestamp_format == "yyyyMMddHHmmss"
-    assert scheduler.input_time_zone_offset == timedelta(0)
+    assert scheduler.exchange.naming.timestamp_format == "yyyyMMddHHmmss"
+    assert scheduler.exchange.time_zone_offset == timedelta(0)

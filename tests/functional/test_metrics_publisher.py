@@ -28,6 +28,7 @@ from lookout_dashboards.metrics import (
     batches,
     metric_values,
 )
+from lookout_dashboards.sources.sitewise_values import RESULT_LAG
 from tests.conftest import DEMO_NOW
 
 BUCKET = "metrics-test"
@@ -91,7 +92,12 @@ def publisher(
     cloudwatch: Any, s3: Any, time_left: Any = lambda: 900.0, values_per_call: int = 1000
 ) -> MetricsPublisher:
     return MetricsPublisher(
-        cloudwatch, WatermarkStore(s3, BUCKET), results_between, time_left, values_per_call=values_per_call
+        cloudwatch,
+        WatermarkStore(s3, BUCKET),
+        results_between,
+        time_left,
+        values_per_call=values_per_call,
+        result_lag=RESULT_LAG,
     )
 
 
@@ -185,6 +191,7 @@ def run_publisher(now: datetime) -> dict[str, Any]:
         container.client("cloudwatch"),
         WatermarkStore(container.client("s3"), container.settings.snapshot_bucket),
         container.source.results_between,
+        result_lag=container.source.result_lag,
     )
     return handler.publish_running(container.source, publisher, now, lambda: 900.0)
 
@@ -227,7 +234,7 @@ def test_results_written_late_are_published_by_the_next_run(aws: tuple[Any, Any]
         return [r for r in results_between(name, start, end) if r.timestamp <= written_until["time"]]
 
     WatermarkStore(s3, BUCKET).write(SERIES, Watermark(DEMO_NOW - timedelta(hours=1)))
-    publisher = MetricsPublisher(cloudwatch, WatermarkStore(s3, BUCKET), written_so_far)
+    publisher = MetricsPublisher(cloudwatch, WatermarkStore(s3, BUCKET), written_so_far, result_lag=RESULT_LAG)
 
     first = publisher.publish(SERIES, DEMO_NOW)
     written_until["time"] = DEMO_NOW  # the last half hour's results arrive after the first run
@@ -244,7 +251,7 @@ def test_a_steady_run_makes_calls_per_scheduler_not_per_history(aws: tuple[Any, 
     cloudwatch, s3 = aws
     fleet = [Series(model="pump-model", scheduler=f"pump-{number}") for number in range(20)]
     store = WatermarkStore(s3, BUCKET)
-    publisher = MetricsPublisher(cloudwatch, store, results_between)
+    publisher = MetricsPublisher(cloudwatch, store, results_between, result_lag=RESULT_LAG)
     for series in fleet:  # two weeks of history published up to the last run, five minutes ago
         store.write(series, Watermark(DEMO_NOW - timedelta(minutes=5), sensors=("pump\\bearing",)))
     calls: list[str] = []

@@ -183,7 +183,9 @@ def test_details_of_models_without_results_say_why(shared_sitewise_demo: Any) ->
     ("key", "expected"),
     [
         (UNKNOWN, f"Not found: computation model {UNKNOWN}."),
-        ("pump-station-labeled", "Not found: a SiteWise model is named by its computation model id"),
+        ("pump-station-labeled", "`pump-station-labeled` is not a SiteWise model: name one by its computation model"),
+        (UNKNOWN.replace("0", "A", 1), f"`{UNKNOWN.replace('0', 'A', 1)}` is not a SiteWise model"),  # lower-case ids
+        (f"{{pump-fleet}}_{UNKNOWN[:-1]}", "`{pump-fleet}_" + UNKNOWN[:-1] + "` is not a SiteWise model"),
         (f"{{pump-fleet}}_{UNKNOWN}", "Not found: "),
         (
             "{pump-fleet}",
@@ -198,10 +200,14 @@ def test_unknown_models_and_assets_are_explained(
     ids = {**shared_sitewise_demo.models, "pump-1": shared_sitewise_demo.assets["pump-1"]}
     param = "model" if widget.startswith("model") else "scheduler"
 
+    calls = len(shared_sitewise_demo.fake.calls)
+
     page = render(widget, {param: key.format_map(ids)}, 7)
 
     assert page.messages == [("error", page.messages[0][1])]
     assert page.messages[0][1].startswith(expected.format_map(ids))
+    if "is not a SiteWise model" in expected:
+        assert shared_sitewise_demo.fake.calls[calls:] == []  # refused before any call
 
 
 @pytest.mark.parametrize("widget", MODEL_WIDGETS[1:4])

@@ -11,11 +11,12 @@ import pytest
 from markupsafe import escape
 
 from local.demo_sitewise import HOSTILE
+from lookout_dashboards import expiring
 from lookout_dashboards.aws import make_client
 from lookout_dashboards.dashboards import DashboardKind, DashboardTarget, dashboard_name
 from lookout_dashboards.model_widgets import MODEL_DASHBOARD_LAYOUT
 from lookout_dashboards.scheduler_widgets import SCHEDULER_DASHBOARD_LAYOUT
-from lookout_dashboards.sources import iot_sitewise
+from lookout_dashboards.sources.sitewise_gateway import LISTING_TTL_S
 from tests.sitewise_models import add_model
 from tests.widget_calls import click, render
 from tests.widget_page import WidgetPage
@@ -85,11 +86,12 @@ def test_every_inference_of_every_page_with_the_state_read_once_per_row(
     assert made.count("BatchGetAssetPropertyValue") == 1
     assert made.count("ListActions") == 4  # only stopped rows: can Start re-send their settings?
     again = len(demo.fake.calls)
-    monkeypatch.setattr(iot_sitewise, "RUNS_TTL_S", 0.0)  # a later render: the listings of this one are stale
+    later = expiring.clock() + LISTING_TTL_S
+    monkeypatch.setattr(expiring, "clock", lambda: later)  # a later render: the listings of this one are stale
     render("list-schedulers", {})
-    assert (
-        demo.fake.calls[again:].count("ListActions") == 3
-    )  # pump 2's START is remembered; the 3 never started are asked again
+    warm = demo.fake.calls[again:]
+    assert warm.count("ListActions") == 4  # a START may have been sent since: the stopped rows are listed again
+    assert warm.count("DescribeAction") == 0  # but every action listed was described once, and kept
     assert row(page, PUMP_1)[1:3] == ["running", "normal"]
     assert row(page, "Extra model 0")[1:3] == ["running", "no result yet"]
     assert row(page, PUMP_2)[1] == "stopped"
@@ -158,7 +160,7 @@ def test_schedulers_list_create_view_delete_through_the_returned_payloads(sitewi
     assert cloudwatch.list_dashboards()["DashboardEntries"] == []
 
 
-def test_stop_then_start_change_the_timer_and_the_table_and_start_resends_the_last_start(
+def test_stop_then_start_change_the_timer_and_the_table_and_start_resends_the_last_start_without_its_version(
     sitewise_demo: Any,
 ) -> None:
     demo = sitewise_demo
@@ -180,11 +182,15 @@ def test_stop_then_start_change_the_timer_and_the_table_and_start_resends_the_la
     assert stopped.messages[0] == ("info", f"Inference {PUMP_1} is stopping.")  # named as people read it
     start = stopped.button("Start", PUMP_1)
     assert "billed for every hour" in (start.confirmation or "")
+    assert "every 5 min, 2 min delay, time zone Europe/Paris, operating window always" in (start.confirmation or "")
+    assert "version SiteWise made active stays active" in (start.confirmation or "")
 
     started = click(start, "list-schedulers")
 
     assert demo.fake.summaries[pair]["inferenceTimerActive"] == "TRUE"
-    assert payloads(demo)[actions + 1 :] == [last_start]
+    resent = json.loads(last_start)
+    assert resent.pop("targetModelVersion") == 1  # the first START named a version: Start never rolls back to it
+    assert [json.loads(text) for text in payloads(demo)[actions + 1 :]] == [resent]
     assert started.messages[0][0] == "info" and started.messages[0][1].startswith(f"Inference {PUMP_1} is starting.")
     assert row(started, PUMP_1)[1] == "running"
 

@@ -13,6 +13,8 @@ from lookout_dashboards.sources.sitewise_formats import (
     inference_payload,
     inference_result,
     model_metrics,
+    restart_payload,
+    start_words,
     training_payload,
 )
 
@@ -391,3 +393,45 @@ def test_a_normal_results_diagnostics_can_be_left_unread(prediction: object) -> 
 def test_an_empty_execution_summary_means_never_trained() -> None:
     assert execution_summary({}).empty and execution_summary(None).empty
     assert not execution_summary({"inferenceTimerActive": "FALSE"}).empty
+
+
+def test_start_re_sends_the_last_settings_without_the_model_version() -> None:
+    last = {
+        "inferenceMode": "START",
+        "dataUploadFrequency": "PT5M",
+        "dataDelayOffsetInMinutes": "2",
+        "inferenceTimeZone": "America/Chicago",
+        "weeklyOperatingWindow": {"monday": ["08:00-16:00"]},
+        "targetModelVersion": 1,
+        "someKeyWeDoNotKnow": {"kept": True},
+    }
+
+    sent = restart_payload(json.dumps(last, indent=2))
+
+    assert "\n" not in sent and " " not in sent  # compact: the API refuses control characters
+    assert json.loads(sent) == {key: value for key, value in last.items() if key != "targetModelVersion"}
+
+
+@pytest.mark.parametrize("text", ['{"inferenceMode": "STOP"}', "not json", '{"inferenceMode": "START"}'])
+def test_only_a_readable_start_is_re_sent(text: str) -> None:
+    with pytest.raises(SiteWiseFormatError):
+        restart_payload(text)
+
+
+def test_the_confirmation_names_what_start_sends() -> None:
+    payload = inference_payload(
+        json.dumps(
+            {
+                "inferenceMode": "START",
+                "dataUploadFrequency": "PT1H",
+                "inferenceTimeZone": "Asia/Kolkata",
+                "weeklyOperatingWindow": {"monday": ["08:00-16:00", "18:00-20:00"]},
+                "targetModelVersion": 3,
+            }
+        )
+    )
+
+    assert start_words(payload) == (
+        "every 1 h, no delay, time zone Asia/Kolkata, operating window monday 08:00-16:00, 18:00-20:00; "
+        "no model version, so the version SiteWise made active stays active"
+    )

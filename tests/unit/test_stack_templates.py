@@ -16,11 +16,12 @@ from tools.publish import INVOKE_YAML
 
 CLOUDFORMATION = INVOKE_YAML.parent / "cloudformation"
 SOURCES = [IOT_SITEWISE, LOOKOUT_FOR_EQUIPMENT]
-ADAPTER = INVOKE_YAML.parent / "layers/lookout-equipment/python/lookout_dashboards/sources/iot_sitewise.py"
-#: What the SiteWise adapter calls, read from its code: the reader may do exactly that (ExecuteAction apart).
+GATEWAY = INVOKE_YAML.parent / "layers/lookout-equipment/python/lookout_dashboards/sources/sitewise_gateway.py"
+#: What the SiteWise gateway calls (the adapter's only module that does), read from its code: the reader may do
+#: exactly that (ExecuteAction apart).
 SITEWISE_CALLS = {
     "iotsitewise:" + "".join(part.capitalize() for part in name.split("_"))
-    for name in re.findall(r"self\._sitewise\.([a-z_]+)\b", ADAPTER.read_text())
+    for name in re.findall(r"self\._sitewise\.([a-z_]+)\b", GATEWAY.read_text())
 }
 SITEWISE_READ = SITEWISE_CALLS - {"iotsitewise:ExecuteAction"}
 #: Those with no resource type in the Service Authorization Reference: IAM takes only "*" for them.
@@ -109,7 +110,8 @@ def test_only_the_schedulers_list_starts_and_stops_inference_on_computation_mode
     [statement] = executes.pop("ListSchedulersRole")
     assert not any(executes.values())
     assert listed(statement["Action"]) == ["iotsitewise:ExecuteAction"]
-    assert statement["Resource"] == ("Sub", SITEWISE_ARN + "computation-model/*")
+    # ExecuteAction's resource types are `computation-model` and `asset` (resolveTo): this account's and region's.
+    assert statement["Resource"] == [("Sub", SITEWISE_ARN + "computation-model/*"), ("Sub", SITEWISE_ARN + "asset/*")]
 
 
 def s3_reads(resources: dict[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from .aws import error_code, error_text, pages, translated_errors
 from .config import IOT_SITEWISE, LOOKOUT_FOR_EQUIPMENT, Settings
+from .domain import Terms
 from .errors import InvalidInputError, SourceUnavailableError
 
 if TYPE_CHECKING:
@@ -75,6 +76,12 @@ class DashboardTarget:
     @property
     def tag_key(self) -> str:
         return f"l4e-dashboards:{self.kind.value.lower()}"
+
+
+def requested_target(kind: DashboardKind, name: str, terms: Terms) -> DashboardTarget:
+    """A target from a payload's name only (Delete, Remove): where the source titles its dashboards,
+    its title is unknown here and the dashboard is found by the digest of its resource name."""
+    return DashboardTarget(kind, name, name if terms.titled else "")
 
 
 def dashboard_name(prefix: str, target: DashboardTarget) -> str:

@@ -255,8 +255,10 @@ class SchedulerSummary(SchedulerNames):
     latest_outcome: InferenceOutcome | None
     display_name: str = ""
     model_display_name: str = ""
-    #: Why Start cannot be offered (SiteWise re-sends the last START payload: without one, it cannot).
+    #: Why Start cannot be offered (SiteWise re-sends the last START's settings: without one, it cannot).
     start_refusal: str | None = None
+    #: What Start sends, in words, where it re-sends earlier settings (SiteWise); the confirmation names it.
+    start_settings: str | None = None
     #: The asset a SiteWise model bound at asset-model level runs on.
     asset_id: str | None = None
 
@@ -270,34 +272,47 @@ class InputFileNaming:
 
 
 @dataclass(frozen=True)
-class Scheduler(SchedulerNames):
-    """An inference scheduler (Lookout for Equipment) or a model's inference on an asset (SiteWise).
+class FileExchange:
+    """Lookout for Equipment's scheduler reads input files and writes result files."""
 
-    Lookout for Equipment reads files: input and output locations and the file naming. SiteWise
-    reads properties: `inputs` and `output` name them, and the schedule has a time zone, a model
-    version and an operating window instead.
-    """
+    input_location: S3Location | None
+    output_location: S3Location | None
+    naming: InputFileNaming
+    #: The time zone of the input files' timestamps, as an offset from UTC.
+    time_zone_offset: timedelta = timedelta(0)
+
+
+@dataclass(frozen=True)
+class PropertyExchange:
+    """A SiteWise inference reads input properties and writes a result property, on the settings of its
+    last START (time zone, operating window; `notes` say which parts of them could not be read)."""
+
+    inputs: tuple[str, ...]
+    output: str
+    time_zone: str = "UTC"
+    operating_window: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scheduler(SchedulerNames):
+    """An inference scheduler (Lookout for Equipment) or a model's inference on an asset (SiteWise):
+    what it reads and writes is its `exchange`, files or properties."""
 
     name: str
     model_name: str
     status: SchedulerStatus
     upload_frequency: timedelta | None
     delay_offset: timedelta
-    input_location: S3Location | None
-    output_location: S3Location | None
-    input_naming: InputFileNaming | None
-    input_time_zone_offset: timedelta
+    exchange: FileExchange | PropertyExchange
     created_at: datetime | None
     latest_outcome: InferenceOutcome | None
     display_name: str = ""
     model_display_name: str = ""
-    inputs: tuple[str, ...] = ()
-    output: str | None = None
-    time_zone: str | None = None
-    model_version: int | None = None
-    operating_window: tuple[str, ...] = ()
+    #: The model version inference uses, where the source versions models and can tell.
+    active_version: int | None = None
     start_refusal: str | None = None
-    notes: tuple[str, ...] = ()
+    start_settings: str | None = None
     asset_id: str | None = None
 
 
@@ -326,6 +341,36 @@ class InferenceResult:
     diagnostics: tuple[SensorImportance, ...] = ()
 
 
+def mean_diagnostics(diagnostics: Sequence[Sequence[SensorImportance]]) -> tuple[SensorImportance, ...]:
+    """Each sensor's mean importance over several diagnostics (0 where one lacks it), in first-seen order."""
+    totals: dict[tuple[str, str], float] = {}
+    for items in diagnostics:
+        for item in items:
+            totals[(item.component, item.sensor)] = totals.get((item.component, item.sensor), 0.0) + item.importance
+    return tuple(SensorImportance(c, s, total / len(diagnostics)) for (c, s), total in totals.items())
+
+
+def anomaly_events(results: Sequence[InferenceResult], step: timedelta) -> list[AnomalyEvent]:
+    """Runs of consecutive anomalous results (sorted by time; a gap over 1.5 steps ends one), with their
+    mean diagnostics: where a source writes results but no events (SiteWise), this is what an event is."""
+    events: list[AnomalyEvent] = []
+    run: list[InferenceResult] = []
+
+    def close() -> None:
+        if run:
+            diagnostics = mean_diagnostics([result.diagnostics for result in run])
+            events.append(AnomalyEvent(run[0].timestamp, run[-1].timestamp + step, diagnostics))
+            run.clear()
+
+    for result in results:
+        if not result.is_anomalous or (run and result.timestamp - run[-1].timestamp > step * 1.5):
+            close()
+        if result.is_anomalous:
+            run.append(result)
+    close()
+    return events
+
+
 def usual_gap(results: Sequence[InferenceResult], default: timedelta) -> timedelta:
     """The median time between two consecutive results (sorted by time): how long one result stands for."""
     gaps = sorted(b.timestamp - a.timestamp for a, b in pairwise(results))
@@ -346,7 +391,9 @@ class InferenceWindow:
     """A scheduler's results and events over a time range, as one chart draws them.
 
     `runs` is how many runs were read (sources that write one result object per run), `cut_before`
-    when only the newest part of the range could be read, `step` how long one result stands for.
+    when only the newest part of the range could be read, `cut_by` the bound that cut it (in words, as
+    the chart says it), `events_cut` whether events before it are missing too, `step` how long one
+    result stands for.
     """
 
     results: tuple[InferenceResult, ...]
@@ -354,6 +401,8 @@ class InferenceWindow:
     step: timedelta
     runs: int | None = None
     cut_before: datetime | None = None
+    cut_by: str = ""
+    events_cut: bool = False
     problems: str | None = None
 
 

@@ -6,12 +6,11 @@ colours, given by `themes.sensor_colors` in that order, agree.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .domain import AnomalyEvent, TimeRange
+from .domain import AnomalyEvent, TimeRange, mean_diagnostics
 from .errors import InvalidInputError
 from .formatting import counted, percent
 
@@ -48,21 +47,14 @@ class DailyImportance:
     shares: tuple[tuple[float, ...], ...]  # shares[sensor][day]
 
 
-def average_importance(events: Iterable[AnomalyEvent]) -> list[SensorShare]:
+def average_importance(events: Sequence[AnomalyEvent]) -> list[SensorShare]:
     """Every sensor's mean importance over the events (0 where an event lacks it), largest first."""
-    totals: dict[str, float] = defaultdict(float)
-    count = 0
-    for event in events:
-        count += 1
-        for item in event.diagnostics:
-            totals[item.label] += item.importance
-    if not count:
-        return []
-    shares = [SensorShare(label, total / count) for label, total in totals.items()]
+    means = mean_diagnostics([event.diagnostics for event in events]) if events else ()
+    shares = [SensorShare(item.label, item.importance) for item in means]
     return sorted(shares, key=lambda item: (-item.share, item.label))
 
 
-def importance_bands(events: Iterable[AnomalyEvent], top: int = TOP_SENSORS) -> list[SensorShare]:
+def importance_bands(events: Sequence[AnomalyEvent], top: int = TOP_SENSORS) -> list[SensorShare]:
     """The `top` sensors by mean importance, then the rest summed as one `OTHERS` band.
 
     Past a few bands, a reader can tell neither their colours nor their thin strips apart, and each

@@ -3,7 +3,7 @@
 Each run reads a scheduler's results after its watermark, in windows of at most `WINDOW`, oldest
 first, and publishes them with their own timestamps. Before a window's results are sent, the
 watermark object says so (`pending`); after, it moves to the window's end, or, for a window too
-recent for every result to be written yet (`SETTLE`), to the newest result sent. A run that died
+recent for every result to be written yet (the source's `result_lag`), to the newest result sent. A run that died
 half way leaves `pending`: the next run asks CloudWatch which minutes of that window arrived and
 sends only the others. Every metric of the results of one minute travels in the same
 `PutMetricData` call, so a minute that arrived arrived whole. Publishing the same window twice
@@ -40,9 +40,6 @@ MAX_VALUES_PER_CALL = 1000
 BACKLOG = timedelta(days=14) - timedelta(hours=1)
 #: Results read and published per step: a day of five-minute results is 288 results.
 WINDOW = timedelta(days=1)
-#: How late a result may be written after its time (SiteWise: 5 to 10 minutes; a run's delay offset up to
-#: an hour): until then the watermark stays at the newest result published, not at the window's end.
-SETTLE = timedelta(hours=2)
 PERIOD_S = 60
 WATERMARK_PREFIX = "metrics/watermarks/"
 
@@ -207,7 +204,11 @@ class MetricsPublisher:
         margin_s: float = 30.0,
         values_per_call: int = MAX_VALUES_PER_CALL,
         backlog: timedelta = BACKLOG,
+        *,
+        result_lag: timedelta,
     ) -> None:
+        """`result_lag`: how late the source may write a result after its time (`AnomalySource.result_lag`);
+        until then the watermark stays at the newest result published, not at the window's end."""
         self._cloudwatch = cloudwatch
         self._store = store
         self._read_results = read_results
@@ -215,6 +216,7 @@ class MetricsPublisher:
         self._margin_s = margin_s
         self._values_per_call = values_per_call
         self._backlog = backlog
+        self._result_lag = result_lag
 
     def publish(self, series: Series, now: datetime) -> PublishReport:
         """From the watermark (or the backlog's start, two weeks back) to `now`, window after window, oldest first."""
@@ -226,7 +228,7 @@ class MetricsPublisher:
             watermark = replace(watermark, published_through=floor, pending_until=None)
         while watermark.published_through < now and self._time_left() > self._margin_s:
             end = watermark.pending_until or min(now, watermark.published_through + WINDOW)
-            watermark = self._publish_window(series, watermark, end, now - SETTLE, report)
+            watermark = self._publish_window(series, watermark, end, now - self._result_lag, report)
             if end >= now:
                 report.finished = True
                 break

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from .domain import InputFileNaming, Scheduler
+from .domain import FileExchange, InputFileNaming, Scheduler
 
 ONE_SECOND = timedelta(seconds=1)
 _STRFTIME = {"yyyyMMddHHmmss": "%Y%m%d%H%M%S", "yyyy-MM-dd-HH-mm-ss": "%Y-%m-%d-%H-%M-%S"}
@@ -55,14 +55,8 @@ def next_run(
     )
 
 
-def scheduler_next_run(scheduler: Scheduler, now: datetime) -> NextRun:
-    return next_run(
-        now,
-        scheduler.upload_frequency,
-        scheduler.delay_offset,
-        scheduler.input_time_zone_offset,
-        scheduler.input_naming,
-    )
+def scheduler_next_run(scheduler: Scheduler, files: FileExchange, now: datetime) -> NextRun:
+    return next_run(now, scheduler.upload_frequency, scheduler.delay_offset, files.time_zone_offset, files.naming)
 
 
 def format_timestamp(moment: datetime, input_time_zone: timedelta, timestamp_format: str) -> str:

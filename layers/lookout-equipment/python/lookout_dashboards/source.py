@@ -9,7 +9,7 @@ store results is behind `inference_window` and `latest_anomaly`, not in the widg
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from .domain import (
@@ -33,6 +33,9 @@ from .domain import (
 class AnomalySource(Protocol):
     #: The source's words for datasets, schedulers and itself, as the widgets show them.
     terms: Terms
+    #: How long after its own time a result may still be written: the metrics publisher waits that long
+    #: before it counts a window as complete.
+    result_lag: timedelta
 
     def list_models(self, created_in: TimeRange | None = None) -> list[ModelSummary]: ...
 

@@ -20,6 +20,7 @@ from ..domain import (
     DatasetStatus,
     Execution,
     ExecutionStatus,
+    FileExchange,
     InferenceOutcome,
     InferenceResult,
     InferenceResults,
@@ -67,6 +68,8 @@ class LookoutEquipmentSource:
     """Implements `AnomalySource` over the Lookout for Equipment API."""
 
     terms = Terms()
+    #: A run writes its results at its end: up to a delay offset (60 min) and a run after the data's time.
+    result_lag = timedelta(hours=2)
 
     def __init__(
         self,
@@ -222,13 +225,15 @@ class LookoutEquipmentSource:
             status=SchedulerStatus(response["Status"]),
             upload_frequency=parse_frequency(response.get("DataUploadFrequency", "PT5M")),
             delay_offset=timedelta(minutes=response.get("DataDelayOffsetInMinutes", 0)),
-            input_location=S3Location(s3_input.get("Bucket", ""), s3_input.get("Prefix", "")),
-            output_location=S3Location(s3_output.get("Bucket", ""), s3_output.get("Prefix", "")),
-            input_naming=InputFileNaming(
-                timestamp_format=naming.get("TimestampFormat", "yyyyMMddHHmmss"),
-                delimiter=naming.get("ComponentTimestampDelimiter", "_"),
+            exchange=FileExchange(
+                input_location=S3Location(s3_input.get("Bucket", ""), s3_input.get("Prefix", "")),
+                output_location=S3Location(s3_output.get("Bucket", ""), s3_output.get("Prefix", "")),
+                naming=InputFileNaming(
+                    timestamp_format=naming.get("TimestampFormat", "yyyyMMddHHmmss"),
+                    delimiter=naming.get("ComponentTimestampDelimiter", "_"),
+                ),
+                time_zone_offset=parse_time_zone_offset(data_input.get("InputTimeZoneOffset", "+00:00")),
             ),
-            input_time_zone_offset=parse_time_zone_offset(data_input.get("InputTimeZoneOffset", "+00:00")),
             created_at=response.get("CreatedAt"),
             latest_outcome=_outcome(response.get("LatestInferenceResult")),
         )

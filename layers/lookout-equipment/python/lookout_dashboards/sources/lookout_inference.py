@@ -6,27 +6,26 @@ render; the last diagnostics read the two newest runs, then the recent events if
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ..domain import (
     AnomalyEvent,
     Execution,
     ExecutionStatus,
     InferenceResult,
+    InferenceResults,
     InferenceWindow,
     LatestAnomaly,
+    Scheduler,
     TimeRange,
     usual_gap,
 )
 from ..errors import NothingToShowError
 from ..formatting import counted, local_time
-
-if TYPE_CHECKING:
-    from .lookout_equipment import LookoutEquipmentSource
 
 MAX_RESULT_FILES = 288
 #: The longest data window of a run (a daily scheduler): runs that started that much before a time may hold it.
@@ -34,6 +33,29 @@ MAX_RUN_SPAN = timedelta(days=1)
 NEWEST_RESULTS = 2
 #: Where to look for an event when the newest results are normal: the last day, then the last 30 days.
 EVENT_LOOKBACKS = (timedelta(days=1), timedelta(days=30))
+
+
+class RunsAndResults(Protocol):
+    """What reading Lookout for Equipment's results needs of its adapter: runs, events, result objects."""
+
+    def get_scheduler(self, name: str) -> Scheduler: ...
+
+    def iter_executions(
+        self,
+        scheduler_name: str,
+        data_after: datetime | None = None,
+        data_before: datetime | None = None,
+        status: ExecutionStatus | None = None,
+        page_size: int | None = None,
+    ) -> Iterator[Execution]: ...
+
+    def list_anomaly_events(
+        self, scheduler_name: str, interval: TimeRange, max_pages: int | None = None
+    ) -> list[AnomalyEvent]: ...
+
+    def read_many_inference_results(
+        self, executions: Sequence[Execution], remember: bool = False
+    ) -> list[InferenceResults | None]: ...
 
 
 @dataclass
@@ -58,9 +80,7 @@ class ResultsRead:
         return "; ".join(parts) + "." if parts else None
 
 
-def read_results(
-    source: LookoutEquipmentSource, executions: Iterable[Execution], remember: bool = False
-) -> ResultsRead:
+def read_results(source: RunsAndResults, executions: Iterable[Execution], remember: bool = False) -> ResultsRead:
     """Read the result objects of successful executions; a missing one is noted. `remember` for a range
     of runs, which a new container then reads from the results cache instead of object by object."""
     successes = [run for run in executions if run.status is ExecutionStatus.SUCCESS]
@@ -76,7 +96,7 @@ def read_results(
     return read
 
 
-def explain_no_success(source: LookoutEquipmentSource, scheduler_name: str) -> NothingToShowError:
+def explain_no_success(source: RunsAndResults, scheduler_name: str) -> NothingToShowError:
     """Why a scheduler has no successful run: it never ran, or every run failed (and why)."""
     newest = next(source.iter_executions(scheduler_name, page_size=1), None)
     if newest is None:
@@ -87,7 +107,7 @@ def explain_no_success(source: LookoutEquipmentSource, scheduler_name: str) -> N
     )
 
 
-def inference_window(source: LookoutEquipmentSource, scheduler_name: str, interval: TimeRange) -> InferenceWindow:
+def inference_window(source: RunsAndResults, scheduler_name: str, interval: TimeRange) -> InferenceWindow:
     scheduler = source.get_scheduler(scheduler_name)
     in_range = source.iter_executions(scheduler.name, data_after=interval.start, data_before=interval.end)
     runs = list(islice((run for run in in_range if run.status is ExecutionStatus.SUCCESS), MAX_RESULT_FILES + 1))
@@ -107,12 +127,13 @@ def inference_window(source: LookoutEquipmentSource, scheduler_name: str, interv
         step=frequency / max(1, _results_per_run(read.results, frequency)),
         runs=len(runs),
         cut_before=oldest if cut else None,
+        cut_by=f"the newest {MAX_RESULT_FILES} runs are read per render",
         problems=read.problems(),
     )
 
 
 def results_between(
-    source: LookoutEquipmentSource, scheduler_name: str, start: datetime, end: datetime
+    source: RunsAndResults, scheduler_name: str, start: datetime, end: datetime
 ) -> list[InferenceResult]:
     """The results of the successful runs whose data overlaps the range (a day's window reads a day of runs)."""
     runs = source.iter_executions(
@@ -128,7 +149,7 @@ def results_between(
     return [result for result in read.results if start < result.timestamp <= end]
 
 
-def latest_anomaly(source: LookoutEquipmentSource, scheduler_name: str, now: datetime) -> LatestAnomaly:
+def latest_anomaly(source: RunsAndResults, scheduler_name: str, now: datetime) -> LatestAnomaly:
     successes = source.iter_executions(scheduler_name, status=ExecutionStatus.SUCCESS, page_size=NEWEST_RESULTS)
     newest = list(islice(successes, NEWEST_RESULTS))  # one call: the iterator fetches pages on demand
     if not newest:
@@ -141,7 +162,7 @@ def latest_anomaly(source: LookoutEquipmentSource, scheduler_name: str, now: dat
     return LatestAnomaly(event.diagnostics, event=event, problems=read.problems())
 
 
-def _latest_event(source: LookoutEquipmentSource, name: str, now: datetime, problems: str | None) -> AnomalyEvent:
+def _latest_event(source: RunsAndResults, name: str, now: datetime, problems: str | None) -> AnomalyEvent:
     for lookback in EVENT_LOOKBACKS:
         events = source.list_anomaly_events(name, TimeRange(now - lookback, now), max_pages=1)
         events = [event for event in events if event.diagnostics]
@@ -153,7 +174,7 @@ def _latest_event(source: LookoutEquipmentSource, name: str, now: datetime, prob
     )
 
 
-def _nothing_in_range(source: LookoutEquipmentSource, scheduler_name: str) -> NothingToShowError:
+def _nothing_in_range(source: RunsAndResults, scheduler_name: str) -> NothingToShowError:
     newest_success = next(source.iter_executions(scheduler_name, status=ExecutionStatus.SUCCESS, page_size=1), None)
     if newest_success is None:
         return explain_no_success(source, scheduler_name)

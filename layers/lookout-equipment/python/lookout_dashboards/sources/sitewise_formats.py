@@ -231,6 +231,42 @@ def inference_payload(text: str) -> InferencePayload:
     )
 
 
+def restart_payload(text: str) -> str:
+    """What Start sends: the last START's settings (frequency, delay, time zone, operating window and any
+    key we do not know), without `targetModelVersion`, so the version SiteWise made active since (a
+    retraining's promotion) stays active instead of being rolled back. Compact: no control characters."""
+    document = _json_object(text, "inference payload")
+    if inference_payload(text).mode != "START":
+        raise SiteWiseFormatError("only a START payload is re-sent")
+    document.pop("targetModelVersion", None)
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
+def operating_window(payload: InferencePayload) -> tuple[str, ...]:
+    """`monday 08:00-16:00, 18:00-20:00` lines, in the payload's time zone."""
+    return tuple(
+        f"{day} {', '.join(f'{_clock_text(part.start)}-{_clock_text(part.end)}' for part in parts)}"
+        for day, parts in payload.weekly_operating_window.items()
+    )
+
+
+def start_words(payload: InferencePayload) -> str:
+    """The settings Start re-sends, as the confirmation names them."""
+    minutes = int((payload.upload_frequency or timedelta(0)).total_seconds() // 60)
+    every = f"every {minutes // 60} h" if minutes >= 60 and minutes % 60 == 0 else f"every {minutes} min"
+    delay = int(payload.delay_offset.total_seconds() // 60)
+    window = "; ".join(operating_window(payload)) or "always"
+    return (
+        f"{every}, {f'{delay} min delay' if delay else 'no delay'}, time zone {payload.time_zone}, "
+        f"operating window {window}; no model version, so the version SiteWise made active stays active"
+    )
+
+
+def _clock_text(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 def training_payload(text: str) -> TrainingPayload:
     """A training action's payload; `trainingMode` is omitted in some of AWS's examples (TRAIN_MODEL)."""
     document = _json_object(text, "training payload")
