@@ -464,7 +464,8 @@ def add_long_running_model(demo: SiteWiseDemo, days: int = 40) -> str:
     )
     demo.models["long-running"] = model_id
     for version, trained_at in ((1, now - timedelta(days=days + 20)), (2, now - timedelta(days=5))):
-        fake.add_action(model_id, TRAINING, {"trainingMode": "TRAIN_MODEL", "targetSamplingRate": "PT1M"}, at=trained_at)
+        training = {"trainingMode": "TRAIN_MODEL", "targetSamplingRate": "PT1M"}
+        fake.add_action(model_id, TRAINING, training, at=trained_at)
         fake.add_execution(
             model_id,
             TRAINING,
