@@ -234,6 +234,34 @@ def preview(
             print("stopped")
 
 
+@task(
+    help={
+        "region": "the region to probe; your profile's when not given",
+        "profile": "an AWS profile; the default credentials when not given",
+        "model": "probe only this computation model id",
+        "max_models": "probe at most this many of the ANOMALY_DETECTION models listed",
+    }
+)
+def probe_sitewise(c: Context, region: str = "", profile: str = "", model: str = "", max_models: int = 5) -> None:
+    """Read-only: ask your account what the SiteWise documentation leaves open; print a report for the maintainers."""
+    import boto3
+
+    sys.path.insert(0, str(ROOT / "layers" / "lookout-equipment" / "python"))
+    from lookout_dashboards.aws import make_client
+    from lookout_dashboards.config import load_settings
+    from tools.probe_sitewise import probe
+
+    boto3.setup_default_session(profile_name=profile or None)
+    region = region or boto3.DEFAULT_SESSION.region_name or ""
+    if not region:
+        raise SystemExit("No region: pass --region or set one in your profile")
+    if boto3.DEFAULT_SESSION.get_credentials() is None:
+        raise SystemExit("No AWS credentials: pass --profile or set the usual AWS_* variables")
+    client = make_client("iotsitewise", replace(load_settings(), region=region))
+    report, _ = probe(client, model_id=model, max_models=max_models)
+    print(report.markdown())
+
+
 @task(help={"size": "small (tests) or large (benchmark)"})
 def demo(c: Context, size: str = "small") -> None:
     """Build the offline demo account and print what it holds, read back through the widgets' source."""

@@ -81,3 +81,37 @@ def test_bench_builds_the_layers_for_this_machine_once_and_measures_with_them(tm
     assert output == tasks.ROOT / "bench" / "results.md"
     assert [zipfile.ZipFile(path).read("python/packages.txt").decode() for path in zips] == commands
     assert again[3] == zips
+
+
+def test_probe_sitewise_asks_with_the_profiles_credentials_and_region_and_prints_the_report(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    import boto3
+
+    from tools import probe_sitewise
+
+    (tmp_path / "config").write_text("[profile plant]\nregion = eu-north-1\n")
+    (tmp_path / "credentials").write_text("[plant]\naws_access_key_id = a\naws_secret_access_key = b\n")
+    for variable in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+    asked = []
+
+    def probe(client, **options):
+        asked.append((client.meta.region_name, client.meta.service_model.service_name, options))
+        return probe_sitewise.Report(["header"], []), None
+
+    monkeypatch.setattr(probe_sitewise, "probe", probe)
+    c = context(tmp_path / "dist")
+
+    tasks.probe_sitewise(c, profile="plant", model="m-1", max_models=2)
+    tasks.probe_sitewise(c, region="ap-southeast-2", profile="plant")
+
+    assert asked == [
+        ("eu-north-1", "iotsitewise", {"model_id": "m-1", "max_models": 2}),
+        ("ap-southeast-2", "iotsitewise", {"model_id": "", "max_models": 5}),
+    ]
+    assert capsys.readouterr().out.count("# IoT SiteWise anomaly detection: probe report") == 2
+    assert not c.run.call_args_list  # nothing runs in a shell
