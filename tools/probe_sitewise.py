@@ -23,11 +23,10 @@ from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError
 
 from lookout_dashboards.sources import sitewise_formats as formats
-from lookout_dashboards.sources.iot_sitewise import (
+from lookout_dashboards.sources.sitewise_gateway import (
     HISTORY_PAGE_SIZE,
     INFERENCE,
     LIST_PAGE_SIZE,
-    MAX_ACTIONS_DESCRIBED,
     MAX_EXECUTION_PAGES,
     TRAINING,
 )
@@ -79,10 +78,10 @@ QUESTIONS = {
     "orders": (
         "1. Order of lists",
         "ListComputationModels, ListComputationModelResolveToResources: nothing (shown in the order listed).",
-        f"ListExecutions: nothing: the first {MAX_EXECUTION_PAGES * LIST_PAGE_SIZE:,} listed are sorted by "
-        "executionStartTime (listed oldest first, runs beyond them would be missed).",
-        f"ListActions: **oldest first**: the last {MAX_ACTIONS_DESCRIBED} listed are described, newest first, "
-        "to find the last START payload.",
+        f"ListExecutions: nothing: every page (up to {MAX_EXECUTION_PAGES * LIST_PAGE_SIZE:,} runs) is read and "
+        "sorted by executionStartTime.",
+        "ListActions: nothing: every action of the type wanted is described (once, then kept) and the newest "
+        "is the one with the latest executionTime.",
     ),
     "keys": (
         "2. Keys of executionResult, executionDetails and the execution summary",
@@ -106,8 +105,9 @@ QUESTIONS = {
     ),
     "versions": (
         "5. Which model version is active",
-        "The execution summary names it under one of the keys above; else it is the last START payload's "
-        "targetModelVersion; else none is marked.",
+        "The execution summary names it under one of the keys above; else it is the newest START payload's "
+        "targetModelVersion, unless a training succeeded after that START; else it is not known. Start never "
+        "sends targetModelVersion.",
         "A completed training's executionEntityVersion is the model version it made.",
     ),
     "definitions": (
