@@ -9,11 +9,13 @@ botocore parses our JSON answer, so timestamps, tokens and errors (`ClientError`
 from __future__ import annotations
 
 import json
+import random
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from functools import cache
 from typing import Any
 
@@ -54,6 +56,29 @@ DATA_PLANE = {
 HISTORY_LIMIT, AGGREGATES_LIMIT, BATCH_AGGREGATES_LIMIT, BATCH_ENTRIES_LIMIT = 20_000, 2_500, 4_000, 16
 #: BatchGetAssetPropertyValue's entries per request, and per page of the fake's answer.
 LATEST_ENTRIES_LIMIT, LATEST_PAGE_SIZE = 128, 16
+#: A GetAssetPropertyValueHistory page closes at 4 MB as well as at maxResults.
+HISTORY_PAGE_BYTES = 4 * 1024 * 1024
+
+
+class ListOrder(StrEnum):
+    """The order a list call answers in: AWS documents none, so tests try each."""
+
+    RECORDED = "recorded"
+    OLDEST_FIRST = "oldest first"
+    NEWEST_FIRST = "newest first"
+    #: A fixed shuffle, the same for every page of one listing.
+    UNSORTED = "unsorted"
+
+
+ORDERS = (ListOrder.OLDEST_FIRST, ListOrder.NEWEST_FIRST, ListOrder.UNSORTED)
+#: The list calls whose order can be switched, by the key of their items.
+ORDERED_LISTS = {
+    "executionSummaries": "ListExecutions",
+    "actionSummaries": "ListActions",
+    "computationModelSummaries": "ListComputationModels",
+    "computationModelResolveToResourceSummaries": "ListComputationModelResolveToResources",
+    "assetSummaries": "ListAssets",
+}
 
 
 def _invalid(message: str) -> FakeServiceError:
@@ -134,6 +159,12 @@ class FakeSiteWise:
     summaries: dict[tuple[str, str | None], dict[str, str]] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     hosts: list[str] = field(default_factory=list)
+    #: Each list call's order (`ORDERED_LISTS`' operations), recorded order when not named.
+    list_orders: dict[str, ListOrder] = field(default_factory=dict)
+    history_page_bytes: int = HISTORY_PAGE_BYTES
+    #: The `clientToken` of every ExecuteAction request received, retries included.
+    client_tokens: list[str | None] = field(default_factory=list)
+    _actions_by_token: dict[tuple[str, str | None, str], str] = field(default_factory=dict)
     _errors: InjectedFailures = field(default_factory=InjectedFailures)
     _ids: int = 0
 
@@ -304,6 +335,10 @@ class FakeSiteWise:
             summary["inferenceTimerActive"] = "TRUE" if mode == "START" else "FALSE"
         return action_id
 
+    def order_all(self, order: ListOrder) -> None:
+        """Every list call whose order AWS leaves open answers in `order`."""
+        self.list_orders = dict.fromkeys(ORDERED_LISTS.values(), order)
+
     def fail(self, operation: str, code: str, message: str = "injected by the test", times: int = 1) -> None:
         """Make the next `times` calls of `operation` fail with the service error `code`."""
         self._errors.add(operation, code, message, times)
@@ -323,6 +358,8 @@ class FakeSiteWise:
             return rest_json_error(request.url, 404, "UnknownOperationException", f"no route for {request.url}")
         self.calls.append(call.operation)
         self.hosts.append(call.host)
+        if call.operation == "ExecuteAction":  # before an injected failure: a retry is seen with its token
+            self.client_tokens.append(call.params.get("clientToken"))
         prefix = "data." if call.operation in DATA_PLANE else "api."
         try:
             if not call.host.startswith(prefix):
@@ -400,7 +437,7 @@ class FakeSiteWise:
             for asset in self.assets.values()
             if model_id in (None, asset["assetModelId"])
         ]
-        return self._page(params, items, "assetSummaries")
+        return self._page(params, items, "assetSummaries", [item["creationDate"] for item in items])
 
     def _describe_asset(self, params: dict[str, Any]) -> dict[str, Any]:
         asset = self._get(self.assets, params["assetId"], "Asset")
@@ -435,7 +472,7 @@ class FakeSiteWise:
             for model in self.computation_models.values()
             if params.get("computationModelType", "ANOMALY_DETECTION") == "ANOMALY_DETECTION"
         ]
-        return self._page(params, items, "computationModelSummaries")
+        return self._page(params, items, "computationModelSummaries", [item["creationDate"] for item in items])
 
     def _describe_computation_model(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._get(self.computation_models, params["computationModelId"], "Computation model")
@@ -443,13 +480,14 @@ class FakeSiteWise:
     def _list_resolve_to_resources(self, params: dict[str, Any]) -> dict[str, Any]:
         model_id = params["computationModelId"]
         self._get(self.computation_models, model_id, "Computation model")
-        resolved = dict.fromkeys(
-            record["resolveTo"]["assetId"]
-            for record in [*self.executions.values(), *self.actions.values()]
-            if record["targetResource"].get("computationModelId") == model_id and "resolveTo" in record
-        )
-        items = [{"resolveTo": {"assetId": asset_id}} for asset_id in resolved]
-        return self._page(params, items, "computationModelResolveToResourceSummaries")
+        first_named: dict[str, datetime] = {}
+        for record in [*self.executions.values(), *self.actions.values()]:
+            if record["targetResource"].get("computationModelId") == model_id and "resolveTo" in record:
+                moment = record.get("executionStartTime") or record["executionTime"]
+                asset_id = record["resolveTo"]["assetId"]
+                first_named[asset_id] = min(first_named.get(asset_id, moment), moment)
+        items = [{"resolveTo": {"assetId": asset_id}} for asset_id in first_named]
+        return self._page(params, items, "computationModelResolveToResourceSummaries", list(first_named.values()))
 
     def _describe_execution_summary(self, params: dict[str, Any]) -> dict[str, Any]:
         """Content only once a training completed for that (model, asset), as the guide says."""
@@ -478,7 +516,7 @@ class FakeSiteWise:
             if self._targets(run, model_id, asset_id)
             and params.get("actionType", run["actionType"]) == run["actionType"]
         ]
-        return self._page(params, items, "executionSummaries")
+        return self._page(params, items, "executionSummaries", [item["executionStartTime"] for item in items])
 
     def _describe_execution(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._get(self.executions, params["executionId"], "Execution")
@@ -492,7 +530,8 @@ class FakeSiteWise:
             for action in self.actions.values()
             if self._targets(action, model_id, asset_id)
         ]
-        return self._page(params, items, "actionSummaries")
+        moments = [self.actions[item["actionId"]]["executionTime"] for item in items]
+        return self._page(params, items, "actionSummaries", moments)
 
     def _describe_action(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._get(self.actions, params["actionId"], "Action")
@@ -512,8 +551,14 @@ class FakeSiteWise:
             payload = json.loads(params["actionPayload"]["stringValue"])
         except json.JSONDecodeError as error:
             raise _invalid(f"actionPayload is not JSON: {error}") from error
+        token = params.get("clientToken")
+        if token and (token, asset_id, model_id) in self._actions_by_token:  # a retry: the action already ran
+            return {"actionId": self._actions_by_token[(token, asset_id, model_id)]}
         at = datetime.now(UTC)
-        return {"actionId": self.add_action(model_id, definition["actionType"], payload, at=at, asset_id=asset_id)}
+        action_id = self.add_action(model_id, definition["actionType"], payload, at=at, asset_id=asset_id)
+        if token:
+            self._actions_by_token[(token, asset_id, model_id)] = action_id
+        return {"actionId": action_id}
 
     def _target_model(self, params: dict[str, Any]) -> str:
         if params.get("targetResourceType") != "COMPUTATION_MODEL":
@@ -586,10 +631,15 @@ class FakeSiteWise:
         if not _good_only(params):
             indexes = range(0)
         offset = _decode_token(params.get("nextToken"))
-        page: dict[str, Any] = {
-            "assetPropertyValueHistory": [_tqv(prop, series, i) for i in indexes[offset : offset + size]]
-        }
-        return _with_token(page, offset + size, len(indexes))
+        values: list[dict[str, Any]] = []
+        used = 0
+        for index in indexes[offset : offset + size]:
+            value = _tqv(prop, series, index)
+            used += len(json.dumps(value))
+            if values and used > self.history_page_bytes:  # the page closes at 4 MB
+                break
+            values.append(value)
+        return _with_token({"assetPropertyValueHistory": values}, offset + len(values), len(indexes))
 
     def _get_aggregates(self, params: dict[str, Any]) -> dict[str, Any]:
         values = self._aggregates(params)
@@ -674,10 +724,14 @@ class FakeSiteWise:
             raise _invalid(f"maxResults must be at most {limit}")
         return min(asked, page_size)
 
-    def _page(self, params: dict[str, Any], items: list[dict[str, Any]], key: str) -> dict[str, Any]:
-        """One page of a list call: at most `page_size` items (fewer if maxResults asks), with a nextToken."""
+    def _page(
+        self, params: dict[str, Any], items: list[dict[str, Any]], key: str, moments: Sequence[datetime] = ()
+    ) -> dict[str, Any]:
+        """One page of a list call: at most `page_size` items (fewer if maxResults asks), with a nextToken,
+        in the order `list_orders` sets for the call (by each item's moment)."""
         size = self._max_results(params, 250, self.page_size)
         offset = _decode_token(params.get("nextToken"))
+        items = _in_order(items, moments, self.list_orders.get(ORDERED_LISTS.get(key, ""), ListOrder.RECORDED), key)
         return _with_token({key: items[offset : offset + size]}, offset + size, len(items))
 
 
@@ -697,6 +751,18 @@ def _tqv(prop: dict[str, Any], series: Series, index: int) -> dict[str, Any]:
         "timestamp": {"timeInSeconds": whole, "offsetInNanos": round((seconds - whole) * 1e9)},
         "quality": "GOOD",
     }
+
+
+def _in_order(items: list[dict[str, Any]], moments: Sequence[datetime], order: ListOrder, key: str) -> list[Any]:
+    """`items` by their moments (ties in recorded order), or shuffled the same way for every page of a listing."""
+    if order is ListOrder.RECORDED or not moments:
+        return items
+    positions = sorted(range(len(items)), key=lambda i: (moments[i], i))
+    if order is ListOrder.NEWEST_FIRST:
+        positions.reverse()
+    elif order is ListOrder.UNSORTED:
+        random.Random(f"{key}:{len(items)}").shuffle(positions)  # noqa: S311 - a fixed shuffle, not a secret
+    return [items[i] for i in positions]
 
 
 def _ordered(indexes: range, params: dict[str, Any]) -> range:

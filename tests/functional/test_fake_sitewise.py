@@ -17,7 +17,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from local.fake_sitewise import INFERENCE, TRAINING, FakeSiteWise
+from local.fake_sitewise import INFERENCE, ORDERS, TRAINING, FakeSiteWise, ListOrder
 
 START = datetime(2026, 10, 1, tzinfo=UTC)
 MINUTES = 3 * 24 * 60
@@ -436,3 +436,93 @@ def test_descriptions_carry_what_the_adapter_reads(plant: Plant) -> None:
     assert asset["assetName"] == "Compressor & co"
     assert [(p["name"], p["dataType"], p["unit"]) for p in asset["assetProperties"]] == [("speed", "DOUBLE", "rpm")]
     assert run["executionStatus"] == {"state": "COMPLETED"} and run["actionType"] == TRAINING
+
+
+def execution_starts(plant: Plant) -> list[datetime]:
+    runs = all_pages(
+        "list_executions",
+        "executionSummaries",
+        targetResourceType="COMPUTATION_MODEL",
+        targetResourceId=plant.cross_asset_model,
+        actionType=INFERENCE,
+    )
+    return [run["executionStartTime"] for run in runs]
+
+
+@pytest.mark.parametrize("order", ORDERS, ids=str)
+def test_each_list_answers_in_the_order_it_is_switched_to_over_every_page(plant: Plant, order: ListOrder) -> None:
+    for hour in (7, 3, 5):  # recorded out of time order
+        plant.fake.add_execution(
+            plant.cross_asset_model, INFERENCE, state="FAILED", start=START + timedelta(hours=hour)
+        )
+    recorded = execution_starts(plant)
+
+    plant.fake.order_all(order)
+    listed = execution_starts(plant)
+
+    assert sorted(listed) == sorted(recorded) and len(listed) == 6  # every run once, pages of 2
+    ascending = sorted(recorded)
+    expected = {ListOrder.OLDEST_FIRST: ascending, ListOrder.NEWEST_FIRST: ascending[::-1]}.get(order)
+    assert listed == expected if expected else listed not in (ascending, ascending[::-1])
+    assert execution_starts(plant) == listed  # the same order at every listing
+
+
+def test_actions_are_ordered_by_their_execution_time_which_their_summaries_do_not_carry(plant: Plant) -> None:
+    model = plant.cross_asset_model
+    for hours, mode in ((5, "STOP"), (1, "START"), (9, "START")):
+        plant.fake.add_action(model, INFERENCE, {"inferenceMode": mode}, at=START + timedelta(hours=hours))
+    plant.fake.list_orders["ListActions"] = ListOrder.NEWEST_FIRST
+
+    summaries = all_pages(
+        "list_actions", "actionSummaries", targetResourceType="COMPUTATION_MODEL", targetResourceId=model
+    )
+
+    times = [client().describe_action(actionId=item["actionId"])["executionTime"] for item in summaries]
+    assert "executionTime" not in summaries[0] and times == sorted(times, reverse=True) and len(times) == 3
+
+
+def test_a_history_page_closes_at_its_byte_budget_as_at_4_mb(plant: Plant) -> None:
+    plant.fake.history_page_bytes = 2_000  # about 25 values of 80 bytes
+    pages = (
+        client()
+        .get_paginator("get_asset_property_value_history")
+        .paginate(
+            assetId=plant.pumps[0],
+            propertyId=plant.flow,
+            startDate=START,
+            endDate=START + timedelta(hours=2),
+            maxResults=20_000,
+        )
+    )
+
+    sizes = [len(page["assetPropertyValueHistory"]) for page in pages]
+    values = sum(sizes)
+
+    assert values == 120 and len(sizes) > 3 and max(sizes) < 30
+
+
+CLICK_1, CLICK_2 = str(uuid.uuid4()), str(uuid.uuid4())
+
+
+def test_a_client_token_makes_a_retried_action_one_action(plant: Plant) -> None:
+    model = plant.cross_asset_model
+    definition = plant.fake.action_definition_id(model, INFERENCE)
+    retrying = client(retries={"mode": "standard", "max_attempts": 3})
+
+    def stop(token: str) -> str:
+        return retrying.execute_action(
+            targetResource={"computationModelId": model},
+            actionDefinitionId=definition,
+            actionPayload={"stringValue": '{"inferenceMode":"STOP"}'},
+            clientToken=token,
+        )["actionId"]
+
+    before = len(plant.fake.actions)
+    plant.fake.fail("ExecuteAction", "ThrottlingException")  # the SDK retries with the same token
+    first = stop(CLICK_1)
+    again = stop(CLICK_1)
+    other = stop(CLICK_2)
+
+    assert first == again != other
+    assert len(plant.fake.actions) == before + 2
+    assert plant.fake.client_tokens == [CLICK_1] * 3 + [CLICK_2]

@@ -24,6 +24,7 @@ from lookout_dashboards.aws import make_client
 from lookout_dashboards.sources.iot_sitewise import SiteWiseSource
 from lookout_dashboards.sources.sitewise_gateway import LISTING_TTL_S
 from tests.conftest import DEMO_NOW, FAKE_CREDENTIALS
+from tests.functional.test_metrics_publisher import published, run_publisher
 from tests.widget_calls import click, render, render_at
 
 LONG_RUNNING = "Pump 3 long-running inference"
@@ -61,10 +62,10 @@ def test_details_show_the_newest_run_failure_and_start_within_the_call_bound(ord
 
     cold = ordered_demo.fake.calls[calls:]
     newest = DEMO_NOW - timedelta(minutes=5)
-    assert f"Last execution {newest:%Y-%m-%d %H:%M}" in rows["Executions"] and "(failed)" in rows["Executions"]
-    assert f"Last failure {newest:%Y-%m-%d %H:%M}" in rows["Executions"]
-    assert NEWEST_FAILURE in rows["Executions"]
-    assert "Executed 11,520 times" in rows["Executions"]
+    assert f"Last execution: {newest:%Y-%m-%d %H:%M}:00 (failed)" in rows["Executions"]
+    assert f"Last success: {newest - timedelta(minutes=5):%Y-%m-%d %H:%M}:00 (success)" in rows["Executions"]
+    assert f"Last failure: {newest:%Y-%m-%d %H:%M}:00 (failed): {NEWEST_FAILURE}" in rows["Executions"]
+    assert "Executed: more than 2,000 times" in rows["Executions"]
     started = rows["Last started with"]
     assert "every 5 min, 2 min delay" in started and "America/Chicago" in started and "monday 06:00-22:00" in started
     assert "every 10 min" not in started
@@ -146,9 +147,10 @@ def test_a_retried_stop_is_one_action(sitewise_demo: Any, order: ListOrder) -> N
     assert first and first == retry and len(fake.actions) == actions + 1
 
 
-def test_the_metrics_publisher_sends_the_same_results(ordered_demo: Any) -> None:
-    from tests.functional.test_metrics_publisher import run_publisher
-
+def test_the_metrics_publisher_publishes_every_running_inference(ordered_demo: Any) -> None:
     summary = run_publisher(DEMO_NOW)
 
-    assert summary["published"] and not summary.get("failed"), summary
+    running = {f"{model}_{asset}" if asset else model for model, asset in ordered_demo.running}
+    assert published(make_client("cloudwatch"), "Scheduler") == running | {ordered_demo.models["long-running"]}
+    assert not summary["failed"] and not summary["left"], summary
+    assert summary["results"] >= len(running) * 7 * 288  # a week of five-minute results per running inference
