@@ -9,13 +9,11 @@ botocore parses our JSON answer, so timestamps, tokens and errors (`ClientError`
 from __future__ import annotations
 
 import json
-import random
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from functools import cache
 from typing import Any
 
@@ -23,6 +21,8 @@ import numpy as np
 from botocore.awsrequest import AWSResponse
 
 from .fake_lookout_equipment import ACCOUNT_ID
+from .fake_sitewise_lists import HISTORY_PAGE_BYTES, ORDERABLE_LISTS, ListOrder, fill_page, in_order
+from .fake_sitewise_lists import ORDERS as ORDERS
 from .wire import (
     FakeServiceError,
     InjectedFailures,
@@ -56,29 +56,6 @@ DATA_PLANE = {
 HISTORY_LIMIT, AGGREGATES_LIMIT, BATCH_AGGREGATES_LIMIT, BATCH_ENTRIES_LIMIT = 20_000, 2_500, 4_000, 16
 #: BatchGetAssetPropertyValue's entries per request, and per page of the fake's answer.
 LATEST_ENTRIES_LIMIT, LATEST_PAGE_SIZE = 128, 16
-#: A GetAssetPropertyValueHistory page closes at 4 MB as well as at maxResults.
-HISTORY_PAGE_BYTES = 4 * 1024 * 1024
-
-
-class ListOrder(StrEnum):
-    """The order a list call answers in: AWS documents none, so tests try each."""
-
-    RECORDED = "recorded"
-    OLDEST_FIRST = "oldest first"
-    NEWEST_FIRST = "newest first"
-    #: A fixed shuffle, the same for every page of one listing.
-    UNSORTED = "unsorted"
-
-
-ORDERS = (ListOrder.OLDEST_FIRST, ListOrder.NEWEST_FIRST, ListOrder.UNSORTED)
-#: The list calls whose order can be switched, by the key of their items.
-ORDERED_LISTS = {
-    "executionSummaries": "ListExecutions",
-    "actionSummaries": "ListActions",
-    "computationModelSummaries": "ListComputationModels",
-    "computationModelResolveToResourceSummaries": "ListComputationModelResolveToResources",
-    "assetSummaries": "ListAssets",
-}
 
 
 def _invalid(message: str) -> FakeServiceError:
@@ -148,6 +125,7 @@ class FakeSiteWise:
     region: str = "us-east-1"
     page_size: int = 50
     history_page_size: int = HISTORY_LIMIT
+    history_page_bytes: int = HISTORY_PAGE_BYTES
     aggregates_page_size: int = AGGREGATES_LIMIT
     batch_aggregates_page_size: int = BATCH_AGGREGATES_LIMIT
     asset_models: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -157,16 +135,26 @@ class FakeSiteWise:
     executions: dict[str, dict[str, Any]] = field(default_factory=dict)
     actions: dict[str, dict[str, Any]] = field(default_factory=dict)
     summaries: dict[tuple[str, str | None], dict[str, str]] = field(default_factory=dict)
+    #: The order of each list named in `ORDERABLE_LISTS` (operation name -> order); RECORDED if absent.
+    list_orders: dict[str, ListOrder] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     hosts: list[str] = field(default_factory=list)
-    #: Each list call's order (`ORDERED_LISTS`' operations), recorded order when not named.
-    list_orders: dict[str, ListOrder] = field(default_factory=dict)
-    history_page_bytes: int = HISTORY_PAGE_BYTES
-    #: The `clientToken` of every ExecuteAction request received, retries included.
+    #: The clientToken of every ExecuteAction request received, retries and refused ones included.
     client_tokens: list[str | None] = field(default_factory=list)
-    _actions_by_token: dict[tuple[str, str | None, str], str] = field(default_factory=dict)
+    _actions_by_token: dict[tuple[str, str, str | None], str] = field(default_factory=dict)
     _errors: InjectedFailures = field(default_factory=InjectedFailures)
     _ids: int = 0
+
+    def __post_init__(self) -> None:
+        """A misspelt or unorderable operation would otherwise keep its recorded order unnoticed."""
+        self.list_orders = {operation: ListOrder(order) for operation, order in self.list_orders.items()}
+        unknown = set(self.list_orders) - set(ORDERABLE_LISTS)
+        if unknown:
+            raise ValueError(f"the order of {sorted(unknown)} is not left open: only {ORDERABLE_LISTS} are")
+
+    def order_all(self, order: ListOrder) -> None:
+        """Answer every list whose order AWS leaves open in `order`."""
+        self.list_orders = dict.fromkeys(ORDERABLE_LISTS, ListOrder(order))
 
     # Seeding -----------------------------------------------------------------------------
 
@@ -335,10 +323,6 @@ class FakeSiteWise:
             summary["inferenceTimerActive"] = "TRUE" if mode == "START" else "FALSE"
         return action_id
 
-    def order_all(self, order: ListOrder) -> None:
-        """Every list call whose order AWS leaves open answers in `order`."""
-        self.list_orders = dict.fromkeys(ORDERED_LISTS.values(), order)
-
     def fail(self, operation: str, code: str, message: str = "injected by the test", times: int = 1) -> None:
         """Make the next `times` calls of `operation` fail with the service error `code`."""
         self._errors.add(operation, code, message, times)
@@ -358,7 +342,7 @@ class FakeSiteWise:
             return rest_json_error(request.url, 404, "UnknownOperationException", f"no route for {request.url}")
         self.calls.append(call.operation)
         self.hosts.append(call.host)
-        if call.operation == "ExecuteAction":  # before an injected failure: a retry is seen with its token
+        if call.operation == "ExecuteAction":
             self.client_tokens.append(call.params.get("clientToken"))
         prefix = "data." if call.operation in DATA_PLANE else "api."
         try:
@@ -423,6 +407,7 @@ class FakeSiteWise:
             raise _invalid("assetModelId is required when filter is ALL")
         if model_id is not None:
             self._get(self.asset_models, model_id, "Asset model")
+        assets = [asset for asset in self.assets.values() if model_id in (None, asset["assetModelId"])]
         items = [
             {
                 "id": asset["assetId"],
@@ -434,10 +419,9 @@ class FakeSiteWise:
                 "status": asset["assetStatus"],
                 "hierarchies": [],
             }
-            for asset in self.assets.values()
-            if model_id in (None, asset["assetModelId"])
+            for asset in self._listed("ListAssets", assets, "assetCreationDate", "assetId")
         ]
-        return self._page(params, items, "assetSummaries", [item["creationDate"] for item in items])
+        return self._page(params, items, "assetSummaries")
 
     def _describe_asset(self, params: dict[str, Any]) -> dict[str, Any]:
         asset = self._get(self.assets, params["assetId"], "Asset")
@@ -457,6 +441,8 @@ class FakeSiteWise:
     # Computation models, executions, actions --------------------------------------------
 
     def _list_computation_models(self, params: dict[str, Any]) -> dict[str, Any]:
+        anomaly_detection = params.get("computationModelType", "ANOMALY_DETECTION") == "ANOMALY_DETECTION"
+        models = list(self.computation_models.values()) if anomaly_detection else []
         items = [
             {
                 "id": model["computationModelId"],
@@ -469,10 +455,11 @@ class FakeSiteWise:
                 "status": model["computationModelStatus"],
                 "version": model["computationModelVersion"],
             }
-            for model in self.computation_models.values()
-            if params.get("computationModelType", "ANOMALY_DETECTION") == "ANOMALY_DETECTION"
+            for model in self._listed(
+                "ListComputationModels", models, "computationModelCreationDate", "computationModelId"
+            )
         ]
-        return self._page(params, items, "computationModelSummaries", [item["creationDate"] for item in items])
+        return self._page(params, items, "computationModelSummaries")
 
     def _describe_computation_model(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._get(self.computation_models, params["computationModelId"], "Computation model")
@@ -480,14 +467,15 @@ class FakeSiteWise:
     def _list_resolve_to_resources(self, params: dict[str, Any]) -> dict[str, Any]:
         model_id = params["computationModelId"]
         self._get(self.computation_models, model_id, "Computation model")
-        first_named: dict[str, datetime] = {}
+        first_named: dict[str, float] = {}
         for record in [*self.executions.values(), *self.actions.values()]:
             if record["targetResource"].get("computationModelId") == model_id and "resolveTo" in record:
-                moment = record.get("executionStartTime") or record["executionTime"]
-                asset_id = record["resolveTo"]["assetId"]
-                first_named[asset_id] = min(first_named.get(asset_id, moment), moment)
-        items = [{"resolveTo": {"assetId": asset_id}} for asset_id in first_named]
-        return self._page(params, items, "computationModelResolveToResourceSummaries", list(first_named.values()))
+                asset_id, at = record["resolveTo"]["assetId"], _seconds(_record_time(record))
+                first_named[asset_id] = min(at, first_named.get(asset_id, at))
+        order = self._order("ListComputationModelResolveToResources")
+        resolved = in_order(list(first_named), order, time=first_named.__getitem__, identity=str)
+        items = [{"resolveTo": {"assetId": asset_id}} for asset_id in resolved]
+        return self._page(params, items, "computationModelResolveToResourceSummaries")
 
     def _describe_execution_summary(self, params: dict[str, Any]) -> dict[str, Any]:
         """Content only once a training completed for that (model, asset), as the guide says."""
@@ -507,16 +495,19 @@ class FakeSiteWise:
         }
 
     def _list_executions(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Summaries in the order they were recorded: the service documents no order."""
         model_id = self._target_model(params)
         asset_id = self._resolve_to(model_id, params.get("resolveToResourceId"))
-        items = [
-            {key: value for key, value in run.items() if key not in ("executionResult", "executionDetails")}
+        runs = [
+            run
             for run in self.executions.values()
             if self._targets(run, model_id, asset_id)
             and params.get("actionType", run["actionType"]) == run["actionType"]
         ]
-        return self._page(params, items, "executionSummaries", [item["executionStartTime"] for item in items])
+        items = [
+            {key: value for key, value in run.items() if key not in ("executionResult", "executionDetails")}
+            for run in self._listed("ListExecutions", runs, "executionStartTime", "executionId")
+        ]
+        return self._page(params, items, "executionSummaries")
 
     def _describe_execution(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._get(self.executions, params["executionId"], "Execution")
@@ -525,18 +516,18 @@ class FakeSiteWise:
         model_id = self._target_model(params)
         asset_id = self._resolve_to(model_id, params.get("resolveToResourceId"))
         keys = ("actionId", "actionDefinitionId", "targetResource", "resolveTo")
+        actions = [action for action in self.actions.values() if self._targets(action, model_id, asset_id)]
         items = [
             {key: action[key] for key in keys if key in action}
-            for action in self.actions.values()
-            if self._targets(action, model_id, asset_id)
+            for action in self._listed("ListActions", actions, "executionTime", "actionId")
         ]
-        moments = [self.actions[item["actionId"]]["executionTime"] for item in items]
-        return self._page(params, items, "actionSummaries", moments)
+        return self._page(params, items, "actionSummaries")
 
     def _describe_action(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._get(self.actions, params["actionId"], "Action")
 
     def _execute_action(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A clientToken seen before for the same target answers that action again, records nothing."""
         model_id = params["targetResource"].get("computationModelId")
         if model_id is None:
             raise _invalid("the fake runs actions on computation models only")
@@ -552,12 +543,12 @@ class FakeSiteWise:
         except json.JSONDecodeError as error:
             raise _invalid(f"actionPayload is not JSON: {error}") from error
         token = params.get("clientToken")
-        if token and (token, asset_id, model_id) in self._actions_by_token:  # a retry: the action already ran
-            return {"actionId": self._actions_by_token[(token, asset_id, model_id)]}
+        if token is not None and (token, model_id, asset_id) in self._actions_by_token:
+            return {"actionId": self._actions_by_token[(token, model_id, asset_id)]}
         at = datetime.now(UTC)
         action_id = self.add_action(model_id, definition["actionType"], payload, at=at, asset_id=asset_id)
-        if token:
-            self._actions_by_token[(token, asset_id, model_id)] = action_id
+        if token is not None:
+            self._actions_by_token[(token, model_id, asset_id)] = action_id
         return {"actionId": action_id}
 
     def _target_model(self, params: dict[str, Any]) -> str:
@@ -578,6 +569,20 @@ class FakeSiteWise:
         if asset_id is not None:
             self._get(self.assets, asset_id, "Asset")
         return asset_id
+
+    def _order(self, operation: str) -> ListOrder:
+        return ListOrder(self.list_orders.get(operation, ListOrder.RECORDED))
+
+    def _listed(
+        self, operation: str, records: list[dict[str, Any]], time_key: str, id_key: str
+    ) -> list[dict[str, Any]]:
+        """The records of one listing in the order the test chose for `operation`."""
+        return in_order(
+            records,
+            self._order(operation),
+            time=lambda record: _seconds(record[time_key]),
+            identity=lambda record: record[id_key],
+        )
 
     @staticmethod
     def _targets(record: dict[str, Any], model_id: str, asset_id: str | None) -> bool:
@@ -624,6 +629,8 @@ class FakeSiteWise:
         return _with_token(page, offset + LATEST_PAGE_SIZE, len(entries))
 
     def _get_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A page closes at maxResults values or at `history_page_bytes` of their JSON, whichever comes
+        first, as AWS's pages close at 4 MB."""
         prop, series = self._series(params)
         size = self._max_results(params, HISTORY_LIMIT, self.history_page_size)
         window = series.window(_seconds(params["startDate"]), _seconds(params["endDate"]))
@@ -631,14 +638,7 @@ class FakeSiteWise:
         if not _good_only(params):
             indexes = range(0)
         offset = _decode_token(params.get("nextToken"))
-        values: list[dict[str, Any]] = []
-        used = 0
-        for index in indexes[offset : offset + size]:
-            value = _tqv(prop, series, index)
-            used += len(json.dumps(value))
-            if values and used > self.history_page_bytes:  # the page closes at 4 MB
-                break
-            values.append(value)
+        values = fill_page((_tqv(prop, series, i) for i in indexes[offset : offset + size]), self.history_page_bytes)
         return _with_token({"assetPropertyValueHistory": values}, offset + len(values), len(indexes))
 
     def _get_aggregates(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -724,14 +724,10 @@ class FakeSiteWise:
             raise _invalid(f"maxResults must be at most {limit}")
         return min(asked, page_size)
 
-    def _page(
-        self, params: dict[str, Any], items: list[dict[str, Any]], key: str, moments: Sequence[datetime] = ()
-    ) -> dict[str, Any]:
-        """One page of a list call: at most `page_size` items (fewer if maxResults asks), with a nextToken,
-        in the order `list_orders` sets for the call (by each item's moment)."""
+    def _page(self, params: dict[str, Any], items: list[dict[str, Any]], key: str) -> dict[str, Any]:
+        """One page of a list call: at most `page_size` items (fewer if maxResults asks), with a nextToken."""
         size = self._max_results(params, 250, self.page_size)
         offset = _decode_token(params.get("nextToken"))
-        items = _in_order(items, moments, self.list_orders.get(ORDERED_LISTS.get(key, ""), ListOrder.RECORDED), key)
         return _with_token({key: items[offset : offset + size]}, offset + size, len(items))
 
 
@@ -753,16 +749,9 @@ def _tqv(prop: dict[str, Any], series: Series, index: int) -> dict[str, Any]:
     }
 
 
-def _in_order(items: list[dict[str, Any]], moments: Sequence[datetime], order: ListOrder, key: str) -> list[Any]:
-    """`items` by their moments (ties in recorded order), or shuffled the same way for every page of a listing."""
-    if order is ListOrder.RECORDED or not moments:
-        return items
-    positions = sorted(range(len(items)), key=lambda i: (moments[i], i))
-    if order is ListOrder.NEWEST_FIRST:
-        positions.reverse()
-    elif order is ListOrder.UNSORTED:
-        random.Random(f"{key}:{len(items)}").shuffle(positions)  # noqa: S311 - a fixed shuffle, not a secret
-    return [items[i] for i in positions]
+def _record_time(record: dict[str, Any]) -> datetime:
+    """When an execution started or an action was run."""
+    return record["executionStartTime"] if "executionStartTime" in record else record["executionTime"]
 
 
 def _ordered(indexes: range, params: dict[str, Any]) -> range:

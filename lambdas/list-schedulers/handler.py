@@ -57,8 +57,9 @@ DOCUMENTATION = """\
 Lists every inference scheduler of the region (all pages) with its model, status and latest
 result; on IoT SiteWise, every model trained on an asset, with its inference. **Start** and
 **Stop** change its state (a running inference is billed while it runs; SiteWise's Start re-sends
-the settings of its newest START, without a model version, and its confirmation names them); **Create** writes the scheduler's dashboard and the canary
-that emails its snapshot on the stack's schedule, **View** opens it, **Delete** removes both.
+the settings of its newest START, without a model version, and its confirmation names them);
+**Create** writes the scheduler's dashboard and the canary that emails its snapshot on the stack's
+schedule, **View** opens it, **Delete** removes both.
 
 Parameters: none. Buttons call this function back with one of:
 

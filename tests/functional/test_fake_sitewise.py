@@ -18,6 +18,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from local.fake_sitewise import INFERENCE, ORDERS, TRAINING, FakeSiteWise, ListOrder
+from local.fake_sitewise_lists import ORDERABLE_LISTS, in_order
 
 START = datetime(2026, 10, 1, tzinfo=UTC)
 MINUTES = 3 * 24 * 60
@@ -239,6 +240,38 @@ def test_history_bounds_ordering_and_pages(plant: Plant) -> None:
     assert error_code(too_many) == "InvalidRequestException"
 
 
+def history_pages(asset_id: str, property_id: str) -> list[list[dict[str, Any]]]:
+    pages = (
+        client()
+        .get_paginator("get_asset_property_value_history")
+        .paginate(assetId=asset_id, propertyId=property_id, startDate=START, endDate=START + timedelta(days=3))
+    )
+    return [page["assetPropertyValueHistory"] for page in pages]
+
+
+def test_history_pages_close_at_their_byte_budget_before_max_results(plant: Plant) -> None:
+    whole = history_pages(plant.pumps[1], plant.flow)
+    plant.fake.history_page_bytes = 1000
+
+    pages = history_pages(plant.pumps[1], plant.flow)
+
+    sizes = [sum(len(json.dumps(value)) for value in page) for page in pages]
+    assert len(whole) == 1 and len(pages) > 10
+    assert max(sizes) <= 1000
+    for size, next_page in zip(sizes[:-1], pages[1:], strict=True):
+        assert size + len(json.dumps(next_page[0])) > 1000  # closed only when the next value would not fit
+    assert [value for page in pages for value in page] == whole[0]  # every value once, in order
+
+
+def test_a_value_larger_than_the_byte_budget_still_gets_its_own_page(plant: Plant) -> None:
+    plant.fake.history_page_bytes = 1
+
+    pages = history_pages(plant.pumps[0], plant.result)
+
+    assert [len(page) for page in pages] == [1] * 10
+    assert [json.loads(page[0]["value"]["stringValue"])["prediction"] for page in pages] == [n % 2 for n in range(10)]
+
+
 def test_latest_value_and_string_results(plant: Plant) -> None:
     sitewise = client()
 
@@ -375,13 +408,16 @@ def summary(model_id: str, asset_id: str | None = None) -> dict[str, str]:
     return answer["computationModelExecutionSummary"]
 
 
-def inference(plant: Plant, model_id: str, mode: str, asset_id: str | None = None) -> dict[str, Any]:
+def inference(
+    plant: Plant, model_id: str, mode: str, asset_id: str | None = None, sitewise: Any = None, **params: Any
+) -> dict[str, Any]:
     definition = plant.fake.action_definition_id(model_id, INFERENCE)
-    return client().execute_action(
+    return (sitewise or client()).execute_action(
         targetResource={"computationModelId": model_id},
         actionDefinitionId=definition,
         actionPayload={"stringValue": json.dumps({"inferenceMode": mode, "dataUploadFrequency": "PT5M"})},
         **({"resolveTo": {"assetId": asset_id}} if asset_id else {}),
+        **params,
     )
 
 
@@ -421,6 +457,47 @@ def test_start_and_stop_flip_the_timer_of_an_asset_level_model(plant: Plant) -> 
     assert error_code(misplaced) == "InvalidRequestException"
 
 
+def test_a_client_token_seen_for_the_same_target_answers_the_same_action(plant: Plant) -> None:
+    pump, first, second = plant.pumps[1], str(uuid.uuid4()), str(uuid.uuid4())
+
+    started = inference(plant, plant.shared_model, "START", pump, clientToken=first)
+    inference(plant, plant.shared_model, "STOP", pump, clientToken=second)
+    started_again = inference(plant, plant.shared_model, "START", pump, clientToken=first)
+    other_pump = inference(plant, plant.shared_model, "START", plant.pumps[2], clientToken=first)
+
+    assert started_again["actionId"] == started["actionId"] != other_pump["actionId"]
+    assert summary(plant.shared_model, pump) == {"inferenceTimerActive": "FALSE"}  # the repeat changed nothing
+    assert summary(plant.shared_model, plant.pumps[2]) == {"inferenceTimerActive": "TRUE"}
+    assert len(plant.fake.actions) == 3
+    assert plant.fake.client_tokens == [first, second, first, first]
+
+
+def test_a_throttled_action_retried_with_its_token_is_recorded_once(plant: Plant) -> None:
+    token = str(uuid.uuid4())
+    plant.fake.fail("ExecuteAction", "ThrottlingException")
+
+    with pytest.raises(ClientError) as throttled:
+        inference(plant, plant.cross_asset_model, "START", clientToken=token)
+    retried = inference(plant, plant.cross_asset_model, "START", clientToken=token)
+
+    assert error_code(throttled) == "ThrottlingException"
+    assert list(plant.fake.actions) == [retried["actionId"]]
+    assert plant.fake.client_tokens == [token, token]
+    assert summary(plant.cross_asset_model) == {"inferenceTimerActive": "TRUE"}
+
+
+def test_botocore_retries_resend_the_callers_token_and_make_none_up(plant: Plant) -> None:
+    token = str(uuid.uuid4())
+    plant.fake.fail("ExecuteAction", "InternalFailureException")
+    retrying = client(retries={"mode": "standard", "max_attempts": 2})
+
+    retried = inference(plant, plant.cross_asset_model, "START", sitewise=retrying, clientToken=token)
+    untokened = inference(plant, plant.cross_asset_model, "START", sitewise=retrying)
+
+    assert plant.fake.client_tokens == [token, token, None]  # ExecuteAction's model marks no idempotency token
+    assert list(plant.fake.actions) == [retried["actionId"], untokened["actionId"]]
+
+
 def test_descriptions_carry_what_the_adapter_reads(plant: Plant) -> None:
     sitewise = client()
 
@@ -438,91 +515,121 @@ def test_descriptions_carry_what_the_adapter_reads(plant: Plant) -> None:
     assert run["executionStatus"] == {"state": "COMPLETED"} and run["actionType"] == TRAINING
 
 
-def execution_starts(plant: Plant) -> list[datetime]:
-    runs = all_pages(
-        "list_executions",
-        "executionSummaries",
-        targetResourceType="COMPUTATION_MODEL",
-        targetResourceId=plant.cross_asset_model,
-        actionType=INFERENCE,
-    )
-    return [run["executionStartTime"] for run in runs]
+#: Recording order of the scrambled records' hours: neither oldest nor newest first.
+SCRAMBLED_HOURS = [3, 0, 4, 1, 2]
 
 
-@pytest.mark.parametrize("order", ORDERS, ids=str)
-def test_each_list_answers_in_the_order_it_is_switched_to_over_every_page(plant: Plant, order: ListOrder) -> None:
-    for hour in (7, 3, 5):  # recorded out of time order
-        plant.fake.add_execution(
-            plant.cross_asset_model, INFERENCE, state="FAILED", start=START + timedelta(hours=hour)
+@dataclass
+class Scrambled:
+    """Records of every orderable list, each kept with the time it is ordered by, in recording order."""
+
+    fake: FakeSiteWise
+    asset_model: str
+    shared_model: str
+    cross_asset_model: str
+    times: dict[str, dict[str, datetime]]
+
+
+def scrambled(**settings: Any) -> Scrambled:
+    fake = FakeSiteWise(page_size=2, **settings)
+    asset_model = fake.add_asset_model("Pompe « 甲 »", [("flow", "DOUBLE", "m3/h")], created_at=START)
+    at = {hour: START + timedelta(hours=hour) for hour in SCRAMBLED_HOURS}
+    assets = {fake.add_asset(f"Pompe <{hour}>", asset_model, created_at=at[hour]): at[hour] for hour in SCRAMBLED_HOURS}
+    flow = fake.property_id(next(iter(assets)), "flow")
+    binding = {"inputs": {"assetModelProperty": {"assetModelId": asset_model, "propertyId": flow}}}
+    models = {
+        fake.add_computation_model(f"Modèle {hour} 'q'", binding if hour == 3 else {}, created_at=at[hour]): at[hour]
+        for hour in SCRAMBLED_HOURS
+    }
+    shared_model, cross_asset_model = list(models)[:2]
+    runs = {
+        fake.add_execution(cross_asset_model, INFERENCE, state="COMPLETED", start=at[hour]): at[hour]
+        for hour in SCRAMBLED_HOURS
+    }
+    actions = {
+        fake.add_action(cross_asset_model, INFERENCE, {"inferenceMode": "START"}, at=at[hour]): at[hour]
+        for hour in SCRAMBLED_HOURS
+    }
+    for asset_id, created in assets.items():
+        fake.add_execution(
+            shared_model, TRAINING, state="COMPLETED", start=created + timedelta(days=1), asset_id=asset_id
         )
-    recorded = execution_starts(plant)
-
-    plant.fake.order_all(order)
-    listed = execution_starts(plant)
-
-    assert sorted(listed) == sorted(recorded) and len(listed) == 6  # every run once, pages of 2
-    ascending = sorted(recorded)
-    expected = {ListOrder.OLDEST_FIRST: ascending, ListOrder.NEWEST_FIRST: ascending[::-1]}.get(order)
-    assert listed == expected if expected else listed not in (ascending, ascending[::-1])
-    assert execution_starts(plant) == listed  # the same order at every listing
-
-
-def test_actions_are_ordered_by_their_execution_time_which_their_summaries_do_not_carry(plant: Plant) -> None:
-    model = plant.cross_asset_model
-    for hours, mode in ((5, "STOP"), (1, "START"), (9, "START")):
-        plant.fake.add_action(model, INFERENCE, {"inferenceMode": mode}, at=START + timedelta(hours=hours))
-    plant.fake.list_orders["ListActions"] = ListOrder.NEWEST_FIRST
-
-    summaries = all_pages(
-        "list_actions", "actionSummaries", targetResourceType="COMPUTATION_MODEL", targetResourceId=model
+    last_asset = list(assets)[-1]
+    fake.add_action(
+        shared_model, INFERENCE, {"inferenceMode": "STOP"}, at=START - timedelta(hours=1), asset_id=last_asset
     )
+    named = {asset_id: created + timedelta(days=1) for asset_id, created in assets.items()}
+    named[last_asset] = START - timedelta(hours=1)  # its action names it before its training does
+    times = {
+        "ListAssets": assets,
+        "ListComputationModels": models,
+        "ListComputationModelResolveToResources": named,
+        "ListExecutions": runs,
+        "ListActions": actions,
+    }
+    return Scrambled(fake, asset_model, shared_model, cross_asset_model, times)
 
-    times = [client().describe_action(actionId=item["actionId"])["executionTime"] for item in summaries]
-    assert "executionTime" not in summaries[0] and times == sorted(times, reverse=True) and len(times) == 3
 
-
-def test_a_history_page_closes_at_its_byte_budget_as_at_4_mb(plant: Plant) -> None:
-    plant.fake.history_page_bytes = 2_000  # about 25 values of 80 bytes
-    pages = (
-        client()
-        .get_paginator("get_asset_property_value_history")
-        .paginate(
-            assetId=plant.pumps[0],
-            propertyId=plant.flow,
-            startDate=START,
-            endDate=START + timedelta(hours=2),
-            maxResults=20_000,
-        )
+def listed_ids(world: Scrambled, operation: str) -> list[str]:
+    target = {"targetResourceType": "COMPUTATION_MODEL", "targetResourceId": world.cross_asset_model}
+    if operation == "ListAssets":
+        return [item["id"] for item in all_pages("list_assets", "assetSummaries", assetModelId=world.asset_model)]
+    if operation == "ListComputationModels":
+        return [item["id"] for item in all_pages("list_computation_models", "computationModelSummaries")]
+    if operation == "ListExecutions":
+        return [item["executionId"] for item in all_pages("list_executions", "executionSummaries", **target)]
+    if operation == "ListActions":
+        return [item["actionId"] for item in all_pages("list_actions", "actionSummaries", **target)]
+    resolved = all_pages(
+        "list_computation_model_resolve_to_resources",
+        "computationModelResolveToResourceSummaries",
+        computationModelId=world.shared_model,
     )
-
-    sizes = [len(page["assetPropertyValueHistory"]) for page in pages]
-    values = sum(sizes)
-
-    assert values == 120 and len(sizes) > 3 and max(sizes) < 30
+    return [item["resolveTo"]["assetId"] for item in resolved]
 
 
-CLICK_1, CLICK_2 = str(uuid.uuid4()), str(uuid.uuid4())
+@pytest.mark.parametrize("operation", ORDERABLE_LISTS)
+@pytest.mark.parametrize("order", list(ListOrder))
+def test_each_order_holds_across_pages(aws_credentials: None, operation: str, order: ListOrder) -> None:
+    world = scrambled(list_orders={operation: order})
+    times = world.times[operation]
+    oldest_first = sorted(times, key=times.__getitem__)
+
+    with world.fake.serving():
+        ids = listed_ids(world, operation)
+
+    assert world.fake.calls.count(operation) == 3  # five records, two a page
+    if order == ListOrder.RECORDED:
+        assert ids == list(times)
+    elif order == ListOrder.OLDEST_FIRST:
+        assert ids == oldest_first
+    elif order == ListOrder.NEWEST_FIRST:
+        assert ids == oldest_first[::-1]
+    else:
+        assert sorted(ids) == sorted(times) and ids not in (oldest_first, oldest_first[::-1])
+        world.fake.page_size = 50
+        with world.fake.serving():
+            assert listed_ids(world, operation) == ids  # the same permutation, in one page or in three
 
 
-def test_a_client_token_makes_a_retried_action_one_action(plant: Plant) -> None:
-    model = plant.cross_asset_model
-    definition = plant.fake.action_definition_id(model, INFERENCE)
-    retrying = client(retries={"mode": "standard", "max_attempts": 3})
+def test_order_all_orders_every_open_list(aws_credentials: None) -> None:
+    world = scrambled()
+    world.fake.order_all(ListOrder.NEWEST_FIRST)
 
-    def stop(token: str) -> str:
-        return retrying.execute_action(
-            targetResource={"computationModelId": model},
-            actionDefinitionId=definition,
-            actionPayload={"stringValue": '{"inferenceMode":"STOP"}'},
-            clientToken=token,
-        )["actionId"]
+    with world.fake.serving():
+        newest_first = {operation: listed_ids(world, operation) for operation in world.times}
 
-    before = len(plant.fake.actions)
-    plant.fake.fail("ExecuteAction", "ThrottlingException")  # the SDK retries with the same token
-    first = stop(CLICK_1)
-    again = stop(CLICK_1)
-    other = stop(CLICK_2)
+    for operation, times in world.times.items():
+        assert newest_first[operation] == sorted(times, key=times.__getitem__, reverse=True), operation
+    assert ORDERS == (ListOrder.OLDEST_FIRST, ListOrder.NEWEST_FIRST, ListOrder.UNSORTED)
+    with pytest.raises(ValueError, match="ListAssetModels"):
+        FakeSiteWise(list_orders={"ListAssetModels": ListOrder.UNSORTED})
 
-    assert first == again != other
-    assert len(plant.fake.actions) == before + 2
-    assert plant.fake.client_tokens == [CLICK_1] * 3 + [CLICK_2]
+
+def test_unsorted_is_never_oldest_or_newest_first_from_three_records() -> None:
+    for count in range(3, 40):
+        ids = [f"record-{number}" for number in range(count)]
+        unsorted = in_order(ids, ListOrder.UNSORTED, time=ids.index, identity=str)
+        assert sorted(unsorted) == sorted(ids)
+        assert unsorted not in (ids, ids[::-1]), count
+        assert in_order(ids[::-1], ListOrder.UNSORTED, time=ids.index, identity=str) == unsorted

@@ -124,7 +124,7 @@ class SiteWiseSource:
     def _row(self, target: Target) -> ModelSummary:
         """A models list row: its newest training's status and time."""
         description = self._gateway.description(target.model_id)
-        newest = next(iter(self._gateway.runs(target, TRAINING).runs), None)
+        newest = next(iter(self._gateway.runs(target, TRAINING)), None)
         return ModelSummary(
             name=target.key,
             dataset_name=self._asset_names(description, target),
@@ -146,7 +146,7 @@ class SiteWiseSource:
         facts of its newest training (found by start time, whatever order the trainings are listed in)."""
         target = Target.parse(name)
         try:
-            trainings = self._gateway.runs(target, TRAINING).runs
+            trainings = self._gateway.runs(target, TRAINING)
         except WidgetError:
             self._named(name)  # says so when the key does not fit how the model is bound
             raise
@@ -330,7 +330,7 @@ class SiteWiseSource:
         """Inference runs newest first by start time (every page read, since their order is not
         documented); a failed run's reason is read when failed runs are asked for."""
         target, _ = self._named(scheduler_name)
-        for run in self._gateway.runs(target, INFERENCE).runs:
+        for run in self._gateway.runs(target, INFERENCE):
             if status is not None and run.status is not status:
                 continue
             if run.start < (data_after or run.start) or run.start > (data_before or run.start):
@@ -405,7 +405,7 @@ class SiteWiseSource:
         asked = inference_payload(start.payload).target_model_version if start else None
         if start is None or asked is None or start.executed_at is None:
             return None
-        trainings = self._gateway.runs(target, TRAINING).runs
+        trainings = self._gateway.runs(target, TRAINING)
         retrained = any(run.status is ExecutionStatus.SUCCESS and run.start > start.executed_at for run in trainings)
         return None if retrained else asked
 

@@ -9,6 +9,7 @@ day; listings for `LISTING_TTL_S`, long enough to serve one dashboard's widgets.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from mypy_boto3_iotsitewise import IoTSiteWiseClient
     from mypy_boto3_s3 import S3Client
 
+logger = logging.getLogger(__name__)
 TRAINING = "AWS/ANOMALY_DETECTION_TRAINING"
 INFERENCE = "AWS/ANOMALY_DETECTION_INFERENCE"
 LIST_PAGE_SIZE = 250
@@ -35,7 +37,7 @@ HISTORY_PAGE_SIZE = 20_000
 AGGREGATES_PAGE_SIZE = 2_500
 LATEST_ENTRIES = 128
 #: Execution pages read at most: 25,000 runs, 86 days of five-minute runs. Their order is not documented,
-#: so every page up to this bound is read before the newest is known; past it, `RunListing.complete` is False.
+#: so every page up to this bound is read before the newest is known; past it, a warning is logged.
 MAX_EXECUTION_PAGES = 100
 #: Seconds a computation model's description is trusted.
 DESCRIPTION_TTL_S = 300.0
@@ -117,14 +119,6 @@ class Run:
 
 
 @dataclass(frozen=True)
-class RunListing:
-    """Runs newest first by start time; `complete` is False when `MAX_EXECUTION_PAGES` cut the listing."""
-
-    runs: tuple[Run, ...]
-    complete: bool = True
-
-
-@dataclass(frozen=True)
 class Action:
     """A described action: when it was executed and the payload it sent."""
 
@@ -141,7 +135,7 @@ class SiteWiseGateway:
         self._s3 = s3
         self._descriptions: ExpiringCache[str, Description] = ExpiringCache(DESCRIPTION_TTL_S, now=clock)
         self._assets: ExpiringCache[str, Asset] = ExpiringCache(ASSET_TTL_S, now=clock)
-        self._runs: ExpiringCache[tuple[str, str], RunListing] = ExpiringCache(LISTING_TTL_S, now=clock)
+        self._runs: ExpiringCache[tuple[str, str], tuple[Run, ...]] = ExpiringCache(LISTING_TTL_S, now=clock)
         self._action_ids: ExpiringCache[str, tuple[tuple[str, str], ...]] = ExpiringCache(LISTING_TTL_S, now=clock)
         self._actions: ExpiringCache[str, Action] = ExpiringCache(SETTLED_TTL_S, now=clock)
         self._executions: ExpiringCache[str, Mapping[str, Any]] = ExpiringCache(SETTLED_TTL_S, now=clock)
@@ -210,10 +204,11 @@ class SiteWiseGateway:
 
     # Runs, actions, state ------------------------------------------------------------------
 
-    def runs(self, target: Target, action_type: str) -> RunListing:
+    def runs(self, target: Target, action_type: str) -> tuple[Run, ...]:
+        """Runs newest first by start time, at most `MAX_EXECUTION_PAGES` pages of them."""
         return self._runs.get((target.key, action_type), lambda: self._list_runs(target, action_type))
 
-    def _list_runs(self, target: Target, action_type: str) -> RunListing:
+    def _list_runs(self, target: Target, action_type: str) -> tuple[Run, ...]:
         what = "trainings" if action_type == TRAINING else "inference runs"
         bound = MAX_EXECUTION_PAGES * LIST_PAGE_SIZE
         with translated_errors(f"the {what} of {target.key}"):
@@ -232,7 +227,11 @@ class SiteWiseGateway:
                 )
             )
         runs = sorted((_run(item) for item in items[:bound]), key=lambda run: (run.start, run.execution_id))
-        return RunListing(tuple(reversed(runs)), complete=len(items) <= bound)
+        if len(items) > bound:
+            logger.warning(
+                "%s of %s: only the first %d listed were read, a newer one may be missing", what, target.key, bound
+            )
+        return tuple(reversed(runs))
 
     def execution(self, run: Run) -> Mapping[str, Any]:
         """DescribeExecution; kept once the run has finished (its result never changes then)."""
