@@ -14,7 +14,8 @@ import pytest
 from local.fake_sitewise import INFERENCE, TRAINING
 from tests.conftest import DEMO_NOW
 from tests.sitewise_models import add_model
-from tools.probe_sitewise import READ_OPERATIONS, probe
+from tools.probe_reads import READ_OPERATIONS
+from tools.probe_sitewise import probe
 
 HOUR = timedelta(hours=1)
 

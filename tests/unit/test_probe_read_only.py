@@ -9,18 +9,8 @@ import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 
-from tools.probe_sitewise import (
-    NEWEST_FIRST,
-    OLDEST_FIRST,
-    READ_OPERATIONS,
-    TOO_FEW,
-    UNSORTED,
-    Account,
-    failure,
-    order_of,
-    sample,
-    shape,
-)
+from tools.probe_reads import READ_OPERATIONS, Account, failure, sample, shape
+from tools.probe_sitewise import NEWEST_FIRST, OLDEST_FIRST, TOO_FEW, UNSORTED, order_of
 
 T0 = datetime(2026, 11, 2, tzinfo=UTC)
 
