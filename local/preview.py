@@ -115,6 +115,7 @@ class PreviewConsole:
             account_id=self.account_id,
             widget_id=str(context.get("widgetId", "")),
             title=str(context.get("title", "")),
+            widget_params=context.get("params") if isinstance(context.get("params"), dict) else params,
         )
         return load_handler(function.folder).lambda_handler(event, None)
 

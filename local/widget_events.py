@@ -32,7 +32,10 @@ def widget_event(
     account_id: str = "123456789012",
     widget_id: str = "widget-1",
     title: str = "",
+    widget_params: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The event the console sends: `params` at the top level; `widget_params`, the widget's own parameters, in
+    `widgetContext.params` (the same as `params` for a render; a click's are the button's, beside them)."""
     minutes = int(timezone_offset.total_seconds() // 60)
     sign = "-" if minutes < 0 else "+"
     time_range: dict[str, Any] = {"mode": "absolute", "start": _ms(start), "end": _ms(end)}
@@ -57,7 +60,7 @@ def widget_event(
             "linkCharts": True,
             "title": title,
             "forms": {"all": dict(forms or {})},
-            "params": dict(params),
+            "params": dict(params if widget_params is None else widget_params),
             "width": width,
             "height": height,
         },

@@ -43,8 +43,19 @@ def render_at(
     )
 
 
-def click(button: Button, widget: str, days: float = 90) -> WidgetPage:
-    """What the console does with a button: call its endpoint with its payload as the parameters."""
+def click(button: Button, widget: str, days: float = 90, widget_params: dict[str, Any] | None = None) -> WidgetPage:
+    """What the console does with a button: call its endpoint with its payload as the parameters, the widget's
+    own parameters (none for the lists) staying in `widgetContext.params`."""
     assert button.endpoint and button.endpoint.endswith(f":function:{widget}"), button.endpoint
     assert button.display == "widget" and button.payload is not None and not button.disabled
-    return render(widget, button.payload, days)
+    return render(widget, button.payload, days, widget_params=widget_params or {})
+
+
+def act(widget: str, payload: dict[str, Any], days: float = 90) -> WidgetPage:
+    """A click on a button drawn with `payload` (signed as the list signs its own), as the console sends it."""
+    return render(widget, signed(payload), days, widget_params={})
+
+
+def signed(payload: dict[str, Any]) -> dict[str, Any]:
+    """`payload` as a button of this container's lists carries it: with a valid signature."""
+    return current_container().signer.sign(payload)

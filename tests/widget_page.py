@@ -23,6 +23,11 @@ class Button:
     row: int = -1
     why: str | None = None
 
+    @property
+    def asks(self) -> dict[str, Any] | None:
+        """What the button asks for: its payload without the signature that lets it act (`clicks`)."""
+        return None if self.payload is None else {k: v for k, v in self.payload.items() if k != "signature"}
+
 
 @dataclass
 class WidgetPage(HTMLParser):

@@ -12,6 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from lookout_dashboards.clicks import ButtonSigner
 from lookout_dashboards.config import (
     CANARY_SETTINGS,
     STACK_SETTINGS,
@@ -30,7 +31,7 @@ from lookout_dashboards.domain import ModelStatus, ModelSummary, TimeRange
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import counted, local_time, zone_label
 from lookout_dashboards.html import page, status_label, table
-from lookout_dashboards.list_widgets import Action, dashboard_buttons, run_action
+from lookout_dashboards.list_widgets import Action, Buttons, dashboard_buttons, run_action
 from lookout_dashboards.model_widgets import MODEL_DASHBOARD_LAYOUT, model_dashboard_body, successful_model
 from lookout_dashboards.source import AnomalySource
 from lookout_dashboards.widget import Endpoints, endpoints, serve_widget
@@ -76,10 +77,11 @@ def model_actions(source: AnomalySource, publisher: DashboardPublisher, links: E
 
 
 def render_models_list(
-    widget: WidgetEvent, source: AnomalySource, publisher: DashboardPublisher, links: Endpoints
+    widget: WidgetEvent, source: AnomalySource, publisher: DashboardPublisher, links: Endpoints, signer: ButtonSigner
 ) -> str:
-    """Run the requested action, if any, then draw the table with the state it left."""
-    notice, notice_kind = run_action(widget.params, model_actions(source, publisher, links), "model", "model")
+    """Run the action a click asked for, if any, then draw the table with the state it left."""
+    actions = model_actions(source, publisher, links)
+    notice, notice_kind = run_action(widget, actions, "model", "model", signer)
 
     shown = widget.time_range()
     created_in = TimeRange(shown.start, shown.end)
@@ -96,14 +98,14 @@ def render_models_list(
     caption = f"{counted(len(models), 'model')} created between {period}"
     content = table(
         [source.terms.dataset, "Model", "Training status", "Model dashboard"],
-        _rows(models, existing, publisher, links),
+        _rows(models, existing, publisher, Buttons(links.own(WIDGET), signer)),
         caption,
     )
     return page(content, notice=notice, notice_kind=notice_kind)
 
 
 def _rows(
-    models: Sequence[ModelSummary], existing: set[str], publisher: DashboardPublisher, links: Endpoints
+    models: Sequence[ModelSummary], existing: set[str], publisher: DashboardPublisher, buttons: Buttons
 ) -> list[list[Any]]:
     rows = []
     previous_dataset = None
@@ -115,13 +117,13 @@ def _rows(
                 dataset or Markup(""),
                 model.label,
                 status_label(model.status),
-                _actions(model, existing, publisher, links),
+                _actions(model, existing, publisher, buttons),
             ]
         )
     return rows
 
 
-def _actions(model: ModelSummary, existing: set[str], publisher: DashboardPublisher, links: Endpoints) -> Markup | str:
+def _actions(model: ModelSummary, existing: set[str], publisher: DashboardPublisher, buttons: Buttons) -> Markup | str:
     if model.status is ModelStatus.FAILED:
         return "Training failed: no results to show."
     if model.status is ModelStatus.NOT_TRAINED:
@@ -129,13 +131,13 @@ def _actions(model: ModelSummary, existing: set[str], publisher: DashboardPublis
     if model.status is not ModelStatus.SUCCESS:
         return "Training in progress."
     target = DashboardTarget(DashboardKind.MODEL, model.name, model.display_name)
-    return dashboard_buttons(target, publisher, existing, links.own(WIDGET), "model")
+    return dashboard_buttons(target, publisher, existing, buttons, "model")
 
 
 def lambda_handler(event: Mapping[str, Any], context: Any) -> str:
     def render(widget: WidgetEvent) -> str:
         container = current_container()
         links = endpoints(widget, context, container.settings)
-        return render_models_list(widget, container.source, container.publisher, links)
+        return render_models_list(widget, container.source, container.publisher, links, container.signer)
 
     return serve_widget(event, documentation=DOCUMENTATION, render=render)

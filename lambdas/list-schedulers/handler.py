@@ -13,6 +13,7 @@ from typing import Any
 from markupsafe import Markup
 
 from lookout_dashboards.alarms import SchedulerAlarms
+from lookout_dashboards.clicks import ButtonSigner
 from lookout_dashboards.config import (
     ALARM_SETTINGS,
     CANARY_SETTINGS,
@@ -32,7 +33,7 @@ from lookout_dashboards.domain import AlarmState, SchedulerStatus, SchedulerSumm
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import counted
 from lookout_dashboards.html import action_button, page, status_label, status_word, table
-from lookout_dashboards.list_widgets import Action, dashboard_buttons, run_action
+from lookout_dashboards.list_widgets import Action, Buttons, dashboard_buttons, run_action
 from lookout_dashboards.metrics import series_of
 from lookout_dashboards.scheduler_widgets import (
     SCHEDULER_DASHBOARD_LAYOUT,
@@ -126,11 +127,12 @@ def render_schedulers_list(
     publisher: DashboardPublisher,
     links: Endpoints,
     alarms: SchedulerAlarms,
+    signer: ButtonSigner,
 ) -> str:
-    """Run the requested action, if any, then draw the table with the state it left."""
+    """Run the action a click asked for, if any, then draw the table with the state it left."""
     actions = scheduler_actions(source, publisher, links, alarms)
     what = source.terms.scheduler
-    notice, notice_kind = run_action(widget.params, actions, "scheduler", what)
+    notice, notice_kind = run_action(widget, actions, "scheduler", what, signer)
     schedulers = sorted(source.list_schedulers(), key=lambda item: (item.model_label, item.label))
     if not schedulers:
         return page(Markup(""), notice=notice or f"There is no {what} in this region.", notice_kind=notice_kind)
@@ -148,10 +150,10 @@ def render_schedulers_list(
         "Dashboard",
         "Alarm",
     ]
-    rows = _rows(schedulers, existing, publisher, links, named_apart)
-    endpoint = links.own(WIDGET)
+    buttons = Buttons(links.own(WIDGET), signer)
+    rows = _rows(schedulers, existing, publisher, buttons, named_apart)
     for row, scheduler in zip(rows, schedulers, strict=True):
-        row.append(_alarm(scheduler, alarms, alarm_states, endpoint))
+        row.append(_alarm(scheduler, alarms, alarm_states, buttons))
     content = table(headers, rows, caption)
     refused = [item for item in schedulers if item.start_refusal and item.status is SchedulerStatus.STOPPED]
     if refused and not notice:
@@ -163,10 +165,9 @@ def _rows(
     schedulers: Sequence[SchedulerSummary],
     existing: set[str],
     publisher: DashboardPublisher,
-    links: Endpoints,
+    buttons: Buttons,
     named_apart: bool,
 ) -> list[list[Any]]:
-    endpoint = links.own(WIDGET)
     rows = []
     for scheduler in schedulers:
         target = DashboardTarget(DashboardKind.SCHEDULER, scheduler.name, scheduler.display_name)
@@ -176,18 +177,17 @@ def _rows(
                 *([scheduler.label] if named_apart else []),
                 status_label(scheduler.status),
                 status_label(scheduler.latest_outcome) if scheduler.latest_outcome else "no result yet",
-                _start_or_stop(scheduler, endpoint),
-                dashboard_buttons(target, publisher, existing, endpoint, "scheduler"),
+                _start_or_stop(scheduler, buttons),
+                dashboard_buttons(target, publisher, existing, buttons, "scheduler"),
             ]
         )
     return rows
 
 
-def _start_or_stop(scheduler: SchedulerSummary, endpoint: str) -> Markup:
+def _start_or_stop(scheduler: SchedulerSummary, buttons: Buttons) -> Markup:
     if scheduler.status is SchedulerStatus.STOPPED:
-        return action_button(
+        return buttons.action(
             "Start",
-            endpoint,
             {"action": "start_scheduler", "scheduler": scheduler.name},
             confirmation=(
                 f"Start {scheduler.label} with its last settings: {scheduler.start_settings}? {COST_WARNING}"
@@ -198,36 +198,33 @@ def _start_or_stop(scheduler: SchedulerSummary, endpoint: str) -> Markup:
             why=scheduler.start_refusal,
         )
     if scheduler.status is SchedulerStatus.RUNNING:
-        return action_button(
+        return buttons.action(
             "Stop",
-            endpoint,
             {"action": "stop_scheduler", "scheduler": scheduler.name},
             primary=False,
             confirmation=f"Stop {scheduler.label}? It stops reading new data (and being billed) until started again.",
         )
-    return action_button(status_word(scheduler.status).capitalize() + "…", endpoint, {}, disabled=True)
+    return action_button(status_word(scheduler.status).capitalize() + "…", buttons.endpoint, {}, disabled=True)
 
 
 def _alarm(
-    scheduler: SchedulerSummary, alarms: SchedulerAlarms, states: Mapping[str, AlarmState], endpoint: str
+    scheduler: SchedulerSummary, alarms: SchedulerAlarms, states: Mapping[str, AlarmState], buttons: Buttons
 ) -> Markup:
     """The alarm's state and Remove once it exists, else the Alarm button (the rule in its confirmation)."""
     target = DashboardTarget(DashboardKind.SCHEDULER, scheduler.name, scheduler.display_name)
     name = alarms.name(target, set(states))
     payload = {"scheduler": scheduler.name}
     if name in states:
-        remove = action_button(
+        remove = buttons.action(
             "Remove",
-            endpoint,
             {"action": "remove_alarm", **payload},
             primary=False,
             confirmation=f"Remove alarm {name}? Its history goes with it.",
         )
         return Markup(" ").join([status_label(states[name]), remove])
     rule = alarms.rule()
-    return action_button(
+    return buttons.action(
         "Alarm",
-        endpoint,
         {"action": "create_alarm", **payload},
         primary=False,
         confirmation=f"Create an alarm on {scheduler.label}? {rule}",
@@ -238,6 +235,8 @@ def lambda_handler(event: Mapping[str, Any], context: Any) -> str:
     def render(widget: WidgetEvent) -> str:
         container = current_container()
         links = endpoints(widget, context, container.settings)
-        return render_schedulers_list(widget, container.source, container.publisher, links, container.alarms)
+        return render_schedulers_list(
+            widget, container.source, container.publisher, links, container.alarms, container.signer
+        )
 
     return serve_widget(event, documentation=DOCUMENTATION, render=render)

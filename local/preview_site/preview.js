@@ -81,6 +81,8 @@ async function callFunction(endpoint, params, frame, widget) {
     dashboardName: grid.dataset.dashboard,
     widgetId: frame.id,
     title: (widget.properties || {}).title || "",
+    // the widget's own parameters, apart from a button's payload, as the console sends them
+    params: (widget.properties || {}).params || {},
   };
   return post("/api/call", { endpoint, params, context });
 }

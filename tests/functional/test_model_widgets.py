@@ -74,7 +74,7 @@ def test_anomalies_draw_the_strongest_sensor_by_default_with_events_and_labels(s
     group(svg, "daily-events")
     group(svg, "daily-duration")
     show = page.button("Show")
-    assert show.payload == {"model": shared_demo.models["labeled"]}
+    assert show.asks == {"model": shared_demo.models["labeled"]}
     assert show.endpoint.endswith(":function:model-anomalies")
 
 

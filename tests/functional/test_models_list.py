@@ -13,7 +13,7 @@ from local.widget_events import load_handler, widget_event
 from lookout_dashboards.aws import make_client
 from lookout_dashboards.dashboards import RUN_ONCE, TAG_DASHBOARD, TAG_STACK
 from tests.conftest import DEMO_NOW
-from tests.widget_calls import click
+from tests.widget_calls import click, signed
 from tests.widget_page import WidgetPage
 
 handler = load_handler("list-models")
@@ -83,7 +83,7 @@ def test_create_then_view_then_delete_through_the_returned_payloads(demo: Any) -
     )
     before = render()
     assert before.button("View", model).disabled
-    assert before.button("Create", model).payload == {"action": "create_dashboard", "model": model}
+    assert before.button("Create", model).asks == {"action": "create_dashboard", "model": model}
 
     after_create = click(before.button("Create", model), "list-models")
 
@@ -152,7 +152,7 @@ def canary_arn(name: str) -> str:
 def test_refused_actions_explain_themselves_and_keep_the_table(
     demo: Any, payload: dict[str, Any], expected: str
 ) -> None:
-    page = render(payload)
+    page = render(signed(payload), widget_params={})  # a click on a button drawn with that payload
 
     assert page.messages[0][0] in ("error", "info")
     assert expected in page.messages[0][1]

@@ -44,7 +44,7 @@ def test_alarm_creates_the_alarm_on_the_schedulers_predictions(demo: Any) -> Non
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1.0, "GreaterThanOrEqualToThreshold")
     assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"], alarm["Period"]) == (6, 3, 300)
     assert alarm["AlarmActions"] == [TOPIC] and alarm["TreatMissingData"] == "notBreaching"
-    assert "alarm" in alarm_cell(page, live) and page.button("Remove", live).payload == {
+    assert "alarm" in alarm_cell(page, live) and page.button("Remove", live).asks == {
         "action": "remove_alarm",
         "scheduler": live,
     }
@@ -62,7 +62,7 @@ def test_the_list_shows_the_alarms_state_and_remove_deletes_it(demo: Any) -> Non
 
     after = click(page.button("Remove", live), "list-schedulers", 7)
 
-    assert alarms() == {} and after.button("Alarm", live).payload == {"action": "create_alarm", "scheduler": live}
+    assert alarms() == {} and after.button("Alarm", live).asks == {"action": "create_alarm", "scheduler": live}
 
 
 def test_stack_deletion_removes_its_alarms_and_nothing_else(demo: Any) -> None:
@@ -98,9 +98,8 @@ def test_sitewise_alarm_is_named_after_the_inference_and_dimensioned_by_asset(
         from local.widget_events import widget_event
 
         def show(params: dict[str, Any]) -> WidgetPage:
-            return WidgetPage(
-                handler.lambda_handler(widget_event(params, start=DEMO_NOW - timedelta(days=7), end=DEMO_NOW), None)
-            )
+            event = widget_event(params, start=DEMO_NOW - timedelta(days=7), end=DEMO_NOW, widget_params={})
+            return WidgetPage(handler.lambda_handler(event, None))
 
         button = show({}).button("Alarm", "Pump fleet anomalies on Pump 1")
         page = show(button.payload or {})
@@ -110,7 +109,7 @@ def test_sitewise_alarm_is_named_after_the_inference_and_dimensioned_by_asset(
     assert name.startswith("IoT-SiteWise-Anomalies-Alarm-Scheduler-Pump-fleet-anomalies-on-Pump-1-")
     dimensions = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
     assert dimensions["Model"] == demo.models["pump-fleet"] and dimensions["Asset"] == demo.assets["pump-1"]
-    assert page.button("Remove", "Pump fleet anomalies on Pump 1").payload == {
+    assert page.button("Remove", "Pump fleet anomalies on Pump 1").asks == {
         "action": "remove_alarm",
         "scheduler": f"{demo.models['pump-fleet']}_{demo.assets['pump-1']}",
     }

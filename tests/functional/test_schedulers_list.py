@@ -12,15 +12,15 @@ from local.demo import PLANT_BUCKET
 from local.widget_events import load_handler, widget_event
 from lookout_dashboards.aws import make_client
 from tests.conftest import DEMO_NOW
-from tests.widget_calls import click
+from tests.widget_calls import click, signed
 from tests.widget_page import WidgetPage
 
 handler = load_handler("list-schedulers")
 PREFIX = "Lookout-for-Equipment-Scheduler-"
 
 
-def render(params: dict[str, Any] | None = None) -> WidgetPage:
-    event = widget_event(params or {}, start=DEMO_NOW - timedelta(days=7), end=DEMO_NOW)
+def render(params: dict[str, Any] | None = None, **context: Any) -> WidgetPage:
+    event = widget_event(params or {}, start=DEMO_NOW - timedelta(days=7), end=DEMO_NOW, **context)
     return WidgetPage(handler.lambda_handler(event, None))
 
 
@@ -75,7 +75,7 @@ def test_stop_then_start_change_the_state_in_the_service_and_the_table(demo: Any
 
 
 def test_starting_a_running_scheduler_is_refused_with_the_reason(demo: Any) -> None:
-    page = render({"action": "start_scheduler", "scheduler": demo.schedulers["live"]})
+    page = render(signed({"action": "start_scheduler", "scheduler": demo.schedulers["live"]}), widget_params={})
 
     assert page.messages[0][0] == "error" and "refused" in page.messages[0][1]
 
@@ -137,7 +137,7 @@ def test_create_view_delete_with_the_stack_schedule(
 def test_refused_payloads_explain_themselves_and_keep_the_table(
     demo: Any, payload: dict[str, Any], expected: str
 ) -> None:
-    page = render(payload)
+    page = render(signed(payload), widget_params={})  # a click on a button drawn with that payload
 
     assert page.messages[0][0] == "error" and expected in page.messages[0][1]
     assert len([cells for cells in page.rows if len(cells) > 1]) == len(demo.fake.schedulers)

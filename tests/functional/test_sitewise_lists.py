@@ -18,7 +18,7 @@ from lookout_dashboards.model_widgets import MODEL_DASHBOARD_LAYOUT
 from lookout_dashboards.scheduler_widgets import SCHEDULER_DASHBOARD_LAYOUT
 from lookout_dashboards.sources.sitewise_gateway import LISTING_TTL_S
 from tests.sitewise_models import add_model
-from tests.widget_calls import click, render
+from tests.widget_calls import act, click, render
 from tests.widget_page import WidgetPage
 
 PUMP_1 = "Pump fleet anomalies on Pump 1"
@@ -107,7 +107,7 @@ def test_models_list_create_view_delete_through_the_returned_payloads(sitewise_d
     cloudwatch, synthetics = make_client("cloudwatch"), make_client("synthetics")
     before = render("list-models", {})
     assert before.button("View", PUMP_1).disabled
-    assert before.button("Create", PUMP_1).payload == {"action": "create_dashboard", "model": key}
+    assert before.button("Create", PUMP_1).asks == {"action": "create_dashboard", "model": key}
     assert row(before, "Pump 1 and compressor")[2:] == ["failed", "Training failed: no results to show."]
 
     created = click(before.button("Create", PUMP_1), "list-models")
@@ -200,7 +200,7 @@ def test_start_is_disabled_and_says_why_for_an_inference_never_started(sitewise_
     actions = len(sitewise_demo.fake.actions)
 
     page = render("list-schedulers", {})
-    forced = render("list-schedulers", {"action": "start_scheduler", "scheduler": key})
+    forced = act("list-schedulers", {"action": "start_scheduler", "scheduler": key})  # a button drawn before
 
     start = page.button("Start", "Trained, never started")
     assert start.disabled and start.payload is None
@@ -220,7 +220,7 @@ def test_hostile_names_are_escaped_in_rows_confirmations_and_payloads(sitewise_d
         assert HOSTILE in listed(page)
     stop = render("list-schedulers", {}).button("Stop", HOSTILE)
     assert stop.confirmation == f"Stop {HOSTILE}? It stops reading new data (and being billed) until started again."
-    assert stop.payload == {"action": "stop_scheduler", "scheduler": sitewise_demo.key("hostile")}
+    assert stop.asks == {"action": "stop_scheduler", "scheduler": sitewise_demo.key("hostile")}
     markup = render("list-schedulers", {}).markup
     assert f'confirmation="Stop {escape(HOSTILE)}?' in markup
     assert f">{escape(json.dumps(stop.payload, sort_keys=True, separators=(',', ':')))}</cwdb-action>" in markup

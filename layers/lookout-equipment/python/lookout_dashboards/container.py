@@ -13,6 +13,7 @@ from typing import Any
 
 from .alarms import SchedulerAlarms
 from .aws import make_client
+from .clicks import ButtonSigner
 from .config import Settings, load_settings
 from .dashboards import DashboardPublisher
 from .scheduler_widgets import RunCounts
@@ -42,6 +43,11 @@ class Container:
     @cached_property
     def alarms(self) -> SchedulerAlarms:
         return SchedulerAlarms(self.client("cloudwatch"), self.settings)
+
+    @cached_property
+    def signer(self) -> ButtonSigner:
+        """Signs the list widgets' buttons, with the key kept in the stack's bucket."""
+        return ButtonSigner(self.client("s3"), self.settings.snapshot_bucket)
 
     @cached_property
     def publisher(self) -> DashboardPublisher:
