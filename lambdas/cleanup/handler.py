@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -32,6 +33,17 @@ REQUIRED = ("RequestType", "ResponseURL", "StackId", "RequestId", "LogicalResour
 REQUEST_TYPES = frozenset({"Create", "Update", "Delete"})
 #: Checked when a request arrives, not at init: a function that cannot start cannot answer.
 REQUIRED_SETTINGS = STACK_SETTINGS
+
+
+def from_cloudformation(event: Mapping[str, Any], region: str) -> bool:
+    """Whether CloudFormation in this region sent the request: its answer goes to CloudFormation's pre-signed
+    URL in the regional bucket `cloudformation-custom-resource-response-<region without dashes>`, and it
+    names a stack of this region. Anything else (a forged Delete) is neither acted on nor answered."""
+    url = urllib.parse.urlsplit(event["ResponseURL"])
+    bucket = f"cloudformation-custom-resource-response-{region.replace('-', '')}"
+    host = url.hostname or ""
+    regional = host.startswith((f"{bucket}.s3.", f"{bucket}.s3-")) and host.endswith((".amazonaws.com", ".com.cn"))
+    return url.scheme == "https" and regional and event["StackId"].startswith(f"arn:aws:cloudformation:{region}:")
 
 
 def respond(url: str, body: Mapping[str, Any]) -> None:
@@ -75,6 +87,9 @@ def lambda_handler(
 ) -> None:
     if not isinstance(event, Mapping) or any(not isinstance(event.get(key), str) for key in REQUIRED):
         logger.error("not a CloudFormation custom resource request: %r", event)
+        return
+    if not from_cloudformation(event, current_container().settings.region):
+        logger.error("not a request of CloudFormation in this region, nothing done: %r", event)
         return
     request_type = event["RequestType"]
     properties = event.get("ResourceProperties") if isinstance(event.get("ResourceProperties"), Mapping) else {}

@@ -3,27 +3,32 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from local.widget_events import load_handler, widget_event
+from local.widget_events import load_handler
 from local.wire import refused
 from lookout_dashboards.aws import make_client
 from lookout_dashboards.container import reset_container
 from lookout_dashboards.dashboards import canary_log_group_prefix
-from tests.conftest import DEMO_NOW
+from tests.widget_calls import act
 
 handler = load_handler("cleanup")
 OUR_LIST_FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:list-models"
+#: CloudFormation's pre-signed URL for a custom resource's answer, as a request in us-east-1 carries it.
+RESPONSE_URL = (
+    "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/"
+    "arn%3Aaws%3Acloudformation%3Aus-east-1%3A123456789012%3Astack/l4e-dashboards-demo/1%7CCleanup%7Crequest-1"
+    "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=7200&X-Amz-Signature=0123abcd"
+)
 WIDGET_FUNCTIONS = ["list-models", "model-details", "model-anomalies", "list-schedulers", "scheduler-details"]
 
 
 def request(kind: str) -> dict[str, Any]:
     return {
         "RequestType": kind,
-        "ResponseURL": "https://cloudformation-custom-resource-response.example/response",
+        "ResponseURL": RESPONSE_URL,
         "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/l4e-dashboards-demo/1",
         "RequestId": "request-1",
         "LogicalResourceId": "Cleanup",
@@ -64,8 +69,8 @@ def canary_names() -> list[str]:
 
 
 def create(widget: str, key: str, value: str) -> None:
-    event = widget_event({"action": "create_dashboard", key: value}, start=DEMO_NOW - timedelta(days=90), end=DEMO_NOW)
-    load_handler(widget).lambda_handler(event, None)
+    """A click on the list's Create button."""
+    act(widget, {"action": "create_dashboard", key: value})
 
 
 def test_deletion_removes_what_the_widgets_created_and_nothing_else(demo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -118,6 +123,28 @@ def test_unknown_requests_fail_and_malformed_ones_are_only_logged(demo: Any) -> 
     sent: list[Any] = []
     handler.lambda_handler({"RequestType": "Delete"}, None, send=lambda *args: sent.append(args))
     assert sent == []
+
+
+@pytest.mark.parametrize(
+    ("response_url", "stack_id"),
+    [
+        ("https://attacker.example/response", None),  # not CloudFormation's bucket
+        ("https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/x?X-Amz-Signature=1", None),
+        ("http://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x", None),
+        ("https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com.attacker.example/x", None),
+        (RESPONSE_URL, "arn:aws:cloudformation:eu-west-1:123456789012:stack/other/1"),  # another region's stack
+    ],
+)
+def test_a_forged_delete_does_nothing_and_answers_nobody(demo: Any, response_url: str, stack_id: str | None) -> None:
+    """Only CloudFormation's requests act: its answer URL is its pre-signed S3 URL in this region."""
+    create("list-models", "model", demo.models["labeled"])
+    forged = {**request("Delete"), "ResponseURL": response_url, **({"StackId": stack_id} if stack_id else {})}
+    sent: list[Any] = []
+
+    handler.lambda_handler(forged, None, send=lambda *args: sent.append(args))
+
+    assert sent == []
+    assert len(make_client("cloudwatch").list_dashboards()["DashboardEntries"]) == 1
 
 
 def test_the_response_goes_only_to_https() -> None:

@@ -12,12 +12,12 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from local.widget_events import load_handler, widget_event
+from local.widget_events import load_handler
 from lookout_dashboards.aws import make_client
 from lookout_dashboards.config import load_settings
 from lookout_dashboards.container import reset_container
 from lookout_dashboards.dashboards import screenshot_file
-from tests.conftest import DEMO_NOW
+from tests.widget_calls import act
 
 handler = load_handler("process-snapshot")
 TARGET = "operator@example.com"
@@ -36,11 +36,8 @@ def sent_messages() -> list[email.message.Message]:
 
 def create_dashboard(model: str) -> str:
     """Create a model's dashboard through the models list, as a user would; returns its canary."""
-    event = widget_event(
-        {"action": "create_dashboard", "model": model}, start=DEMO_NOW - timedelta(days=90), end=DEMO_NOW
-    )
     before = {canary["Name"] for canary in make_client("synthetics").describe_canaries()["Canaries"]}
-    load_handler("list-models").lambda_handler(event, None)
+    act("list-models", {"action": "create_dashboard", "model": model})
     [canary] = {canary["Name"] for canary in make_client("synthetics").describe_canaries()["Canaries"]} - before
     return canary
 

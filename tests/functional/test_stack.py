@@ -30,6 +30,7 @@ from lookout_dashboards.metrics import NAMESPACE
 from tests.conftest import DEMO_NOW
 from tests.functional.test_publish import REGIONS, fake_dist, s3_in
 from tests.templates import listed, policy_statements, resolved
+from tests.widget_calls import signed
 from tools.cloudformation import CloudFormationLoader
 from tools.publish import BuildFacts, LambdaPlatform, publish
 
@@ -99,11 +100,10 @@ class Deployed:
 
         function = self.functions()["list-models"]
         backend_function = lambda_backends["123456789012"]["us-east-1"].get_function(function["FunctionName"])
-        event = widget_event(
-            {"action": "create_dashboard", "model": model}, start=DEMO_NOW - timedelta(days=90), end=DEMO_NOW
-        )
         before = set(dashboard_names())
         with function_environment(backend_function):
+            click = signed({"action": "create_dashboard", "model": model})  # with the key in this stack's bucket
+            event = widget_event(click, start=DEMO_NOW - timedelta(days=90), end=DEMO_NOW, widget_params={})
             load_handler("list-models").lambda_handler(event, None)
         [created] = set(dashboard_names()) - before
         return created
