@@ -25,7 +25,7 @@ from .fake_lookout_equipment import FakeLookoutEquipment
 from .fake_sitewise import INFERENCE, TRAINING, FakeSiteWise
 
 SITEWISE_BUCKET = "sitewise-demo-plant"
-HOSTILE = "<img src=x onerror=alert(1)> \"quoted\" 'single' & Ünïcødé Ωμέγα 泵站"
+HOSTILE = "<img src=x onerror=alert(1)> \"quoted\" 'single' & $x^^2$ Ünïcødé Ωμέγα 泵站"
 RESULT = "anomaly result"
 PUMP_SENSORS = ("flow", "discharge pressure", "suction pressure", "bearing temperature", "vibration")
 COMPRESSOR_SENSORS = ("speed", "outlet pressure", "motor current", HOSTILE)

@@ -3,6 +3,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta
 
+import matplotlib
 import numpy as np
 import pytest
 
@@ -198,3 +199,29 @@ def test_axes_added_after_the_figure_get_the_chart_style() -> None:
 
     assert tick_font_sizes(bars) == {"9px"}
     assert tick_font_sizes(draw("dark", "pump")) == {"9px"}
+
+
+#: Names SiteWise allows that mathtext would fail on (the first two) or draw as a formula (the others).
+MATH_LOOKING = ["temp $\\undefinedmacro$", "$x^^2$", "flow $5 to $10", "$\\alpha$ <b>&amp;</b>"]
+
+
+@pytest.mark.parametrize("name", MATH_LOOKING)
+def test_names_that_look_like_mathtext_are_drawn_as_they_are(name: str) -> None:
+    """Titles, tick labels, ribbon labels and bar labels are plain text, whatever `$` they hold."""
+    theme = themes.theme_for("light")
+    shares = [SensorShare(f"pump\\{name}", 0.6), SensorShare("pump\\flow", 0.4)]
+    with charts.chart(640, 320, theme) as figure:
+        axes = figure.add_subplot()
+        charts.style_axes(axes, theme)
+        axes.set_title(name)
+        axes.set_xticks([0.0, 1.0], [name, "x"])
+        charts.draw_ribbon(axes, [(0.2, 0.4)], 600, theme.event, name, theme, "event-ribbon", below_px=4)
+        figure.legend([axes.plot([0, 1], [0, 1])[0]], [name])
+        drawn = charts.to_svg(figure)
+    bars = charts.importance_bars_svg(shares, {}, 2, 640, 320, theme)
+
+    chart_texts = ["".join(node.itertext()) for node in ET.fromstring(drawn).iter(f"{SVG}text")]  # noqa: S314
+    bar_texts = ["".join(node.itertext()) for node in ET.fromstring(bars).iter(f"{SVG}text")]  # noqa: S314
+    assert chart_texts.count(name) == 4
+    assert f"pump\\{name}" in bar_texts
+    assert matplotlib.rcParams["text.parse_math"]  # plain inside charts only: other figures keep mathtext

@@ -1,11 +1,13 @@
 import math
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
+from local.widget_events import widget_event
 from lookout_dashboards.events import DEFAULT_HEIGHT, DEFAULT_WIDTH, is_describe, parse_widget_event
 from lookout_dashboards.formatting import local_time
-from tests.conftest import load_event
+from tests.conftest import EVENTS, load_event
 
 
 def test_full_context_is_read_field_by_field() -> None:
@@ -66,7 +68,7 @@ def test_malformed_context_fields_fall_back_instead_of_failing() -> None:
                 "theme": "<script>",
                 "timeRange": {"start": 20, "end": 10},
                 "forms": "nope",
-                "timezone": {"offsetInMinutes": 60},
+                "timezone": {"offsetISO": "UTC+1", "offsetInMinutes": 60},
             }
         }
     )
@@ -76,7 +78,64 @@ def test_malformed_context_fields_fall_back_instead_of_failing() -> None:
     assert event.context.theme == "light"
     assert event.context.time_range is None
     assert event.context.forms == {}
-    assert event.context.timezone_offset == timedelta(minutes=60)
+    assert event.context.timezone_offset == timedelta(minutes=-60)
+
+
+@pytest.mark.parametrize(
+    ("minutes_west", "offset"),
+    [(-330, timedelta(hours=5, minutes=30)), (300, timedelta(hours=-5)), (0, timedelta(0))],
+)
+def test_offset_in_minutes_counts_west_of_utc_as_the_console_sends_it(minutes_west: int, offset: timedelta) -> None:
+    """Without `offsetISO`, `offsetInMinutes` follows JavaScript's `getTimezoneOffset`: -330 is UTC+05:30."""
+    context = parse_widget_event({"widgetContext": {"timezone": {"offsetInMinutes": minutes_west}}}).context
+
+    assert context.timezone_offset == offset
+
+
+def test_offset_iso_wins_over_offset_in_minutes() -> None:
+    agreeing = parse_widget_event({"widgetContext": {"timezone": {"offsetISO": "-05:00", "offsetInMinutes": 300}}})
+    disagreeing = parse_widget_event({"widgetContext": {"timezone": {"offsetISO": "-05:00", "offsetInMinutes": 60}}})
+
+    assert agreeing.context.timezone_offset == disagreeing.context.timezone_offset == timedelta(hours=-5)
+
+
+def _timezone(name: str) -> dict[str, Any]:
+    return load_event(name).get("widgetContext", {}).get("timezone", {})
+
+
+EVENTS_WITH_BOTH_OFFSETS = [
+    path.stem
+    for path in sorted(EVENTS.glob("*.json"))
+    if {"offsetISO", "offsetInMinutes"} <= _timezone(path.stem).keys()
+]
+
+
+@pytest.mark.parametrize("name", EVENTS_WITH_BOTH_OFFSETS)
+def test_stored_events_give_the_same_offset_with_or_without_offset_iso(name: str) -> None:
+    raw = load_event(name)
+    minutes_only = {
+        **raw,
+        "widgetContext": {**raw["widgetContext"], "timezone": {"offsetInMinutes": _timezone(name)["offsetInMinutes"]}},
+    }
+
+    assert parse_widget_event(minutes_only).context.timezone_offset == parse_widget_event(raw).context.timezone_offset
+
+
+def test_local_events_carry_both_fields_in_the_console_convention() -> None:
+    """The events tests and the preview build must read back as the offset they were built with."""
+    offset = timedelta(hours=5, minutes=30)
+    event = widget_event(
+        {}, start=datetime(2026, 1, 1, tzinfo=UTC), end=datetime(2026, 1, 2, tzinfo=UTC), timezone_offset=offset
+    )
+    timezone = event["widgetContext"]["timezone"]
+    without_iso = {
+        **event,
+        "widgetContext": {**event["widgetContext"], "timezone": {"offsetInMinutes": timezone["offsetInMinutes"]}},
+    }
+
+    assert timezone == {"label": "Local", "offsetISO": "+05:30", "offsetInMinutes": -330}
+    assert parse_widget_event(event).context.timezone_offset == offset
+    assert parse_widget_event(without_iso).context.timezone_offset == offset
 
 
 def test_describe_is_recognised() -> None:

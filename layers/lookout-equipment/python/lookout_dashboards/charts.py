@@ -36,12 +36,17 @@ UTC_OFFSET = timedelta(0)
 SVG_HASH_SALT = "lookout-equipment-dashboards"
 
 
+#: The style of every chart, set only inside `chart`. Texts are plain: sensor, asset and model names
+#: come from AWS, and SiteWise allows `$` in them, which mathtext (or TeX) would draw as a formula or
+#: fail on (`$\undefinedmacro$`). A `Text` reads `text.parse_math` when it is made, tick labels included.
 _RC = {
     "svg.hashsalt": SVG_HASH_SALT,
     "svg.fonttype": "none",
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "path.simplify": True,
+    "text.parse_math": False,
+    "text.usetex": False,
 }
 
 

@@ -127,14 +127,17 @@ def _time_range(raw: Any) -> DashboardTimeRange | None:
 
 
 def _timezone_offset(timezone: Mapping[str, Any]) -> timedelta:
-    """`offsetISO` (`+05:30`) when present, else `offsetInMinutes` taken as minutes east of UTC."""
+    """`offsetISO` (`+05:30`) when present, else `offsetInMinutes`, which counts minutes west of UTC.
+
+    The console fills `offsetInMinutes` as JavaScript's `Date.getTimezoneOffset` does: -330 for +05:30.
+    """
     iso = _text(timezone.get("offsetISO"))
     match = _ISO_OFFSET.match(iso)
     if match:
         sign = -1 if match.group(1) == "-" else 1
         return sign * min(MAX_OFFSET, timedelta(hours=int(match.group(2)), minutes=int(match.group(3))))
     limit = int(MAX_OFFSET.total_seconds()) // 60
-    return timedelta(minutes=_int(timezone.get("offsetInMinutes"), 0, -limit, limit))
+    return -timedelta(minutes=_int(timezone.get("offsetInMinutes"), 0, -limit, limit))
 
 
 def _epoch_ms(value: Any) -> datetime | None:
