@@ -442,3 +442,19 @@ def test_the_bucket_tells_process_snapshot_of_the_keys_it_may_read() -> None:
     assert rules == {"prefix": SCREENSHOTS.prefix, "suffix": ".png"}
     expiring = {rule["Id"]: rule["Prefix"] for rule in bucket["LifecycleConfiguration"]["Rules"]}
     assert expiring["ForgetSentMarks"] == SENT_MARKS.prefix
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_alarms_may_notify_only_the_stack_s_topic(source: str) -> None:
+    resources = functions(source)
+    puts = {
+        role: [s for s in policy_statements(resources, role) if "cloudwatch:PutMetricAlarm" in listed(s["Action"])]
+        for role, item in resources.items()
+        if item["Type"] == "AWS::IAM::Role"
+    }
+    [put] = puts.pop("ListSchedulersRole")
+    assert not any(puts.values())
+    # Every action of the request's AlarmActions must be the topic the function is told to use.
+    assert put["Condition"] == {"ForAllValues:StringEquals": {"cloudwatch:AlarmActions": ("Ref", "NotificationTopic")}}
+    variables = resources["ListSchedulersFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["ALARM_TOPIC_ARN"] == ("Ref", "NotificationTopic")
