@@ -14,7 +14,6 @@ reaches the stack's notification topic.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,9 +31,9 @@ from lookout_dashboards.config import STACK_SETTINGS, Settings, require_settings
 from lookout_dashboards.container import current_container
 from lookout_dashboards.dashboards import SNAPSHOTS_PREFIX, TAG_DASHBOARD, TAG_STACK, canary_of_screenshot
 from lookout_dashboards.html import render
+from lookout_dashboards.logs import function_logger
 
-logger = logging.getLogger()
-logger.setLevel(logging.INFO)
+logger = function_logger(__name__)
 #: SES refuses raw messages above 10 MB; a bigger screenshot is linked instead of attached.
 INLINE_LIMIT = 9 * 1024 * 1024
 SUBJECT_TAGS = (("l4e-dashboards:model", "model"), ("l4e-dashboards:scheduler", "inference scheduler"))
