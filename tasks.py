@@ -15,6 +15,8 @@ from invoke import Context, task
 from tools.deterministic_zip import zip_folders
 
 ROOT = Path(__file__).parent
+#: checkov's own virtualenv: its pins (boto3, packaging, networkx) clash with requirements-dev.txt.
+CHECKOV_VENV = ROOT / ".venv-checkov"
 
 
 def function_folders() -> list[Path]:
@@ -57,14 +59,35 @@ def build(c: Context, runtime: str = "", architecture: str = "") -> None:
         print(f"{sha256(path)}  {path}")
 
 
+def checkov(c: Context, requirement: str) -> Path:
+    """checkov from CHECKOV_VENV, made (quietly) on first use and again only when `requirement` changes."""
+    stamp = CHECKOV_VENV / ".requirement"
+    executable = CHECKOV_VENV / "bin" / "checkov"
+    if not executable.exists() or not stamp.exists() or stamp.read_text() != requirement:
+        venv = shlex.quote(str(CHECKOV_VENV))
+        c.run(f"{shlex.quote(sys.executable)} -m venv --clear {venv}", hide=True)
+        c.run(
+            f"{venv}/bin/python -m pip install --quiet --disable-pip-version-check {shlex.quote(requirement)}",
+            hide=True,
+        )
+        CHECKOV_VENV.mkdir(exist_ok=True)
+        stamp.write_text(requirement)
+    return executable
+
+
 @task
 def lint(c: Context) -> None:
-    """ruff (lint and format) over the code, cfn-lint over the templates."""
+    """ruff (lint and format) over the code, cfn-lint and checkov (its pin in invoke.yaml) over the templates."""
     c.run("ruff check .")
     c.run("ruff format --check .")
     templates = sorted((ROOT / "cloudformation").glob("**/*.yaml"))
     if templates:
         c.run("cfn-lint " + " ".join(shlex.quote(str(path)) for path in templates))
+        # --skip-download: checkov would ask Prisma Cloud's API for its guidelines, which CI cannot reach.
+        c.run(
+            f"{shlex.quote(str(checkov(c, c.config.checkov)))} --config-file {shlex.quote(str(ROOT / '.checkov.yaml'))}"
+            f" --directory {shlex.quote(str(ROOT / 'cloudformation'))} --quiet --compact --skip-download"
+        )
 
 
 @task(help={"args": "extra pytest arguments, e.g. '-k events -x'"})

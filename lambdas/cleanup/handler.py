@@ -15,7 +15,6 @@ function's timeout.
 from __future__ import annotations
 
 import json
-import logging
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -26,9 +25,9 @@ from lookout_dashboards.config import STACK_SETTINGS, require_settings
 from lookout_dashboards.container import Container, current_container
 from lookout_dashboards.dashboards import REMOVAL_MARGIN_SECONDS
 from lookout_dashboards.events import seconds_left
+from lookout_dashboards.logs import function_logger
 
-logger = logging.getLogger()
-logger.setLevel(logging.INFO)
+logger = function_logger(__name__)
 REQUIRED = ("RequestType", "ResponseURL", "StackId", "RequestId", "LogicalResourceId")
 REQUEST_TYPES = frozenset({"Create", "Update", "Delete"})
 #: Checked when a request arrives, not at init: a function that cannot start cannot answer.

@@ -14,7 +14,6 @@ reaches the stack's notification topic.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,16 +29,17 @@ from botocore.exceptions import ClientError
 from lookout_dashboards.aws import error_code, error_text
 from lookout_dashboards.config import STACK_SETTINGS, Settings, require_settings
 from lookout_dashboards.container import current_container
-from lookout_dashboards.dashboards import TAG_DASHBOARD, TAG_STACK, canary_of_screenshot
+from lookout_dashboards.dashboards import SNAPSHOTS_PREFIX, TAG_DASHBOARD, TAG_STACK, canary_of_screenshot
 from lookout_dashboards.html import render
+from lookout_dashboards.logs import function_logger
 
-logger = logging.getLogger()
-logger.setLevel(logging.INFO)
+logger = function_logger(__name__)
 #: SES refuses raw messages above 10 MB; a bigger screenshot is linked instead of attached.
 INLINE_LIMIT = 9 * 1024 * 1024
 SUBJECT_TAGS = (("l4e-dashboards:model", "model"), ("l4e-dashboards:scheduler", "inference scheduler"))
 REQUIRED_SETTINGS = (*STACK_SETTINGS, "TARGET_EMAIL")
 require_settings(REQUIRED_SETTINGS)
+#: The marks' keys: `emailed/<screenshot's key>`, read and written by this function only.
 SENT_MARKS = "emailed/"
 PENDING, SENT = b"pending", b"sent"
 #: A `pending` mark older than this belongs to a delivery that died: twice the function's timeout.
@@ -77,7 +77,8 @@ class CanaryTags:
 
 
 def snapshots_in(event: Mapping[str, Any]) -> list[Snapshot]:
-    """The PNG objects of an S3 notification; anything else is logged and left alone."""
+    """The PNG objects under the canaries' prefix (the only keys this function may read) of an S3
+    notification; anything else is logged and left alone."""
     found = []
     records = event.get("Records") if isinstance(event, Mapping) else None
     for record in records if isinstance(records, list) else []:
@@ -89,7 +90,7 @@ def snapshots_in(event: Mapping[str, Any]) -> list[Snapshot]:
             logger.warning("ignoring a record that is not an S3 notification: %.500r", record)
             continue
         key = unquote_plus(key)
-        if not key.lower().endswith(".png"):
+        if not key.startswith(SNAPSHOTS_PREFIX) or not key.lower().endswith(".png"):
             logger.info("ignoring s3://%s/%s: not a screenshot", bucket, key)
             continue
         found.append(Snapshot(bucket, key))

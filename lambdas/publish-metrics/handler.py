@@ -9,7 +9,6 @@ A stopped scheduler is skipped: it writes no new results.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -19,11 +18,11 @@ from lookout_dashboards.config import STACK_SETTINGS, require_settings
 from lookout_dashboards.container import current_container
 from lookout_dashboards.domain import SchedulerStatus
 from lookout_dashboards.events import seconds_left
+from lookout_dashboards.logs import function_logger
 from lookout_dashboards.metrics import MetricsPublisher, PublishReport, WatermarkStore, series_of
 from lookout_dashboards.source import AnomalySource
 
-logger = logging.getLogger()
-logger.setLevel(logging.INFO)
+logger = function_logger(__name__)
 REQUIRED_SETTINGS = STACK_SETTINGS
 require_settings(REQUIRED_SETTINGS)
 #: Seconds kept, after the last step, to save the watermark and answer.

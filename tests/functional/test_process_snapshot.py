@@ -130,6 +130,15 @@ def test_a_refused_email_is_retried_alone_and_the_others_are_not_sent_again(demo
     assert len(ses.sent_messages) == 2
 
 
+def test_a_png_outside_the_canaries_prefix_is_not_read(model_canary: str) -> None:
+    """The role reads screenshots under the canaries' prefix only: a mark named like a screenshot is no screenshot."""
+    mark = handler.SENT_MARKS + screenshot(model_canary)
+    make_client("s3").put_object(Bucket=BUCKET, Key=mark, Body=PNG)
+
+    assert handler.lambda_handler(notification(BUCKET, mark), None) == {"sent": 0, "skipped": 0, "failed": 0}
+    assert sent_messages() == []
+
+
 def test_a_malformed_event_sends_nothing(model_canary: str) -> None:
     assert handler.lambda_handler({"Records": [{"s3": {}}, "junk"]}, None)["sent"] == 0
     assert handler.lambda_handler({"not": "s3"}, None)["sent"] == 0

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 
+from local.widget_events import load_handler
+from lookout_dashboards import dashboards, metrics, results_cache, sensor_cache
 from lookout_dashboards.alarms import alarm_prefix
 from lookout_dashboards.config import DASHBOARD_PREFIXES, IOT_SITEWISE, LOOKOUT_FOR_EQUIPMENT, Settings
 from lookout_dashboards.metrics import NAMESPACE, WATERMARK_PREFIX
+from lookout_dashboards.sources import sitewise_model_cache
 from tests.templates import listed, policy_statements, resolved
 from tools.cloudformation import load_template
 from tools.publish import INVOKE_YAML
@@ -290,3 +298,163 @@ def test_the_schedulers_list_arms_alarms_with_the_stack_s_topic_and_rule() -> No
         assert declared["Default"] == Settings.__dataclass_fields__[variable.lower()].default
         # A period is 5 minutes to an hour: CloudWatch evaluates a day at most, 24 hourly periods.
         assert (declared["MinValue"], declared["MaxValue"]) == (1, 24)
+
+
+# What the code reads and writes in the stack's bucket -------------------------------------------------------------
+GET, PUT, DELETE = "s3:GetObject", "s3:PutObject", "s3:DeleteObject"
+STACK_BUCKET = "arn:${AWS::Partition}:s3:::${SnapshotBucket}/"
+LIBRARY = INVOKE_YAML.parent / "layers/lookout-equipment/python/lookout_dashboards"
+PROCESS_SNAPSHOT = load_handler("process-snapshot")
+
+
+@dataclass(frozen=True)
+class BucketUse:
+    """Keys that a module reads or writes in the stack's bucket: under the prefix one of its constants holds."""
+
+    module: ModuleType
+    constant: str
+    actions: frozenset[str]
+
+    @property
+    def prefix(self) -> str:
+        return getattr(self.module, self.constant)
+
+    @property
+    def path(self) -> Path:
+        return Path(str(self.module.__file__)).resolve()
+
+
+READ_WRITE = frozenset({GET, PUT})
+#: The caches `sources.default_source` gives each source's adapter.
+SOURCE_CACHES = {
+    LOOKOUT_FOR_EQUIPMENT: (
+        BucketUse(sensor_cache, "PREFIX", READ_WRITE),
+        BucketUse(results_cache, "PREFIX", READ_WRITE),
+    ),
+    IOT_SITEWISE: (BucketUse(sitewise_model_cache, "PREFIX", READ_WRITE),),
+}
+WATERMARKS = BucketUse(metrics, "WATERMARK_PREFIX", READ_WRITE)
+SCREENSHOTS = BucketUse(PROCESS_SNAPSHOT, "SNAPSHOTS_PREFIX", frozenset({GET}))
+#: A mark is written only if absent, read when it exists, deleted when sending failed.
+SENT_MARKS = BucketUse(PROCESS_SNAPSHOT, "SENT_MARKS", frozenset({GET, PUT, DELETE}))
+#: Synthetics saves each canary run, with the canary's role, where `ArtifactS3Location` (dashboards.py) says.
+CANARY_ARTIFACTS = BucketUse(dashboards, "SNAPSHOTS_PREFIX", READ_WRITE)
+#: The helpers that the modules above call to read and write their objects.
+HELPERS = {LIBRARY / "aws.py"}
+#: Modules that read the source's files, in the customer's buckets (SourceReadPolicy), never the stack's.
+SOURCE_FILE_READERS = {LIBRARY / "sources/lookout_equipment.py", LIBRARY / "sources/sitewise_gateway.py"}
+OBJECT_CALLS = re.compile(r"\.(get|put|delete)_object\(|\b(read|write)_cache_object\(|\bArtifactS3Location=")
+WIDGETS_READING_THE_SOURCE = [
+    "model-details",
+    "model-anomalies",
+    "model-signal-importance",
+    "model-importance-evolution",
+    "model-importance-legend",
+    "scheduler-details",
+    "scheduler-last-diagnostics",
+    "scheduler-anomalies",
+]
+
+
+def bucket_uses(source: str) -> dict[str, tuple[BucketUse, ...]]:
+    """What each function (by its folder under lambdas/) does in the stack's bucket."""
+    caches = SOURCE_CACHES[source]
+    return {
+        **dict.fromkeys(WIDGETS_READING_THE_SOURCE, caches),
+        # A SiteWise model's row is built from the model's facts; Lookout for Equipment's lists read no object.
+        "list-models": caches if source == IOT_SITEWISE else (),
+        "list-schedulers": (),
+        "publish-metrics": (*caches, WATERMARKS),
+        "process-snapshot": (SCREENSHOTS, SENT_MARKS),
+        "cleanup": (),
+    }
+
+
+def uses_by_role(resources: dict[str, Any], source: str) -> dict[str, set[BucketUse]]:
+    """Every role of the template, with what the functions (and canaries) that run as it do in the bucket."""
+    uses: dict[str, set[BucketUse]] = {
+        name: set() for name, item in resources.items() if item["Type"] == "AWS::IAM::Role"
+    }
+    uses["CanaryRole"].add(CANARY_ARTIFACTS)
+    by_folder = bucket_uses(source)
+    assert set(by_folder) == {path.parent.name for path in CLOUDFORMATION.parent.glob("lambdas/*/handler.py")}
+    for item in resources.values():
+        if item["Type"] != "AWS::Lambda::Function":
+            continue
+        function, role = item["Properties"]["FunctionName"], item["Properties"]["Role"]
+        assert function[0] == "Sub" and function[1].startswith("l4e-${StackKey}-"), function
+        assert role[0] == "GetAtt" and role[1].endswith(".Arn"), role
+        uses[role[1].removesuffix(".Arn")].update(by_folder[function[1].removeprefix("l4e-${StackKey}-")])
+    return uses
+
+
+def object_grants(statements: list[dict[str, Any]]) -> Iterator[tuple[str, str]]:
+    """(action, ARN pattern) of each unconditional object read, write or delete that reaches the stack's bucket
+    (IAM's `*` read as fnmatch's; `${...}` placeholders compared as written)."""
+    for statement in statements:
+        if statement["Effect"] != "Allow" or "Condition" in statement:
+            continue
+        for action in set(listed(statement["Action"])) & {GET, PUT, DELETE}:
+            for resource in listed(statement["Resource"]):
+                pattern = resource[1] if isinstance(resource, tuple) and resource[0] == "Sub" else resource
+                if isinstance(pattern, str) and (
+                    pattern.startswith(STACK_BUCKET) or fnmatchcase(f"{STACK_BUCKET}any/key", pattern)
+                ):
+                    yield action, pattern
+
+
+def grants(statements: list[dict[str, Any]], action: str, prefix: str) -> bool:
+    """Whether the statements allow `action` on the keys under `prefix`."""
+    return any(
+        fnmatchcase(f"{STACK_BUCKET}{prefix}any/key", pattern)
+        for granted, pattern in object_grants(statements)
+        if granted == action
+    )
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_each_role_reads_and_writes_the_keys_its_code_uses_in_the_stack_s_bucket_and_no_others(source: str) -> None:
+    # The source's buckets named: a grant on every bucket would hide a missing one on the stack's.
+    resources = functions(source, SourceBuckets="plant-results")
+    for role, uses in uses_by_role(resources, source).items():
+        statements = policy_statements(resources, role)
+        for use in uses:
+            for action in use.actions:
+                assert grants(statements, action, use.prefix), (role, action, use.prefix, use.module.__name__)
+        for action, pattern in object_grants(statements):
+            assert any(
+                action in use.actions and fnmatchcase(f"{STACK_BUCKET}{use.prefix}any/key", pattern) for use in uses
+            ), (role, action, pattern)
+
+
+def test_every_module_that_reads_or_writes_objects_is_in_the_table_above() -> None:
+    code = [*LIBRARY.rglob("*.py"), *CLOUDFORMATION.parent.glob("lambdas/*/handler.py")]
+    code += CLOUDFORMATION.parent.glob("synthetics/*.py")
+    touching = {path.resolve() for path in code if OBJECT_CALLS.search(path.read_text())}
+    tabled = {use.path for source in SOURCES for uses in bucket_uses(source).values() for use in uses}
+    assert touching == tabled | {CANARY_ARTIFACTS.path} | HELPERS | SOURCE_FILE_READERS
+
+
+def test_the_bucket_tells_process_snapshot_of_the_keys_it_may_read() -> None:
+    bucket = load_template(CLOUDFORMATION / "main.yaml")["Resources"]["SnapshotStore"]["Properties"]
+    [notification] = bucket["NotificationConfiguration"]["LambdaConfigurations"]
+    rules = {rule["Name"]: rule["Value"] for rule in notification["Filter"]["S3Key"]["Rules"]}
+    assert rules == {"prefix": SCREENSHOTS.prefix, "suffix": ".png"}
+    expiring = {rule["Id"]: rule["Prefix"] for rule in bucket["LifecycleConfiguration"]["Rules"]}
+    assert expiring["ForgetSentMarks"] == SENT_MARKS.prefix
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_alarms_may_notify_only_the_stack_s_topic(source: str) -> None:
+    resources = functions(source)
+    puts = {
+        role: [s for s in policy_statements(resources, role) if "cloudwatch:PutMetricAlarm" in listed(s["Action"])]
+        for role, item in resources.items()
+        if item["Type"] == "AWS::IAM::Role"
+    }
+    [put] = puts.pop("ListSchedulersRole")
+    assert not any(puts.values())
+    # Every action of the request's AlarmActions must be the topic the function is told to use.
+    assert put["Condition"] == {"ForAllValues:StringEquals": {"cloudwatch:AlarmActions": ("Ref", "NotificationTopic")}}
+    variables = resources["ListSchedulersFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["ALARM_TOPIC_ARN"] == ("Ref", "NotificationTopic")

@@ -1,5 +1,7 @@
-"""The build task's logic, with invoke's MockContext standing in for the shell."""
+"""The tasks' logic, with invoke's MockContext standing in for the shell."""
 
+import re
+import sys
 import zipfile
 from pathlib import Path
 
@@ -115,3 +117,47 @@ def test_probe_sitewise_asks_with_the_profiles_credentials_and_region_and_prints
     ]
     assert capsys.readouterr().out.count("# IoT SiteWise anomaly detection: probe report") == 2
     assert not c.run.call_args_list  # nothing runs in a shell
+
+
+def test_lint_runs_the_pinned_checkov_from_its_own_virtualenv_made_quietly_once_per_pin(
+    tmp_path: Path, monkeypatch
+) -> None:
+    venv = tmp_path / "venv-checkov"
+    monkeypatch.setattr(tasks, "CHECKOV_VENV", venv)
+    c = context(tmp_path / "dist")
+
+    def run(command: str, **_) -> Result:
+        if " -m venv " in command:
+            (venv / "bin").mkdir(parents=True, exist_ok=True)
+            (venv / "bin" / "checkov").write_text("")
+        return Result()
+
+    c.run.side_effect = run
+    pin = c.config.checkov
+    assert re.fullmatch(r"checkov==\d+\.\d+\.\d+", pin)
+
+    tasks.lint(c)
+    first = list(c.run.call_args_list)
+    tasks.lint(c)
+    c.config.checkov = "checkov==99.0.0"
+    tasks.lint(c)
+
+    commands = [call.args[0] for call in c.run.call_args_list]
+    made = [call for call in c.run.call_args_list if " -m venv --clear " in call.args[0]]
+    installs = [call for call in c.run.call_args_list if " -m pip install " in call.args[0]]
+    assert len(made) == 2 and all(call.kwargs["hide"] for call in made + installs), "quiet unless it fails"
+    installed = [call.args[0] for call in installs]
+    assert [command.split()[-1] for command in installed] == [pin, "checkov==99.0.0"]
+    assert all(command.startswith(f"{venv}/bin/python ") and "--quiet" in command for command in installed)
+    checks = [command for command in commands if command.startswith(f"{venv / 'bin' / 'checkov'} ")]
+    assert len(checks) == 3
+    assert f"--config-file {tasks.ROOT / '.checkov.yaml'}" in checks[0]
+    assert f"--directory {tasks.ROOT / 'cloudformation'}" in checks[0]
+    assert [command.split()[0] for command in commands[: len(first)]] == [
+        "ruff",
+        "ruff",
+        "cfn-lint",
+        sys.executable,
+        f"{venv}/bin/python",
+        str(venv / "bin" / "checkov"),
+    ]

@@ -43,6 +43,8 @@ CANARY_HANDLER = "dashboard_snapshot.handler"
 #: The canary's whole run; its script spends at most this less a margin for sign-in and upload.
 CANARY_TIMEOUT_SECONDS = 300
 SCREENSHOT_STEM = "dashboard-snapshot"
+#: Where the canaries save their runs in the stack's bucket (the bucket notifies `process-snapshot` of these keys).
+SNAPSHOTS_PREFIX = "snapshots/"
 #: What follows `cwsyn-<canary>-` in the name of the function Synthetics runs a canary as.
 _CANARY_LOG_GROUP = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 #: Seconds a clean-up keeps to answer CloudFormation before its function's timeout.
@@ -394,7 +396,7 @@ class DashboardPublisher:
                     "S3Key": settings.canary_code_key,
                     "Handler": CANARY_HANDLER,
                 },
-                ArtifactS3Location=f"s3://{settings.snapshot_bucket}/snapshots/{dashboard}/",
+                ArtifactS3Location=f"s3://{settings.snapshot_bucket}/{SNAPSHOTS_PREFIX}{dashboard}/",
                 ExecutionRoleArn=settings.canary_role_arn,
                 Schedule={"Expression": schedule},
                 RunConfig={

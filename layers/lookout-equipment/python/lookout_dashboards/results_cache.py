@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 FORMAT_VERSION = "inference-results-v1"
+#: Where the cache lives in the stack's bucket.
+PREFIX = "cache/inference-results/"
 #: Runs kept per scheduler: two widgets' worth of MAX_RESULT_FILES, so two ranges side by side do not evict each other.
 KEPT_RUNS = 600
 #: Where a version of an object is: (bucket, key, ETag).
@@ -35,12 +37,11 @@ _FIELD_SEPARATOR = "\x00"
 
 
 class InferenceResultsCache:
-    """The results of a scheduler's recent runs, by object version, in `<prefix>inference-results/`."""
+    """The results of a scheduler's recent runs, by object version, under `PREFIX`."""
 
-    def __init__(self, s3: S3Client, bucket: str, prefix: str = "cache/") -> None:
+    def __init__(self, s3: S3Client, bucket: str) -> None:
         self._s3 = s3
         self._bucket = bucket
-        self._prefix = prefix
 
     def get(self, scheduler_name: str) -> dict[ObjectVersion, InferenceResults]:
         body = read_cache_object(self._s3, self._bucket, self._key(scheduler_name))
@@ -59,7 +60,7 @@ class InferenceResultsCache:
 
     def _key(self, scheduler_name: str) -> str:
         digest = hashlib.sha256(scheduler_name.encode()).hexdigest()[:24]
-        return f"{self._prefix}inference-results/{FORMAT_VERSION}/{digest}.npz"
+        return f"{PREFIX}{FORMAT_VERSION}/{digest}.npz"
 
 
 def encode(runs: Mapping[ObjectVersion, InferenceResults]) -> bytes:

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 FORMAT_VERSION = "component-history-v2"
+#: Where the components live in the stack's bucket; `/tmp` holds the same names under `sensor-history/`.
+PREFIX = "cache/sensor-history/"
 #: A component larger than this is not stored: a quarter of Lambda's default 512 MB of `/tmp`.
 MAX_STORED_BYTES = 128 * 2**20
 #: float32 is kept when it moves no value by more than this fraction of the column's spread, so
@@ -77,13 +79,10 @@ def compact(values: np.ndarray) -> np.ndarray:
 class SensorHistoryCache:
     """One `.npz` object per component: `epoch_seconds`, `sensors` (names), `column_<i>` per sensor."""
 
-    def __init__(
-        self, directory: Path, s3: S3Client | None = None, bucket: str | None = None, prefix: str = "cache/"
-    ) -> None:
+    def __init__(self, directory: Path, s3: S3Client | None = None, bucket: str | None = None) -> None:
         self._directory = directory
         self._s3 = s3
         self._bucket = bucket
-        self._prefix = prefix
         #: Bytes this cache has put in the bucket, for the benchmark to report.
         self.uploaded_bytes = 0
 
@@ -139,7 +138,7 @@ class SensorHistoryCache:
         return self._directory / "sensor-history" / f"{source_fingerprint}.npz"
 
     def _key(self, path: Path) -> str:
-        return self._prefix + path.relative_to(self._directory).as_posix()
+        return PREFIX + path.name
 
     def _download(self, path: Path) -> bytes | None:
         if self._s3 is None or not self._bucket:
