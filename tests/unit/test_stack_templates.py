@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from local.widget_events import load_handler
-from lookout_dashboards import dashboards, metrics, results_cache, sensor_cache
+from lookout_dashboards import clicks, dashboards, metrics, results_cache, sensor_cache
 from lookout_dashboards.alarms import alarm_prefix
 from lookout_dashboards.config import DASHBOARD_PREFIXES, IOT_SITEWISE, LOOKOUT_FOR_EQUIPMENT, Settings
 from lookout_dashboards.metrics import NAMESPACE, WATERMARK_PREFIX
@@ -334,6 +334,8 @@ SOURCE_CACHES = {
     IOT_SITEWISE: (BucketUse(sitewise_model_cache, "PREFIX", READ_WRITE),),
 }
 WATERMARKS = BucketUse(metrics, "WATERMARK_PREFIX", READ_WRITE)
+#: The lists sign their buttons with a key they keep in the bucket (made by the first that needs it).
+BUTTON_KEY = BucketUse(clicks, "KEY_PREFIX", READ_WRITE)
 SCREENSHOTS = BucketUse(PROCESS_SNAPSHOT, "SNAPSHOTS_PREFIX", frozenset({GET}))
 #: A mark is written only if absent, read when it exists, deleted when sending failed.
 SENT_MARKS = BucketUse(PROCESS_SNAPSHOT, "SENT_MARKS", frozenset({GET, PUT, DELETE}))
@@ -362,8 +364,8 @@ def bucket_uses(source: str) -> dict[str, tuple[BucketUse, ...]]:
     return {
         **dict.fromkeys(WIDGETS_READING_THE_SOURCE, caches),
         # A SiteWise model's row is built from the model's facts; Lookout for Equipment's lists read no object.
-        "list-models": caches if source == IOT_SITEWISE else (),
-        "list-schedulers": (),
+        "list-models": (*(caches if source == IOT_SITEWISE else ()), BUTTON_KEY),
+        "list-schedulers": (BUTTON_KEY,),
         "publish-metrics": (*caches, WATERMARKS),
         "process-snapshot": (SCREENSHOTS, SENT_MARKS),
         "cleanup": (),

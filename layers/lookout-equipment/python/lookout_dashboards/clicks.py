@@ -34,7 +34,8 @@ SIGNATURE = "signature"
 VALID_FOR_S = 600
 #: The key, in the stack's bucket, readable by the stack's functions only; the bucket's lifecycle rule for
 #: `cache/` deletes it after 30 days, and the next function to need one makes a new one.
-KEY_OBJECT = "cache/keys/button-signing.key"
+KEY_PREFIX = "cache/keys/"
+KEY_OBJECT = KEY_PREFIX + "button-signing.key"
 KEY_TTL_S = 3600.0
 KEY_BYTES = 32
 
