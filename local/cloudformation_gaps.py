@@ -8,15 +8,20 @@
   keeps in a list as `None`, is dropped as AWS drops it).
 - `AWS::SNS::TopicPolicy` is unknown: added, setting each topic's policy in moto's SNS store.
 - A KMS key's `KeyPolicy` is kept as a document, which `GetKeyPolicy` cannot answer: kept as JSON.
-- Custom resources invoke Lambda through Docker, in a thread; here the deployed function's handler
-  runs in-process with the function's environment, its answer reaches the stack directly, and
-  stack creation waits for it. Stack deletion sends the `Delete` request moto never sends.
+- Custom resources invoke Lambda through Docker, in a thread; here that thread only hands the
+  request over, and the thread creating the stack runs the deployed function's handler in-process,
+  with the function's environment, once moto has made every resource; the answer reaches the stack
+  directly. (Run in moto's thread, the handler answered while moto was still building the stack, so
+  moto made the custom resource again, and two handlers each patched and restored `os.environ` in
+  the other's middle, leaving a stack's settings in the environment of the tests that followed.)
+  Stack deletion sends the `Delete` request moto never sends.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -39,6 +44,9 @@ from .widget_events import LAMBDAS, load_handler
 
 #: Custom resource requests sent at creation, by stack id: what to send again at deletion.
 _CREATED: dict[str, list[dict[str, Any]]] = {}
+#: Custom resource requests moto's threads handed over, by stack id, with the function to run.
+_REQUESTED: dict[str, list[tuple[LambdaFunction, dict[str, Any]]]] = {}
+_REQUESTED_LOCK = threading.Lock()
 CUSTOM_RESOURCE_WAIT_S = 30
 
 
@@ -89,15 +97,22 @@ def _answer(account_id: str, region: str, body: Mapping[str, Any]) -> None:
         return
     stack = cloudformation_backends[account_id][region].get_stack(body["StackId"])
     stack.get_custom_resource(body["LogicalResourceId"]).set_data(body.get("Data", {}))
-    stack.verify_readiness()
 
 
 def _invoke_in_process(self: LambdaFunction, body: str, request_headers: Any, response_headers: Any) -> str:
+    """A custom resource's request is handed to the thread creating its stack; any other event runs here."""
     event = json.loads(body)
-    if "ResponseURL" in event and event.get("RequestType") == "Create":
-        _CREATED.setdefault(event["StackId"], []).append({**event, "FunctionArn": self.function_arn})
+    if "ResponseURL" in event:
+        with _REQUESTED_LOCK:
+            _REQUESTED.setdefault(event["StackId"], []).append((self, event))
+        return "{}"
     _run(self, event)
     return "{}"
+
+
+def _requested(stack: Stack) -> list[tuple[LambdaFunction, dict[str, Any]]]:
+    with _REQUESTED_LOCK:
+        return _REQUESTED.pop(stack.stack_id, [])
 
 
 def _run(function: LambdaFunction, event: Mapping[str, Any]) -> None:
@@ -111,15 +126,19 @@ def _run(function: LambdaFunction, event: Mapping[str, Any]) -> None:
 
 
 def _create_and_await_custom_resources(original: Any) -> Any:
-    """After moto creates the resources, wait for the custom resources' answers, then check again."""
+    """After moto creates the resources, run each custom resource's request here, then check again."""
 
     def create_resources(self: Stack) -> None:
         original(self)
+        requests = _requested(self)
         deadline = time.monotonic() + CUSTOM_RESOURCE_WAIT_S
-        while any(not resource.is_created() for resource in self.custom_resources.values()):
-            if time.monotonic() > deadline:
-                return
-            time.sleep(0.05)
+        while len(requests) < len(self.custom_resources) and time.monotonic() < deadline:
+            time.sleep(0.01)  # moto's threads may not have handed their requests over yet
+            requests += _requested(self)
+        for function, event in requests:
+            if event.get("RequestType") == "Create":
+                _CREATED.setdefault(event["StackId"], []).append({**event, "FunctionArn": function.function_arn})
+            _run(function, event)
         self.verify_readiness()
 
     return create_resources
@@ -276,4 +295,12 @@ def cloudformation_completed() -> Iterator[None]:
             mock.patch.object(Stack, "create_resources", _create_and_await_custom_resources(Stack.create_resources))
         )
         stack.enter_context(mock.patch.object(Stack, "delete", _delete_with_custom_resources(Stack.delete)))
+        stack.callback(_forget_requests)
         yield
+
+
+def _forget_requests() -> None:
+    """Requests of stacks of this block are not sent again in a later one (moto forgets the stacks)."""
+    with _REQUESTED_LOCK:
+        _REQUESTED.clear()
+    _CREATED.clear()

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -225,6 +227,42 @@ def test_a_stack_with_a_60_character_name_creates_everything(deployed: Deployed)
     assert deployed.outputs()["ModelsDashboard"].endswith(f"#dashboards:name={names[0]}")
     key = names[0].rsplit("-", 1)[1]
     assert deployed.settings() == {(LOOKOUT_FOR_EQUIPMENT, f"Lookout-for-Equipment-{key}")}
+
+
+def test_the_clean_up_gets_one_create_and_one_delete_on_the_test_s_thread_which_keeps_its_environment(
+    demo: Any, published: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto sends a custom resource's request from a thread of its own. A handler run there answered while moto,
+    slow here, had not yet stored the resource: moto made it again, and the two handlers' patches of `os.environ`
+    ended in either order, leaving the stack's settings (its bucket) to the next test's demo account."""
+    from moto.cloudformation.custom_model import CustomModel
+
+    make_custom = CustomModel.create_from_cloudformation_json.__func__
+
+    def slowly_stored(cls: type[CustomModel], *args: Any, **kwargs: Any) -> CustomModel:
+        resource = make_custom(cls, *args, **kwargs)
+        time.sleep(0.2)  # moto stores the resource when this returns
+        return resource
+
+    monkeypatch.setattr(CustomModel, "create_from_cloudformation_json", classmethod(slowly_stored))
+    cleanup = load_handler("cleanup")
+    handle = cleanup.lambda_handler
+    requests: list[tuple[str, str, threading.Thread]] = []
+
+    def recorded(event: dict[str, Any], context: Any, **kwargs: Any) -> None:
+        requests.append((event["RequestType"], event["LogicalResourceId"], threading.current_thread()))
+        handle(event, context, **kwargs)
+
+    monkeypatch.setattr(cleanup, "lambda_handler", recorded)
+    environment = dict(os.environ)
+    cloudformation = make_client("cloudformation", replace(load_settings(), region="us-east-1"))
+
+    create(cloudformation, LONG_STACK, published, "l4e-snapshots", demo)
+    cloudformation.delete_stack(StackName=LONG_STACK)
+
+    here = threading.current_thread()
+    assert requests == [("Create", "CleanupOnDelete", here), ("Delete", "CleanupOnDelete", here)]
+    assert dict(os.environ) == environment
 
 
 def list_dashboards(stack: Deployed) -> list[str]:
