@@ -322,7 +322,8 @@ def publish_demo_metrics(console: PreviewConsole, now: datetime, days: int = 2) 
     """What the stack's `publish-metrics` would have sent over the last `days`, for both sources'
     running schedulers, so the scheduler dashboards' metric widgets have data."""
     from lookout_dashboards.container import current_container
-    from lookout_dashboards.metrics import MetricsPublisher, WatermarkStore
+    from lookout_dashboards.metrics_publisher import MetricsPublisher
+    from lookout_dashboards.watermarks import WatermarkStore
 
     publish_running = load_handler("publish-metrics").publish_running
     for function in ("list-schedulers", SITEWISE_DEMO_PREFIX + "list-schedulers"):

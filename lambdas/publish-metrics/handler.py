@@ -3,7 +3,7 @@
 For each scheduler the source lists as running, the results written since its watermark are
 published in `LookoutDashboards` (`AnomalousPrediction`, `AnomalyScore`, `SensorContribution`),
 with their own timestamps, oldest first, at most a day of results per step and as many steps as
-the function's time allows; see `lookout_dashboards.metrics` for why nothing is sent twice.
+the function's time allows; see `lookout_dashboards.metrics_publisher` for why nothing is sent twice.
 A stopped scheduler is skipped: it writes no new results.
 """
 
@@ -19,8 +19,10 @@ from lookout_dashboards.config import STACK_SETTINGS, require_settings
 from lookout_dashboards.container import current_container
 from lookout_dashboards.domain import SchedulerStatus
 from lookout_dashboards.events import seconds_left
-from lookout_dashboards.metrics import MetricsPublisher, PublishReport, WatermarkStore, series_of
+from lookout_dashboards.metrics import series_of
+from lookout_dashboards.metrics_publisher import MetricsPublisher, PublishReport
 from lookout_dashboards.source import AnomalySource
+from lookout_dashboards.watermarks import WatermarkStore
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)

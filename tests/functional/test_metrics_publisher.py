@@ -18,17 +18,15 @@ from lookout_dashboards.aws import make_client
 from lookout_dashboards.domain import InferenceResult, SensorImportance
 from lookout_dashboards.metrics import (
     ANOMALOUS_PREDICTION,
-    BACKLOG,
     MAX_SENSOR_SERIES,
     NAMESPACE,
-    MetricsPublisher,
     Series,
-    Watermark,
-    WatermarkStore,
     batches,
     metric_values,
 )
+from lookout_dashboards.metrics_publisher import BACKLOG, MetricsPublisher
 from lookout_dashboards.sources.sitewise_values import RESULT_LAG
+from lookout_dashboards.watermarks import Watermark, WatermarkStore
 from tests.conftest import DEMO_NOW
 
 BUCKET = "metrics-test"

@@ -9,7 +9,8 @@ import pytest
 
 from lookout_dashboards.alarms import alarm_prefix
 from lookout_dashboards.config import DASHBOARD_PREFIXES, IOT_SITEWISE, LOOKOUT_FOR_EQUIPMENT, Settings
-from lookout_dashboards.metrics import NAMESPACE, WATERMARK_PREFIX
+from lookout_dashboards.metrics import NAMESPACE
+from lookout_dashboards.watermarks import WATERMARK_PREFIX
 from tests.templates import listed, policy_statements, resolved
 from tools.cloudformation import load_template
 from tools.publish import INVOKE_YAML
