@@ -37,7 +37,15 @@ def publish_running(
 ) -> dict[str, Any]:
     """Publish every running scheduler's new results; one scheduler's failure does not stop the others."""
     running = [item for item in source.list_schedulers() if item.status is SchedulerStatus.RUNNING]
-    summary: dict[str, Any] = {"running": len(running), "results": 0, "calls": 0, "failed": [], "left": [], "notes": []}
+    summary: dict[str, Any] = {
+        "running": len(running),
+        "results": 0,
+        "calls": 0,
+        "dropped": 0,
+        "failed": [],
+        "left": [],
+        "notes": [],
+    }
     for scheduler in running:
         if time_left() < MARGIN_S:
             summary["left"].append(scheduler.name)
@@ -52,6 +60,7 @@ def publish_running(
             continue
         summary["results"] += report.results
         summary["calls"] += report.calls
+        summary["dropped"] += report.dropped_values
         summary["notes"].extend(f"{scheduler.name}: {note}" for note in report.notes)
         if not report.finished:
             summary["left"].append(scheduler.name)

@@ -6,7 +6,10 @@ way a source answers "the results between two times"; CloudWatch's own counts ar
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,9 +21,11 @@ from lookout_dashboards.aws import make_client
 from lookout_dashboards.domain import InferenceResult, SensorImportance
 from lookout_dashboards.metrics import (
     ANOMALOUS_PREDICTION,
+    ANOMALY_SCORE,
     MAX_SENSOR_SERIES,
     NAMESPACE,
     Series,
+    accepted,
     batches,
     metric_values,
 )
@@ -62,8 +67,10 @@ def aws(aws_credentials: None) -> Iterator[tuple[Any, Any]]:
         yield make_client("cloudwatch"), s3
 
 
-def samples(cloudwatch: Any, start: datetime, end: datetime) -> dict[datetime, float]:
-    """SampleCount of the scheduler's predictions per minute: 1 everywhere means exactly once."""
+def samples(
+    cloudwatch: Any, start: datetime, end: datetime, metric: str = ANOMALOUS_PREDICTION
+) -> dict[datetime, float]:
+    """SampleCount of the scheduler's predictions (or `metric`) per minute: 1 everywhere means exactly once."""
     response = cloudwatch.get_metric_data(
         MetricDataQueries=[
             {
@@ -71,7 +78,7 @@ def samples(cloudwatch: Any, start: datetime, end: datetime) -> dict[datetime, f
                 "MetricStat": {
                     "Metric": {
                         "Namespace": NAMESPACE,
-                        "MetricName": ANOMALOUS_PREDICTION,
+                        "MetricName": metric,
                         "Dimensions": SERIES.dimensions(),
                     },
                     "Period": 60,
@@ -165,6 +172,10 @@ def test_values_of_a_result_and_the_bound_on_sensor_series() -> None:
     assert values[2]["Dimensions"][-1] == {"Name": "Sensor", "Value": "pump\\bearing"}
     assert MAX_SENSOR_SERIES == 10
     assert [len(call) for call in batches([[{}] * 3] * 5, limit=7)] == [6, 6, 3]
+    assert [accepted(v) for v in (0.0, -1.174271e108, 8.515920e-109, 2.0**360, 1e-200, math.nan, math.inf)] == [
+        *(True,) * 3,
+        *(False,) * 4,
+    ]
 
 
 def published(cloudwatch: Any, dimension: str) -> set[str]:
@@ -286,3 +297,56 @@ def test_a_watermark_that_cannot_be_read_stops_that_scheduler_and_sends_nothing(
             publisher(cloudwatch, s3).publish(SERIES, DEMO_NOW)
 
     assert samples(cloudwatch, DEMO_NOW - BACKLOG, DEMO_NOW + timedelta(minutes=1)) == {}
+
+
+class RefusingCloudWatch:
+    """moto's CloudWatch, which stores any float, refusing a call the way CloudWatch does when one of
+    its values is not finite or out of range (2^-359 to 2^359 in magnitude, zero apart)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def put_metric_data(self, **params: Any) -> Any:
+        for number, datum in enumerate(params["MetricData"], start=1):
+            value = datum["Value"]
+            if not math.isfinite(value) or (value and not 2.0**-359 <= abs(value) <= 2.0**359):
+                message = f"The value {value} for parameter MetricData.member.{number}.Value is invalid."
+                raise ClientError(
+                    {"Error": {"Code": "InvalidParameterValue", "Message": message}, "ResponseMetadata": {}},
+                    "PutMetricData",
+                )
+        return self._client.put_metric_data(**params)
+
+
+def test_a_value_cloudwatch_refuses_is_left_out_and_logged_and_the_rest_is_published(
+    aws: tuple[Any, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    cloudwatch, s3 = aws
+    scores = iter([float("1e400"), float("nan"), float("-inf"), 1e300, -1e200, 5e-324])
+    strange: dict[datetime, float] = {}
+
+    def with_strange_scores(name: str, start: datetime, end: datetime) -> list[InferenceResult]:
+        results = results_between(name, start, end)
+        for index in range(0, len(results), 4):
+            if (score := next(scores, None)) is not None:
+                strange[results[index].timestamp] = score
+                results[index] = replace(results[index], anomaly_score=score)
+        return results
+
+    WatermarkStore(s3, BUCKET).write(SERIES, Watermark(DEMO_NOW - timedelta(hours=2)))
+    publisher = MetricsPublisher(
+        RefusingCloudWatch(cloudwatch), WatermarkStore(s3, BUCKET), with_strange_scores, result_lag=RESULT_LAG
+    )
+
+    with caplog.at_level(logging.WARNING):
+        report = publisher.publish(SERIES, DEMO_NOW)
+
+    predictions = samples(cloudwatch, DEMO_NOW - timedelta(hours=3), DEMO_NOW + timedelta(minutes=1))
+    scored = samples(cloudwatch, DEMO_NOW - timedelta(hours=3), DEMO_NOW + timedelta(minutes=1), ANOMALY_SCORE)
+    assert len(strange) == 6 and report.dropped_values == 6 and report.reached == DEMO_NOW
+    assert len(predictions) == 24 and set(predictions.values()) == {1.0}  # every result's prediction went
+    assert set(predictions) - set(scored) == set(strange)  # only the six refused scores are missing
+    assert "6 values left out, which CloudWatch refuses" in caplog.text and "AnomalyScore inf" in caplog.text

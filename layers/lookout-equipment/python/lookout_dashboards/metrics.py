@@ -3,6 +3,7 @@ calls of at most 1,000 values. `metrics_publisher` sends them; `watermarks` reme
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +22,9 @@ MAX_SENSOR_SERIES = 10
 #: PutMetricData takes at most 1,000 values per call.
 MAX_VALUES_PER_CALL = 1000
 PERIOD_S = 60
+#: CloudWatch refuses a value that is not finite or, zero apart, of a magnitude outside this range (the
+#: documented limits in base 10: 2^-359 to 2^359). One such value would make it refuse the whole call.
+SMALLEST_VALUE, LARGEST_VALUE = 8.515920e-109, 1.174271e108
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,11 @@ def metric_values(series: Series, result: InferenceResult, sensors: Sequence[str
                 sensor_dimensions = [*dimensions, {"Name": "Sensor", "Value": item.label[:1024]}]
                 values.append(_datum(SENSOR_CONTRIBUTION, sensor_dimensions, timestamp, float(item.importance)))
     return values
+
+
+def accepted(value: float) -> bool:
+    """Whether CloudWatch takes the value: finite, and zero or of a magnitude within its range."""
+    return math.isfinite(value) and (value == 0 or SMALLEST_VALUE <= abs(value) <= LARGEST_VALUE)
 
 
 def top_sensors(result: InferenceResult) -> list[Any]:

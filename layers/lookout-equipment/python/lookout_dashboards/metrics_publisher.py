@@ -21,10 +21,12 @@ from typing import Any
 from .domain import InferenceResult
 from .metrics import (
     ANOMALOUS_PREDICTION,
+    LARGEST_VALUE,
     MAX_VALUES_PER_CALL,
     NAMESPACE,
     PERIOD_S,
     Series,
+    accepted,
     batches,
     by_minute,
     grow_sensors,
@@ -46,6 +48,8 @@ class PublishReport:
     results: int = 0
     calls: int = 0
     skipped_minutes: int = 0
+    #: Values CloudWatch would refuse (not finite, or out of its range), left out and logged.
+    dropped_values: int = 0
     reached: datetime | None = None
     #: Whether it got to `now` (else the function's time ran short: the next run goes on).
     finished: bool = False
@@ -111,7 +115,8 @@ class MetricsPublisher:
         verify_until = watermark.verify_until if watermark.verify_until and end < watermark.verify_until else None
         if fresh:
             self._store.write(series, Watermark(start, end, sensors, verify_until))
-        for call in batches(by_minute(series, fresh, sensors), self._values_per_call):
+        groups = self._without_refused(series, by_minute(series, fresh, sensors), report)
+        for call in batches(groups, self._values_per_call):
             self._cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=call)
             report.calls += 1
         report.results += len(fresh)
@@ -120,6 +125,24 @@ class MetricsPublisher:
         if done != watermark:
             self._store.write(series, done)
         return done
+
+    def _without_refused(
+        self, series: Series, groups: list[list[dict[str, Any]]], report: PublishReport
+    ) -> list[list[dict[str, Any]]]:
+        """The values CloudWatch takes; one it refuses would make it refuse its whole call, every run, so it
+        is left out and logged, and the result's other values go."""
+        kept = [[value for value in group if accepted(value["Value"])] for group in groups]
+        refused = [value for group in groups for value in group if not accepted(value["Value"])]
+        if refused:
+            report.dropped_values += len(refused)
+            logger.warning(
+                "%s: %d values left out, which CloudWatch refuses (not finite, or beyond %g in magnitude): %s",
+                series.scheduler,
+                len(refused),
+                LARGEST_VALUE,
+                ", ".join(f"{v['MetricName']} {v['Value']!r} at {v['Timestamp']:%Y-%m-%d %H:%M}" for v in refused[:3]),
+            )
+        return kept
 
     def _arrived_minutes(self, series: Series, start: datetime, end: datetime) -> set[datetime]:
         """Minutes of a window that already hold this scheduler's predictions (a run stopped inside it)."""
