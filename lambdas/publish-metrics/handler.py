@@ -3,7 +3,7 @@
 For each scheduler the source lists as running, the results written since its watermark are
 published in `LookoutDashboards` (`AnomalousPrediction`, `AnomalyScore`, `SensorContribution`),
 with their own timestamps, oldest first, at most a day of results per step and as many steps as
-the function's time allows; see `lookout_dashboards.metrics_publisher` for why nothing is sent twice.
+the function's time allows; see `lookout_dashboards.metrics_publisher` for how a re-send is bounded.
 A stopped scheduler is skipped: it writes no new results.
 """
 
@@ -42,6 +42,7 @@ def publish_running(
         "results": 0,
         "calls": 0,
         "dropped": 0,
+        "resent_at_most": 0,
         "failed": [],
         "left": [],
         "notes": [],
@@ -61,6 +62,7 @@ def publish_running(
         summary["results"] += report.results
         summary["calls"] += report.calls
         summary["dropped"] += report.dropped_values
+        summary["resent_at_most"] += report.resent_at_most
         summary["notes"].extend(f"{scheduler.name}: {note}" for note in report.notes)
         if not report.finished:
             summary["left"].append(scheduler.name)

@@ -119,28 +119,69 @@ def test_a_run_publishes_exactly_the_new_results_and_a_second_run_nothing(aws: t
     assert min(counts) == DEMO_NOW - timedelta(hours=2) + STEP and max(counts) == DEMO_NOW
 
 
-def test_a_run_that_failed_after_a_partial_publish_is_resumed_without_loss_or_duplicate(aws: tuple[Any, Any]) -> None:
+class SlowToShowCloudWatch:
+    """moto's CloudWatch as CloudWatch may be: GetMetricData shows no point older than three hours (it
+    takes up to 2 hours to show points 3 to 24 hours old, 48 hours for older ones). The function may
+    die in the call numbered `die_at`, before or after CloudWatch stored it."""
+
+    def __init__(self, client: Any, die_at: int = 0, stored: bool = False) -> None:
+        self._client, self._die_at, self._stored = client, die_at, stored
+        self.sizes: list[int] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def put_metric_data(self, **params: Any) -> Any:
+        self.sizes.append(len(params["MetricData"]))
+        dies = len(self.sizes) == self._die_at
+        if dies and not self._stored:
+            raise ConnectionError("the function died before the call arrived")
+        response = self._client.put_metric_data(**params)
+        if dies:
+            raise ConnectionError("the function died after the call arrived")
+        return response
+
+    def get_metric_data(self, **params: Any) -> Any:
+        response = self._client.get_metric_data(**params)
+        shown_from = DEMO_NOW - timedelta(hours=3)
+        for item in response["MetricDataResults"]:
+            shown = [(t, v) for t, v in zip(item["Timestamps"], item["Values"], strict=True) if t > shown_from]
+            item["Timestamps"], item["Values"] = [t for t, _ in shown], [v for _, v in shown]
+        return response
+
+
+@pytest.mark.parametrize("stored", [False, True], ids=["died-before-the-call-arrived", "died-after-it-arrived"])
+def test_a_run_that_died_mid_window_is_resumed_resending_one_call_at_most_and_saying_so(
+    aws: tuple[Any, Any], stored: bool
+) -> None:
     cloudwatch, s3 = aws
-    calls = {"count": 0}
-
-    def die_at_the_third_call(**_: Any) -> None:
-        calls["count"] += 1
-        if calls["count"] == 3:
-            raise ConnectionError("the function died here")
-
-    cloudwatch.meta.events.register("before-call.cloudwatch.PutMetricData", die_at_the_third_call)
+    WatermarkStore(s3, BUCKET).write(SERIES, Watermark(DEMO_NOW - timedelta(hours=12)))
+    dying = SlowToShowCloudWatch(cloudwatch, die_at=3, stored=stored)
     with pytest.raises(ConnectionError):
-        publisher(cloudwatch, s3, values_per_call=100).publish(SERIES, DEMO_NOW)
-    cloudwatch.meta.events.unregister("before-call.cloudwatch.PutMetricData", die_at_the_third_call)
-    partial = samples(cloudwatch, DEMO_NOW - BACKLOG, DEMO_NOW + timedelta(minutes=1))
+        MetricsPublisher(
+            dying, WatermarkStore(s3, BUCKET), results_between, values_per_call=100, result_lag=RESULT_LAG
+        ).publish(SERIES, DEMO_NOW)
 
-    resumed = publisher(cloudwatch, s3, values_per_call=100).publish(SERIES, DEMO_NOW)
+    resumed = MetricsPublisher(
+        SlowToShowCloudWatch(cloudwatch),
+        WatermarkStore(s3, BUCKET),
+        results_between,
+        values_per_call=100,
+        result_lag=RESULT_LAG,
+    ).publish(SERIES, DEMO_NOW)
 
-    counts = samples(cloudwatch, DEMO_NOW - BACKLOG, DEMO_NOW + timedelta(minutes=1))
-    expected = len(results_between("", DEMO_NOW - BACKLOG, DEMO_NOW))
-    assert 0 < len(partial) < 288  # the first run died inside its first day
-    assert resumed.skipped_minutes == len(partial)
-    assert len(counts) == expected and set(counts.values()) == {1.0}
+    counts = samples(cloudwatch, DEMO_NOW - timedelta(hours=13), DEMO_NOW + timedelta(minutes=1))
+    twice = [minute for minute in sorted(counts) if counts[minute] == 2]
+    assert len(counts) == 144 and set(counts.values()) <= {1.0, 2.0}  # nothing lost
+    assert resumed.resent_at_most == dying.sizes[2] <= 100  # the call in flight, and only it, is sent again
+    assert "may count twice" in resumed.notes[0] and resumed.finished
+    if stored:  # that call's results count twice, and no others: exactly the values reported
+        again = [r for r in results_between("", DEMO_NOW - timedelta(hours=12), DEMO_NOW) if r.timestamp in twice]
+        sensors = [item.label for item in again[0].diagnostics]
+        assert twice == [m for m in sorted(counts) if twice[0] <= m <= twice[-1]]
+        assert sum(len(metric_values(SERIES, r, sensors)) for r in again) == resumed.resent_at_most
+    else:
+        assert twice == []
 
 
 def test_a_backlog_larger_than_a_run_is_published_over_several_runs_oldest_first(aws: tuple[Any, Any]) -> None:
@@ -171,7 +212,12 @@ def test_values_of_a_result_and_the_bound_on_sensor_series() -> None:
     ]
     assert values[2]["Dimensions"][-1] == {"Name": "Sensor", "Value": "pump\\bearing"}
     assert MAX_SENSOR_SERIES == 10
-    assert [len(call) for call in batches([[{}] * 3] * 5, limit=7)] == [6, 6, 3]
+    calls = batches([(DEMO_NOW + STEP * number, [{}] * 3) for number in range(5)], limit=7)
+    assert [(len(call.values), call.results, call.through) for call in calls] == [
+        (6, 2, DEMO_NOW + STEP),
+        (6, 2, DEMO_NOW + STEP * 3),
+        (3, 1, DEMO_NOW + STEP * 4),
+    ]
     assert [accepted(v) for v in (0.0, -1.174271e108, 8.515920e-109, 2.0**360, 1e-200, math.nan, math.inf)] == [
         *(True,) * 3,
         *(False,) * 4,
@@ -273,18 +319,20 @@ def test_a_steady_run_makes_calls_per_scheduler_not_per_history(aws: tuple[Any, 
     assert {name: calls.count(name) for name in set(calls)} == {"PutMetricData": 20, "GetObject": 20, "PutObject": 40}
 
 
-def test_a_damaged_watermark_costs_a_read_back_never_a_duplicate(aws: tuple[Any, Any]) -> None:
+def test_a_damaged_watermark_sends_the_backlog_again_and_says_so(aws: tuple[Any, Any]) -> None:
+    """How far a damaged watermark went is unknown: nothing is lost, and the report says what may count twice."""
     cloudwatch, s3 = aws
     store = WatermarkStore(s3, BUCKET)
     store.write(SERIES, Watermark(DEMO_NOW - timedelta(hours=2)))
-    publisher(cloudwatch, s3).publish(SERIES, DEMO_NOW)
+    publisher = MetricsPublisher(cloudwatch, store, results_between, backlog=timedelta(hours=6), result_lag=RESULT_LAG)
+    publisher.publish(SERIES, DEMO_NOW)
     s3.put_object(Bucket=BUCKET, Key=store.key(SERIES), Body=b"{damaged")
 
-    again = publisher(cloudwatch, s3).publish(SERIES, DEMO_NOW)
+    again = publisher.publish(SERIES, DEMO_NOW)
 
-    counts = samples(cloudwatch, DEMO_NOW - BACKLOG, DEMO_NOW + timedelta(minutes=1))
-    assert again.skipped_minutes == 24 and set(counts.values()) == {1.0}
-    assert len(counts) == len(results_between("", DEMO_NOW - BACKLOG, DEMO_NOW))
+    counts = samples(cloudwatch, DEMO_NOW - timedelta(hours=7), DEMO_NOW + timedelta(minutes=1))
+    assert again.results == 72 and "damaged watermark" in again.notes[0] and "sent again" in again.notes[0]
+    assert len(counts) == 72 and sorted(counts.values()) == [1.0] * 48 + [2.0] * 24
 
 
 def test_a_watermark_that_cannot_be_read_stops_that_scheduler_and_sends_nothing(aws: tuple[Any, Any]) -> None:

@@ -21,7 +21,6 @@ TOP_SENSORS = 3
 MAX_SENSOR_SERIES = 10
 #: PutMetricData takes at most 1,000 values per call.
 MAX_VALUES_PER_CALL = 1000
-PERIOD_S = 60
 #: CloudWatch refuses a value that is not finite or, zero apart, of a magnitude outside this range (the
 #: documented limits in base 10: 2^-359 to 2^359). One such value would make it refuse the whole call.
 SMALLEST_VALUE, LARGEST_VALUE = 8.515920e-109, 1.174271e108
@@ -84,26 +83,36 @@ def grow_sensors(sensors: tuple[str, ...], results: Iterable[InferenceResult]) -
     return tuple(grown)
 
 
-def by_minute(series: Series, results: Sequence[InferenceResult], sensors: Sequence[str]) -> list[list[dict[str, Any]]]:
-    """The values of each minute's results together (CloudWatch stores minutes: a minute is one unit)."""
-    minutes: dict[datetime, list[dict[str, Any]]] = {}
+def by_result(
+    series: Series, results: Sequence[InferenceResult], sensors: Sequence[str]
+) -> list[tuple[datetime, list[dict[str, Any]]]]:
+    """Each result's time and values, oldest first (results of the same time together)."""
+    values: dict[datetime, list[dict[str, Any]]] = {}
     for result in results:
-        minutes.setdefault(minute_of(result.timestamp), []).extend(metric_values(series, result, sensors))
-    return [minutes[minute] for minute in sorted(minutes)]
+        values.setdefault(result.timestamp, []).extend(metric_values(series, result, sensors))
+    return sorted(values.items())
 
 
-def batches(groups: Sequence[list[dict[str, Any]]], limit: int = MAX_VALUES_PER_CALL) -> list[list[dict[str, Any]]]:
-    """Calls of at most `limit` values, a group's values never split between two calls."""
-    calls: list[list[dict[str, Any]]] = []
-    for group in groups:
-        if not calls or len(calls[-1]) + len(group) > limit:
-            calls.append([])
-        calls[-1].extend(group)
+@dataclass(frozen=True)
+class Call:
+    """One `PutMetricData` call: its values, the time of the newest result they end with, and how many results."""
+
+    values: list[dict[str, Any]]
+    through: datetime
+    results: int
+
+
+def batches(groups: Sequence[tuple[datetime, list[dict[str, Any]]]], limit: int = MAX_VALUES_PER_CALL) -> list[Call]:
+    """Calls of at most `limit` values, oldest first, a result's values never split between two calls
+    (the watermark moves by whole results)."""
+    calls: list[Call] = []
+    for moment, values in groups:
+        if calls and len(calls[-1].values) + len(values) <= limit:
+            last = calls[-1]
+            calls[-1] = Call([*last.values, *values], moment, last.results + 1)
+        else:
+            calls.append(Call(list(values), moment, 1))
     return calls
-
-
-def minute_of(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(second=0, microsecond=0)
 
 
 def _datum(name: str, dimensions: list[dict[str, str]], timestamp: datetime, value: float) -> dict[str, Any]:

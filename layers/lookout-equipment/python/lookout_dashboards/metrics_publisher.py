@@ -1,13 +1,12 @@
-"""Inference results as CloudWatch metrics, published exactly once each, from a watermark per scheduler.
+"""Inference results as CloudWatch metrics, from a watermark per scheduler, with a bounded re-send.
 
 Each run reads a scheduler's results after its watermark, in windows of at most `WINDOW`, oldest
-first, and publishes them with their own timestamps. Before a window's results are sent, the
-watermark object says so (`pending`); after, it moves to the window's end, or, for a window too
-recent for every result to be written yet (the source's `result_lag`), to the newest result sent. A run that died
-half way leaves `pending`: the next run asks CloudWatch which minutes of that window arrived and
-sends only the others. Every metric of the results of one minute travels in the same
-`PutMetricData` call, so a minute that arrived arrived whole. Publishing the same window twice
-therefore adds nothing.
+first, and publishes them with their own timestamps, in calls of at most 1,000 values. Before a
+call, the watermark records it as in flight; after, it moves to the call's newest result (for the
+last call of a window that is settled, past the source's `result_lag`, to the window's end). A run
+that stops anywhere leaves at most one call in flight: the next run sends it again and reports how
+many values may count twice. Nothing is read back from CloudWatch, which may take hours, or days,
+to show points that old.
 """
 
 from __future__ import annotations
@@ -19,25 +18,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .domain import InferenceResult
-from .metrics import (
-    ANOMALOUS_PREDICTION,
-    LARGEST_VALUE,
-    MAX_VALUES_PER_CALL,
-    NAMESPACE,
-    PERIOD_S,
-    Series,
-    accepted,
-    batches,
-    by_minute,
-    grow_sensors,
-    minute_of,
-)
-from .watermarks import Watermark, WatermarkStore
+from .metrics import LARGEST_VALUE, MAX_VALUES_PER_CALL, NAMESPACE, Series, accepted, batches, by_result, grow_sensors
+from .watermarks import DamagedWatermarkError, Watermark, WatermarkStore
 
 logger = logging.getLogger(__name__)
 #: CloudWatch accepts points up to two weeks old; a first run or a long outage starts there.
 BACKLOG = timedelta(days=14) - timedelta(hours=1)
-#: Results read and published per step: a day of five-minute results is 288 results.
+#: Results read per step: a day of five-minute results is 288 results.
 WINDOW = timedelta(days=1)
 
 
@@ -47,9 +34,10 @@ class PublishReport:
 
     results: int = 0
     calls: int = 0
-    skipped_minutes: int = 0
     #: Values CloudWatch would refuse (not finite, or out of its range), left out and logged.
     dropped_values: int = 0
+    #: Values sent again because a run stopped with their call in flight: each may count twice.
+    resent_at_most: int = 0
     reached: datetime | None = None
     #: Whether it got to `now` (else the function's time ran short: the next run goes on).
     finished: bool = False
@@ -86,53 +74,81 @@ class MetricsPublisher:
         """From the watermark (or the backlog's start, two weeks back) to `now`, window after window, oldest first."""
         report = PublishReport()
         floor = now - self._backlog
-        watermark = self._store.read(series, floor, now)
+        stored = self._start(series, floor, report)
+        watermark = replace(stored, sending_through=None, sending_values=0)
         if watermark.published_through < floor:
             report.notes.append(f"results before {floor:%Y-%m-%d %H:%M} UTC are too old for CloudWatch")
-            watermark = replace(watermark, published_through=floor, pending_until=None)
+            watermark = replace(watermark, published_through=floor)
         while watermark.published_through < now and self._time_left() > self._margin_s:
-            end = watermark.pending_until or min(now, watermark.published_through + WINDOW)
-            watermark = self._publish_window(series, watermark, end, now - self._result_lag, report)
-            if end >= now:
+            end = min(now, watermark.published_through + WINDOW)
+            watermark, stored, complete = self._publish_window(series, watermark, stored, end, now, report)
+            if complete and end >= now:
                 report.finished = True
+            if not complete or end >= now:
                 break
-        else:
-            report.finished = watermark.published_through >= now
+        if watermark != stored:
+            self._store.write(series, watermark)
         report.reached = watermark.published_through
         return report
 
+    def _start(self, series: Series, floor: datetime, report: PublishReport) -> Watermark:
+        """The watermark as stored (none yet: the backlog's start), and what a run that stopped left to send again."""
+        try:
+            stored = self._store.read(series)
+        except DamagedWatermarkError as error:
+            note = f"damaged watermark ({error}): its results since {floor:%Y-%m-%d %H:%M} UTC are sent again"
+            logger.warning("%s: %s, and those already published count twice", series.scheduler, note)
+            report.notes.append(note)
+            return Watermark(floor)
+        if stored is None:
+            return Watermark(floor)
+        if stored.sending_through is not None:
+            report.resent_at_most += stored.sending_values
+            note = (
+                f"a run stopped while sending {stored.sending_values} values of its results through "
+                f"{stored.sending_through:%Y-%m-%d %H:%M} UTC: they are sent again and may count twice"
+            )
+            logger.warning("%s: %s", series.scheduler, note)
+            report.notes.append(note)
+        return stored
+
     def _publish_window(
-        self, series: Series, watermark: Watermark, end: datetime, settled: datetime, report: PublishReport
-    ) -> Watermark:
-        """Publish a window's new results; the watermark moves to its end once results there cannot be
-        late any more (`settled`), else only to the newest result published, so a late one comes next run."""
+        self,
+        series: Series,
+        watermark: Watermark,
+        stored: Watermark,
+        end: datetime,
+        now: datetime,
+        report: PublishReport,
+    ) -> tuple[Watermark, Watermark, bool]:
+        """Publish a window's results call by call, the watermark written around each call. Once the
+        window is settled (no result there can still be written) the watermark moves to its end, else
+        only to its newest result, so a late one comes next run. Returns the watermark, the watermark
+        as stored, and whether the whole window went (else the function's time ran short)."""
         start = watermark.published_through
         results = [r for r in self._read_results(series.scheduler, start, end) if start < r.timestamp <= end]
-        arrived = self._arrived_minutes(series, start, end) if watermark.unsure() else set()
-        fresh = [r for r in results if minute_of(r.timestamp) not in arrived]
-        report.skipped_minutes += len(results) - len(fresh)
-        sensors = grow_sensors(watermark.sensors, fresh)
-        verify_until = watermark.verify_until if watermark.verify_until and end < watermark.verify_until else None
-        if fresh:
-            self._store.write(series, Watermark(start, end, sensors, verify_until))
-        groups = self._without_refused(series, by_minute(series, fresh, sensors), report)
+        sensors = grow_sensors(watermark.sensors, results)
+        groups = self._without_refused(series, by_result(series, results, sensors), report)
         for call in batches(groups, self._values_per_call):
-            self._cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=call)
+            if self._time_left() <= self._margin_s:
+                return watermark, stored, False
+            self._store.write(series, watermark.sending(call.through, len(call.values), sensors))
+            self._cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=call.values)
+            watermark = stored = Watermark(call.through, sensors)
+            self._store.write(series, stored)
             report.calls += 1
-        report.results += len(fresh)
-        through = end if end <= settled else max([start, *(result.timestamp for result in results)])
-        done = Watermark(through, None, sensors, verify_until)
-        if done != watermark:
-            self._store.write(series, done)
-        return done
+            report.results += call.results
+        settled = end <= now - self._result_lag
+        through = end if settled else max([start, *(result.timestamp for result in results)])
+        return Watermark(through, sensors), stored, True
 
     def _without_refused(
-        self, series: Series, groups: list[list[dict[str, Any]]], report: PublishReport
-    ) -> list[list[dict[str, Any]]]:
+        self, series: Series, groups: list[tuple[datetime, list[dict[str, Any]]]], report: PublishReport
+    ) -> list[tuple[datetime, list[dict[str, Any]]]]:
         """The values CloudWatch takes; one it refuses would make it refuse its whole call, every run, so it
         is left out and logged, and the result's other values go."""
-        kept = [[value for value in group if accepted(value["Value"])] for group in groups]
-        refused = [value for group in groups for value in group if not accepted(value["Value"])]
+        kept = [(moment, [value for value in values if accepted(value["Value"])]) for moment, values in groups]
+        refused = [value for _, values in groups for value in values if not accepted(value["Value"])]
         if refused:
             report.dropped_values += len(refused)
             logger.warning(
@@ -143,34 +159,3 @@ class MetricsPublisher:
                 ", ".join(f"{v['MetricName']} {v['Value']!r} at {v['Timestamp']:%Y-%m-%d %H:%M}" for v in refused[:3]),
             )
         return kept
-
-    def _arrived_minutes(self, series: Series, start: datetime, end: datetime) -> set[datetime]:
-        """Minutes of a window that already hold this scheduler's predictions (a run stopped inside it)."""
-        query = {
-            "Id": "arrived",
-            "MetricStat": {
-                "Metric": {
-                    "Namespace": NAMESPACE,
-                    "MetricName": ANOMALOUS_PREDICTION,
-                    "Dimensions": series.dimensions(),
-                },
-                "Period": PERIOD_S,
-                "Stat": "SampleCount",
-            },
-        }
-        arrived: set[datetime] = set()
-        token = None
-        while True:
-            response = self._cloudwatch.get_metric_data(
-                MetricDataQueries=[query],
-                StartTime=start,
-                EndTime=end + timedelta(seconds=PERIOD_S),
-                **({"NextToken": token} if token else {}),
-            )
-            for item in response.get("MetricDataResults", []):
-                arrived.update(
-                    minute_of(moment) for moment, count in zip(item["Timestamps"], item["Values"], strict=True) if count
-                )
-            token = response.get("NextToken")
-            if not token:
-                return arrived

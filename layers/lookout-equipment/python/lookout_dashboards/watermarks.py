@@ -4,56 +4,62 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .aws import error_code, write_cache_object
+from .aws import error_code
 from .metrics import Series
 
-logger = logging.getLogger(__name__)
 WATERMARK_PREFIX = "metrics/watermarks/"
+
+
+class DamagedWatermarkError(ValueError):
+    """A watermark object that does not parse: how far its scheduler's results went is unknown."""
 
 
 @dataclass(frozen=True)
 class Watermark:
-    """The newest result published, the window being published (if a run stopped inside it), the
-    sensors given a `SensorContribution` series so far, and until when CloudWatch must be asked
-    what it already has (a lost or damaged watermark: the metrics may be there)."""
+    """The newest result published and the sensors given a `SensorContribution` series so far; while a
+    call is in flight, the newest result it holds and its number of values (a run that stops there
+    leaves them: the next run sends those results again and says how many values may count twice)."""
 
     published_through: datetime
-    pending_until: datetime | None = None
     sensors: tuple[str, ...] = ()
-    verify_until: datetime | None = None
+    sending_through: datetime | None = None
+    sending_values: int = 0
 
-    def unsure(self) -> bool:
-        """Whether the next window may already be in CloudWatch, wholly or in part."""
-        return self.pending_until is not None or (
-            self.verify_until is not None and self.published_through < self.verify_until
-        )
+    def sending(self, through: datetime, values: int, sensors: tuple[str, ...]) -> Watermark:
+        return Watermark(self.published_through, sensors, through, values)
+
+    def sent(self) -> Watermark:
+        """The watermark once the call in flight arrived."""
+        return Watermark(self.sending_through or self.published_through, self.sensors)
 
     def to_json(self) -> bytes:
         return json.dumps(
             {
                 "published_through": self.published_through.isoformat(),
-                "pending_until": _iso(self.pending_until),
                 "sensors": list(self.sensors),
-                "verify_until": _iso(self.verify_until),
+                "sending_through": _iso(self.sending_through),
+                "sending_values": self.sending_values,
             }
         ).encode()
 
     @classmethod
     def from_json(cls, body: bytes) -> Watermark:
-        document = json.loads(body)
-        return cls(
-            datetime.fromisoformat(document["published_through"]),
-            _parse(document.get("pending_until")),
-            tuple(document.get("sensors", [])),
-            _parse(document.get("verify_until")),
-        )
+        try:
+            document = json.loads(body)
+            return cls(
+                datetime.fromisoformat(document["published_through"]),
+                tuple(str(sensor) for sensor in document.get("sensors", [])),
+                _parse(document.get("sending_through")),
+                int(document.get("sending_values") or 0),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise DamagedWatermarkError(str(error)) from error
 
 
 class WatermarkStore:
@@ -67,25 +73,19 @@ class WatermarkStore:
         identity = json.dumps(series.dimensions(), sort_keys=True).encode()
         return f"{WATERMARK_PREFIX}{hashlib.sha256(identity).hexdigest()[:32]}.json"
 
-    def read(self, series: Series, floor: datetime, now: datetime) -> Watermark:
-        """The scheduler's watermark. None yet, or a damaged one: from `floor`, asking CloudWatch what it
-        has until `now`. Any other failure to read it raises: publishing blind could send twice."""
-        key = self.key(series)
+    def read(self, series: Series) -> Watermark | None:
+        """The scheduler's watermark, or None when it has none yet. A damaged one raises
+        `DamagedWatermarkError`; any other failure to read it raises too: publishing blind sends twice."""
         try:
-            body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+            body = self._s3.get_object(Bucket=self._bucket, Key=self.key(series))["Body"].read()
         except ClientError as error:
             if error_code(error) not in ("NoSuchKey", "404"):
                 raise
-            return Watermark(floor, verify_until=now)
-        try:
-            return Watermark.from_json(body)
-        except (ValueError, KeyError, TypeError):
-            logger.warning("damaged watermark %s: from the backlog, skipping what CloudWatch has", key)
-            return Watermark(floor, verify_until=now)
+            return None
+        return Watermark.from_json(body)
 
     def write(self, series: Series, watermark: Watermark) -> None:
-        if not write_cache_object(self._s3, self._bucket, self.key(series), watermark.to_json()):
-            raise RuntimeError(f"could not save the metrics watermark of {series.scheduler}")
+        self._s3.put_object(Bucket=self._bucket, Key=self.key(series), Body=watermark.to_json())
 
 
 def _iso(moment: datetime | None) -> str | None:
