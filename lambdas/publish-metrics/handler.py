@@ -4,6 +4,8 @@ For each scheduler the source lists as running, the results written since its wa
 published in `LookoutDashboards` (`AnomalousPrediction`, `AnomalyScore`, `SensorContribution`),
 with their own timestamps, oldest first, at most a day of results per step and as many steps as
 the function's time allows; see `lookout_dashboards.metrics_publisher` for how a re-send is bounded.
+Runs never overlap (the function's reserved concurrency is 1); if two did, the watermarks' conditional
+writes would leave each scheduler to one of them.
 A stopped scheduler is skipped: it writes no new results.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lookout_dashboards.aws import error_text
@@ -20,7 +22,7 @@ from lookout_dashboards.container import current_container
 from lookout_dashboards.domain import SchedulerStatus
 from lookout_dashboards.events import seconds_left
 from lookout_dashboards.metrics import series_of
-from lookout_dashboards.metrics_publisher import MetricsPublisher, PublishReport
+from lookout_dashboards.metrics_publisher import LONGEST_RUN, MetricsPublisher, PublishReport
 from lookout_dashboards.source import AnomalySource
 from lookout_dashboards.watermarks import WatermarkStore
 
@@ -44,6 +46,7 @@ def publish_running(
         "dropped": 0,
         "resent_at_most": 0,
         "failed": [],
+        "busy": [],
         "left": [],
         "notes": [],
     }
@@ -64,7 +67,9 @@ def publish_running(
         summary["dropped"] += report.dropped_values
         summary["resent_at_most"] += report.resent_at_most
         summary["notes"].extend(f"{scheduler.name}: {note}" for note in report.notes)
-        if not report.finished:
+        if report.busy:
+            summary["busy"].append(scheduler.name)
+        elif not report.finished:
             summary["left"].append(scheduler.name)
     return summary
 
@@ -73,6 +78,8 @@ def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     """Any event starts a run (EventBridge sends a scheduled event; its content is not needed)."""
     container = current_container()
     time_left = seconds_left(context)
+    now = datetime.now(UTC)
+    run_time = timedelta(seconds=min(time_left(), LONGEST_RUN.total_seconds()))
     publisher = MetricsPublisher(
         container.client("cloudwatch"),
         WatermarkStore(container.client("s3"), container.settings.snapshot_bucket),
@@ -80,7 +87,8 @@ def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         time_left,
         MARGIN_S,
         result_lag=container.source.result_lag,
+        run_time=run_time,
     )
-    summary = publish_running(container.source, publisher, datetime.now(UTC), time_left)
+    summary = publish_running(container.source, publisher, now, time_left)
     logger.info("metrics published: %s", summary)
     return summary

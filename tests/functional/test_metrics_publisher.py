@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,7 +29,7 @@ from lookout_dashboards.metrics import (
     batches,
     metric_values,
 )
-from lookout_dashboards.metrics_publisher import BACKLOG, MetricsPublisher
+from lookout_dashboards.metrics_publisher import BACKLOG, MetricsPublisher, PublishReport
 from lookout_dashboards.sources.sitewise_values import RESULT_LAG
 from lookout_dashboards.watermarks import Watermark, WatermarkStore
 from tests.conftest import DEMO_NOW
@@ -65,6 +65,11 @@ def aws(aws_credentials: None) -> Iterator[tuple[Any, Any]]:
         s3 = make_client("s3")
         s3.create_bucket(Bucket=BUCKET)
         yield make_client("cloudwatch"), s3
+
+
+def seed(s3: Any, watermark: Watermark, series: Series = SERIES) -> None:
+    """A watermark as an earlier run left it."""
+    s3.put_object(Bucket=BUCKET, Key=WatermarkStore(s3, BUCKET).key(series), Body=watermark.to_json())
 
 
 def samples(
@@ -108,7 +113,7 @@ def publisher(
 
 def test_a_run_publishes_exactly_the_new_results_and_a_second_run_nothing(aws: tuple[Any, Any]) -> None:
     cloudwatch, s3 = aws
-    WatermarkStore(s3, BUCKET).write(SERIES, Watermark(DEMO_NOW - timedelta(hours=2)))
+    seed(s3, Watermark(DEMO_NOW - timedelta(hours=2)))
 
     first = publisher(cloudwatch, s3).publish(SERIES, DEMO_NOW)
     again = publisher(cloudwatch, s3).publish(SERIES, DEMO_NOW)
@@ -155,21 +160,22 @@ def test_a_run_that_died_mid_window_is_resumed_resending_one_call_at_most_and_sa
     aws: tuple[Any, Any], stored: bool
 ) -> None:
     cloudwatch, s3 = aws
-    WatermarkStore(s3, BUCKET).write(SERIES, Watermark(DEMO_NOW - timedelta(hours=12)))
+    seed(s3, Watermark(DEMO_NOW - timedelta(hours=12)))
     dying = SlowToShowCloudWatch(cloudwatch, die_at=3, stored=stored)
+
+    def run(client: Any, now: datetime) -> PublishReport:
+        store = WatermarkStore(s3, BUCKET)
+        five_minutes = timedelta(minutes=5)  # the function's timeout: a call in flight is its run's until then
+        return MetricsPublisher(
+            client, store, results_between, values_per_call=100, result_lag=RESULT_LAG, run_time=five_minutes
+        ).publish(SERIES, now)
+
     with pytest.raises(ConnectionError):
-        MetricsPublisher(
-            dying, WatermarkStore(s3, BUCKET), results_between, values_per_call=100, result_lag=RESULT_LAG
-        ).publish(SERIES, DEMO_NOW)
+        run(dying, DEMO_NOW)
+    meanwhile = run(SlowToShowCloudWatch(cloudwatch), DEMO_NOW + timedelta(minutes=1))  # the dying run may be alive
+    resumed = run(SlowToShowCloudWatch(cloudwatch), DEMO_NOW + timedelta(minutes=5))
 
-    resumed = MetricsPublisher(
-        SlowToShowCloudWatch(cloudwatch),
-        WatermarkStore(s3, BUCKET),
-        results_between,
-        values_per_call=100,
-        result_lag=RESULT_LAG,
-    ).publish(SERIES, DEMO_NOW)
-
+    assert meanwhile.busy and meanwhile.calls == 0 and "another run is sending" in meanwhile.notes[0]
     counts = samples(cloudwatch, DEMO_NOW - timedelta(hours=13), DEMO_NOW + timedelta(minutes=1))
     twice = [minute for minute in sorted(counts) if counts[minute] == 2]
     assert len(counts) == 144 and set(counts.values()) <= {1.0, 2.0}  # nothing lost
@@ -288,7 +294,7 @@ def test_results_written_late_are_published_by_the_next_run(aws: tuple[Any, Any]
     def written_so_far(name: str, start: datetime, end: datetime) -> list[InferenceResult]:
         return [r for r in results_between(name, start, end) if r.timestamp <= written_until["time"]]
 
-    WatermarkStore(s3, BUCKET).write(SERIES, Watermark(DEMO_NOW - timedelta(hours=1)))
+    seed(s3, Watermark(DEMO_NOW - timedelta(hours=1)))
     publisher = MetricsPublisher(cloudwatch, WatermarkStore(s3, BUCKET), written_so_far, result_lag=RESULT_LAG)
 
     first = publisher.publish(SERIES, DEMO_NOW)
@@ -308,7 +314,7 @@ def test_a_steady_run_makes_calls_per_scheduler_not_per_history(aws: tuple[Any, 
     store = WatermarkStore(s3, BUCKET)
     publisher = MetricsPublisher(cloudwatch, store, results_between, result_lag=RESULT_LAG)
     for series in fleet:  # two weeks of history published up to the last run, five minutes ago
-        store.write(series, Watermark(DEMO_NOW - timedelta(minutes=5), sensors=("pump\\bearing",)))
+        seed(s3, Watermark(DEMO_NOW - timedelta(minutes=5), sensors=("pump\\bearing",)), series)
     calls: list[str] = []
     for client in (cloudwatch, s3):
         client.meta.events.register("before-call", lambda model, **_: calls.append(model.name))
@@ -323,7 +329,7 @@ def test_a_damaged_watermark_sends_the_backlog_again_and_says_so(aws: tuple[Any,
     """How far a damaged watermark went is unknown: nothing is lost, and the report says what may count twice."""
     cloudwatch, s3 = aws
     store = WatermarkStore(s3, BUCKET)
-    store.write(SERIES, Watermark(DEMO_NOW - timedelta(hours=2)))
+    seed(s3, Watermark(DEMO_NOW - timedelta(hours=2)))
     publisher = MetricsPublisher(cloudwatch, store, results_between, backlog=timedelta(hours=6), result_lag=RESULT_LAG)
     publisher.publish(SERIES, DEMO_NOW)
     s3.put_object(Bucket=BUCKET, Key=store.key(SERIES), Body=b"{damaged")
@@ -384,7 +390,7 @@ def test_a_value_cloudwatch_refuses_is_left_out_and_logged_and_the_rest_is_publi
                 results[index] = replace(results[index], anomaly_score=score)
         return results
 
-    WatermarkStore(s3, BUCKET).write(SERIES, Watermark(DEMO_NOW - timedelta(hours=2)))
+    seed(s3, Watermark(DEMO_NOW - timedelta(hours=2)))
     publisher = MetricsPublisher(
         RefusingCloudWatch(cloudwatch), WatermarkStore(s3, BUCKET), with_strange_scores, result_lag=RESULT_LAG
     )
@@ -398,3 +404,46 @@ def test_a_value_cloudwatch_refuses_is_left_out_and_logged_and_the_rest_is_publi
     assert len(predictions) == 24 and set(predictions.values()) == {1.0}  # every result's prediction went
     assert set(predictions) - set(scored) == set(strange)  # only the six refused scores are missing
     assert "6 values left out, which CloudWatch refuses" in caplog.text and "AnomalyScore inf" in caplog.text
+
+
+class CallingBack:
+    """moto's CloudWatch that runs `meanwhile` once, when the first call is in flight."""
+
+    def __init__(self, client: Any, meanwhile: Callable[[], None]) -> None:
+        self._client, self._meanwhile = client, [meanwhile]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def put_metric_data(self, **params: Any) -> Any:
+        if self._meanwhile:
+            self._meanwhile.pop()()
+        return self._client.put_metric_data(**params)
+
+
+@pytest.mark.parametrize("moment", ["while-it-reads-results", "while-its-call-is-in-flight"])
+def test_of_two_overlapping_runs_one_publishes_and_each_result_is_sent_once(aws: tuple[Any, Any], moment: str) -> None:
+    """In a stack runs never overlap (reserved concurrency 1); if they did, the watermark's conditional
+    writes would leave each scheduler to one of them."""
+    cloudwatch, s3 = aws
+    seed(s3, Watermark(DEMO_NOW - timedelta(hours=12)))
+    other: list[PublishReport] = []
+
+    def other_run() -> None:
+        other.append(publisher(cloudwatch, s3).publish(SERIES, DEMO_NOW + timedelta(seconds=30)))
+
+    def read_as_the_other_run_starts(name: str, start: datetime, end: datetime) -> list[InferenceResult]:
+        if moment == "while-it-reads-results" and not other:
+            other_run()
+        return results_between(name, start, end)
+
+    client = CallingBack(cloudwatch, other_run) if moment == "while-its-call-is-in-flight" else cloudwatch
+    first = MetricsPublisher(
+        client, WatermarkStore(s3, BUCKET), read_as_the_other_run_starts, result_lag=RESULT_LAG
+    ).publish(SERIES, DEMO_NOW)
+
+    counts = samples(cloudwatch, DEMO_NOW - timedelta(hours=13), DEMO_NOW + timedelta(minutes=1))
+    assert len(counts) == 144 and set(counts.values()) == {1.0}
+    published, left = (other[0], first) if moment == "while-it-reads-results" else (first, other[0])
+    assert (published.results, published.busy) == (144, False)
+    assert (left.results, left.calls, left.busy) == (0, 0, True) and "another run" in left.notes[0]

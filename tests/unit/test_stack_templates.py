@@ -249,6 +249,23 @@ def test_the_schedule_runs_the_publisher_unless_disabled() -> None:
     assert "PublishMetricsFunction" in disabled
 
 
+def test_publisher_runs_never_overlap() -> None:
+    """With rate(1 minute) and runs of up to 300 s, two runs would send the same results."""
+    resources = functions(LOOKOUT_FOR_EQUIPMENT, MetricsSchedule="rate(1 minute)")
+    function = resources["PublishMetricsFunction"]["Properties"]
+    assert function["ReservedConcurrentExecutions"] == 1 and function["Timeout"] == 300
+    invocations = resources["PublishMetricsRetries"]["Properties"]
+    assert invocations["FunctionName"] == ("Ref", "PublishMetricsFunction")
+    # A failed run is not retried, and an event throttled by a run still going is not queued for later.
+    assert (invocations["MaximumRetryAttempts"], invocations["MaximumEventAgeInSeconds"]) == (0, 60)
+    others = [
+        item
+        for key, item in resources.items()
+        if item["Type"] == "AWS::Lambda::Function" and key != "PublishMetricsFunction"
+    ]
+    assert all("ReservedConcurrentExecutions" not in item["Properties"] for item in others)
+
+
 def test_alarms_reach_the_target_email_through_a_topic_only_this_stack_s_alarms_may_use() -> None:
     resources = functions(LOOKOUT_FOR_EQUIPMENT)
     topic = resources["NotificationTopic"]["Properties"]
