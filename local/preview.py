@@ -144,7 +144,7 @@ class PreviewConsole:
         wanted = tuple(sorted(environment.items()))
         if wanted == self._environment:
             return
-        for variable in (*FUNCTION_VARIABLES.values(), "DATA_SOURCE", "DASHBOARD_PREFIX", "CANARY_PREFIX"):
+        for variable in (*FUNCTION_VARIABLES.values(), "DATA_SOURCE", "DASHBOARD_PREFIX", "CANARY_PREFIX", "STACK_KEY"):
             os.environ.pop(variable, None)
         os.environ.update(environment)
         self._environment = wanted
@@ -337,7 +337,7 @@ def publish_demo_metrics(console: PreviewConsole, now: datetime, days: int = 2) 
             backlog=timedelta(days=days),
             result_lag=container.source.result_lag,
         )
-        publish_running(container.source, publisher, now, lambda: float("inf"))
+        publish_running(container.source, publisher, container.settings.stack_key, now, lambda: float("inf"))
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lookout_dashboards.aws import error_text
-from lookout_dashboards.config import STACK_SETTINGS, require_settings
+from lookout_dashboards.config import METRIC_SETTINGS, STACK_SETTINGS, require_settings
 from lookout_dashboards.container import current_container
 from lookout_dashboards.domain import SchedulerStatus
 from lookout_dashboards.events import seconds_left
@@ -28,16 +28,21 @@ from lookout_dashboards.watermarks import WatermarkStore
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
-REQUIRED_SETTINGS = STACK_SETTINGS
+REQUIRED_SETTINGS = (*STACK_SETTINGS, *METRIC_SETTINGS)
 require_settings(REQUIRED_SETTINGS)
 #: Seconds kept, after the last step, to save the watermark and answer.
 MARGIN_S = 30.0
 
 
 def publish_running(
-    source: AnomalySource, publisher: MetricsPublisher, now: datetime, time_left: Callable[[], float]
+    source: AnomalySource,
+    publisher: MetricsPublisher,
+    stack_key: str,
+    now: datetime,
+    time_left: Callable[[], float],
 ) -> dict[str, Any]:
-    """Publish every running scheduler's new results; one scheduler's failure does not stop the others."""
+    """Publish every running scheduler's new results under this stack's key; one scheduler's failure
+    does not stop the others."""
     running = [item for item in source.list_schedulers() if item.status is SchedulerStatus.RUNNING]
     summary: dict[str, Any] = {
         "running": len(running),
@@ -55,9 +60,7 @@ def publish_running(
             summary["left"].append(scheduler.name)
             continue
         try:
-            report: PublishReport = publisher.publish(
-                series_of(scheduler.name, scheduler.model_name, scheduler.asset_id), now
-            )
+            report: PublishReport = publisher.publish(series_of(scheduler, stack_key), now)
         except Exception as error:  # the next run starts again from its watermark
             logger.exception("could not publish the metrics of %s", scheduler.name)
             summary["failed"].append(f"{scheduler.name} ({error_text(error)})")
@@ -89,6 +92,6 @@ def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         result_lag=container.source.result_lag,
         run_time=run_time,
     )
-    summary = publish_running(container.source, publisher, now, time_left)
+    summary = publish_running(container.source, publisher, container.settings.stack_key, now, time_left)
     logger.info("metrics published: %s", summary)
     return summary

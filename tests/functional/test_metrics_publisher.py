@@ -18,6 +18,8 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from lookout_dashboards.aws import make_client
+from lookout_dashboards.config import DEMO_BUCKET
+from lookout_dashboards.container import reset_container
 from lookout_dashboards.domain import InferenceResult, SensorImportance
 from lookout_dashboards.metrics import (
     ANOMALOUS_PREDICTION,
@@ -36,7 +38,8 @@ from tests.conftest import DEMO_NOW
 
 BUCKET = "metrics-test"
 STEP = timedelta(minutes=5)
-SERIES = Series(model="pump-model", scheduler="pump-live")
+STACK_KEY = "1a2b3c4d"
+SERIES = Series(model="pump-model", scheduler="pump-live", stack=STACK_KEY)
 
 
 def results_between(_: str, start: datetime, end: datetime) -> list[InferenceResult]:
@@ -73,7 +76,7 @@ def seed(s3: Any, watermark: Watermark, series: Series = SERIES) -> None:
 
 
 def samples(
-    cloudwatch: Any, start: datetime, end: datetime, metric: str = ANOMALOUS_PREDICTION
+    cloudwatch: Any, start: datetime, end: datetime, metric: str = ANOMALOUS_PREDICTION, series: Series = SERIES
 ) -> dict[datetime, float]:
     """SampleCount of the scheduler's predictions (or `metric`) per minute: 1 everywhere means exactly once."""
     response = cloudwatch.get_metric_data(
@@ -84,7 +87,7 @@ def samples(
                     "Metric": {
                         "Namespace": NAMESPACE,
                         "MetricName": metric,
-                        "Dimensions": SERIES.dimensions(),
+                        "Dimensions": series.dimensions(),
                     },
                     "Period": 60,
                     "Stat": "SampleCount",
@@ -254,7 +257,7 @@ def run_publisher(now: datetime) -> dict[str, Any]:
         container.source.results_between,
         result_lag=container.source.result_lag,
     )
-    return handler.publish_running(container.source, publisher, now, lambda: 900.0)
+    return handler.publish_running(container.source, publisher, container.settings.stack_key, now, lambda: 900.0)
 
 
 def test_the_function_publishes_running_lookout_schedulers_and_skips_stopped_ones(demo: Any) -> None:
@@ -310,7 +313,7 @@ def test_results_written_late_are_published_by_the_next_run(aws: tuple[Any, Any]
 def test_a_steady_run_makes_calls_per_scheduler_not_per_history(aws: tuple[Any, Any]) -> None:
     """20 five-minute schedulers, a run five minutes after the last one: one call of each kind per scheduler."""
     cloudwatch, s3 = aws
-    fleet = [Series(model="pump-model", scheduler=f"pump-{number}") for number in range(20)]
+    fleet = [Series(model="pump-model", scheduler=f"pump-{number}", stack=STACK_KEY) for number in range(20)]
     store = WatermarkStore(s3, BUCKET)
     publisher = MetricsPublisher(cloudwatch, store, results_between, result_lag=RESULT_LAG)
     for series in fleet:  # two weeks of history published up to the last run, five minutes ago
@@ -447,3 +450,31 @@ def test_of_two_overlapping_runs_one_publishes_and_each_result_is_sent_once(aws:
     published, left = (other[0], first) if moment == "while-it-reads-results" else (first, other[0])
     assert (published.results, published.busy) == (144, False)
     assert (left.results, left.calls, left.busy) == (0, 0, True) and "another run" in left.notes[0]
+
+
+def use_stack(monkeypatch: pytest.MonkeyPatch, key: str, bucket: str) -> None:
+    """What a stack's functions are told: its key, its bucket, its dashboards' prefix."""
+    monkeypatch.setenv("STACK_KEY", key)
+    monkeypatch.setenv("SNAPSHOT_BUCKET", bucket)
+    monkeypatch.setenv("DASHBOARD_PREFIX", f"Lookout-for-Equipment-{key}")
+    reset_container()
+
+
+def test_two_stacks_of_the_same_source_publish_apart(demo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second stack's first run skips nothing, and doubles nothing of the first stack's."""
+    make_client("s3").create_bucket(Bucket="second-stack-snapshots")
+    use_stack(monkeypatch, "1a2b3c4d", DEMO_BUCKET)
+    first = run_publisher(DEMO_NOW)
+    use_stack(monkeypatch, "9f8e7d6c", "second-stack-snapshots")
+    second = run_publisher(DEMO_NOW)
+
+    cloudwatch = make_client("cloudwatch")
+    live = demo.schedulers["live"]
+    model = demo.fake.schedulers[live]["ModelName"]
+    last_hours = [
+        samples(cloudwatch, DEMO_NOW - timedelta(hours=6), DEMO_NOW + timedelta(minutes=1), series=series)
+        for series in (Series(model, live, stack="1a2b3c4d"), Series(model, live, stack="9f8e7d6c"))
+    ]
+    assert first["results"] == second["results"] > 0 and not first["failed"] and not second["failed"]
+    assert published(cloudwatch, "Stack") == {"1a2b3c4d", "9f8e7d6c"}
+    assert last_hours[0] == last_hours[1] and len(last_hours[0]) >= 6 and set(last_hours[0].values()) == {1.0}

@@ -249,6 +249,13 @@ def test_the_schedule_runs_the_publisher_unless_disabled() -> None:
     assert "PublishMetricsFunction" in disabled
 
 
+@pytest.mark.parametrize("source", SOURCES)
+def test_the_publisher_and_the_schedulers_list_know_the_stack_s_key_which_dimensions_its_metrics(source: str) -> None:
+    resources = functions(source)
+    for function in ("PublishMetricsFunction", "ListSchedulersFunction"):
+        assert resources[function]["Properties"]["Environment"]["Variables"]["STACK_KEY"] == ("Ref", "StackKey")
+
+
 def test_publisher_runs_never_overlap() -> None:
     """With rate(1 minute) and runs of up to 300 s, two runs would send the same results."""
     resources = functions(LOOKOUT_FOR_EQUIPMENT, MetricsSchedule="rate(1 minute)")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .domain import InferenceResult
+from .domain import InferenceResult, Scheduler, SchedulerSummary
 
 NAMESPACE = "LookoutDashboards"
 ANOMALY_SCORE = "AnomalyScore"
@@ -28,22 +28,28 @@ SMALLEST_VALUE, LARGEST_VALUE = 8.515920e-109, 1.174271e108
 
 @dataclass(frozen=True)
 class Series:
-    """Which scheduler a metric belongs to, as CloudWatch dimensions (SiteWise adds the asset)."""
+    """Which stack published a scheduler's metrics (its key) and which scheduler they belong to, as
+    CloudWatch dimensions (SiteWise adds the asset). Two stacks of the same source publish apart."""
 
     model: str
     scheduler: str
     asset: str | None = None
+    stack: str = field(kw_only=True)
 
     def dimensions(self) -> list[dict[str, str]]:
-        dimensions = [{"Name": "Model", "Value": self.model}, {"Name": "Scheduler", "Value": self.scheduler}]
+        dimensions = [
+            {"Name": "Stack", "Value": self.stack},
+            {"Name": "Model", "Value": self.model},
+            {"Name": "Scheduler", "Value": self.scheduler},
+        ]
         if self.asset:
             dimensions.append({"Name": "Asset", "Value": self.asset})
         return dimensions
 
 
-def series_of(name: str, model_name: str, asset_id: str | None = None) -> Series:
-    """A scheduler's metric dimensions, from what the lists and the dashboards know of it."""
-    return Series(model=model_name, scheduler=name, asset=asset_id)
+def series_of(scheduler: Scheduler | SchedulerSummary, stack_key: str) -> Series:
+    """A scheduler's metric dimensions in this stack, from what the lists and the dashboards know of it."""
+    return Series(model=scheduler.model_name, scheduler=scheduler.name, asset=scheduler.asset_id, stack=stack_key)
 
 
 def metric_values(series: Series, result: InferenceResult, sensors: Sequence[str]) -> list[dict[str, Any]]:
