@@ -31,7 +31,7 @@ from lookout_dashboards.metrics import (
     batches,
     metric_values,
 )
-from lookout_dashboards.metrics_publisher import BACKLOG, MetricsPublisher, PublishReport
+from lookout_dashboards.metrics_publisher import BACKLOG, WINDOW, MetricsPublisher, PublishReport
 from lookout_dashboards.sources.sitewise_values import RESULT_LAG
 from lookout_dashboards.watermarks import Watermark, WatermarkStore
 from tests.conftest import DEMO_NOW
@@ -478,3 +478,22 @@ def test_two_stacks_of_the_same_source_publish_apart(demo: Any, monkeypatch: pyt
     assert first["results"] == second["results"] > 0 and not first["failed"] and not second["failed"]
     assert published(cloudwatch, "Stack") == {"1a2b3c4d", "9f8e7d6c"}
     assert last_hours[0] == last_hours[1] and len(last_hours[0]) >= 6 and set(last_hours[0].values()) == {1.0}
+
+
+def test_a_window_not_settled_yet_ends_the_run_instead_of_being_read_again(aws: tuple[Any, Any]) -> None:
+    """A day's window ending within the result lag, with no result in it: one read reaches `now`."""
+    cloudwatch, s3 = aws
+    seed(s3, Watermark(DEMO_NOW - WINDOW - timedelta(hours=1)))
+    reads: list[datetime] = []
+    budget = iter([900.0] * 50 + [0.0] * 1000)
+
+    def nothing_written(name: str, start: datetime, end: datetime) -> list[InferenceResult]:
+        reads.append(end)
+        return []
+
+    publisher = MetricsPublisher(
+        cloudwatch, WatermarkStore(s3, BUCKET), nothing_written, lambda: next(budget), result_lag=RESULT_LAG
+    )
+    report = publisher.publish(SERIES, DEMO_NOW)
+
+    assert report.finished and reads == [DEMO_NOW]

@@ -89,6 +89,8 @@ class MetricsPublisher:
         try:
             while watermark.published_through < now and self._time_left() > self._margin_s:
                 end = min(now, watermark.published_through + WINDOW)
+                if end > now - self._result_lag:  # not settled: the watermark could not pass it, so read up to now
+                    end = now
                 watermark, complete = self._publish_window(series, stored, watermark, end, now, report)
                 if complete and end >= now:
                     report.finished = True
