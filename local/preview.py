@@ -145,7 +145,7 @@ class PreviewConsole:
         wanted = tuple(sorted(environment.items()))
         if wanted == self._environment:
             return
-        for variable in (*FUNCTION_VARIABLES.values(), "DATA_SOURCE", "DASHBOARD_PREFIX", "CANARY_PREFIX"):
+        for variable in (*FUNCTION_VARIABLES.values(), "DATA_SOURCE", "DASHBOARD_PREFIX", "CANARY_PREFIX", "STACK_KEY"):
             os.environ.pop(variable, None)
         os.environ.update(environment)
         self._environment = wanted
@@ -323,7 +323,8 @@ def publish_demo_metrics(console: PreviewConsole, now: datetime, days: int = 2) 
     """What the stack's `publish-metrics` would have sent over the last `days`, for both sources'
     running schedulers, so the scheduler dashboards' metric widgets have data."""
     from lookout_dashboards.container import current_container
-    from lookout_dashboards.metrics import MetricsPublisher, WatermarkStore
+    from lookout_dashboards.metrics_publisher import MetricsPublisher
+    from lookout_dashboards.watermarks import WatermarkStore
 
     publish_running = load_handler("publish-metrics").publish_running
     for function in ("list-schedulers", SITEWISE_DEMO_PREFIX + "list-schedulers"):
@@ -337,7 +338,7 @@ def publish_demo_metrics(console: PreviewConsole, now: datetime, days: int = 2) 
             backlog=timedelta(days=days),
             result_lag=container.source.result_lag,
         )
-        publish_running(container.source, publisher, now, lambda: float("inf"))
+        publish_running(container.source, publisher, container.settings.stack_key, now, lambda: float("inf"))
 
 
 @contextmanager

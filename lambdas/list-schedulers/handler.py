@@ -17,6 +17,7 @@ from lookout_dashboards.clicks import ButtonSigner
 from lookout_dashboards.config import (
     ALARM_SETTINGS,
     CANARY_SETTINGS,
+    METRIC_SETTINGS,
     STACK_SETTINGS,
     function_variables,
     require_settings,
@@ -47,6 +48,7 @@ REQUIRED_SETTINGS = (
     *STACK_SETTINGS,
     *CANARY_SETTINGS,
     *ALARM_SETTINGS,
+    *METRIC_SETTINGS,
     *function_variables(widget for widget, *_ in SCHEDULER_DASHBOARD_LAYOUT),
 )
 require_settings(REQUIRED_SETTINGS)
@@ -96,7 +98,7 @@ def scheduler_actions(
 
     def create_dashboard(name: str) -> ActionOutcome:
         scheduler = requested_scheduler(source, {"scheduler": name})
-        body = scheduler_dashboard_body(scheduler, links.of, links.settings.region)
+        body = scheduler_dashboard_body(scheduler, links.of, links.settings.region, links.settings.stack_key)
         return publisher.create(DashboardTarget(DashboardKind.SCHEDULER, name, scheduler.display_name), body)
 
     def delete_dashboard(name: str) -> ActionOutcome:
@@ -105,8 +107,7 @@ def scheduler_actions(
     def create_alarm(name: str) -> ActionOutcome:
         scheduler = requested_scheduler(source, {"scheduler": name})
         target = DashboardTarget(DashboardKind.SCHEDULER, name, scheduler.display_name)
-        series = series_of(scheduler.name, scheduler.model_name, scheduler.asset_id)
-        return alarms.create(target, series, scheduler.upload_frequency)
+        return alarms.create(target, series_of(scheduler, links.settings.stack_key), scheduler.upload_frequency)
 
     def remove_alarm(name: str) -> ActionOutcome:
         return alarms.delete(requested_target(DashboardKind.SCHEDULER, name, source.terms))

@@ -6,7 +6,10 @@ way a source answers "the results between two times"; CloudWatch's own counts ar
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,25 +18,28 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from lookout_dashboards.aws import make_client
+from lookout_dashboards.config import DEMO_BUCKET
+from lookout_dashboards.container import reset_container
 from lookout_dashboards.domain import InferenceResult, SensorImportance
 from lookout_dashboards.metrics import (
     ANOMALOUS_PREDICTION,
-    BACKLOG,
+    ANOMALY_SCORE,
     MAX_SENSOR_SERIES,
     NAMESPACE,
-    MetricsPublisher,
     Series,
-    Watermark,
-    WatermarkStore,
+    accepted,
     batches,
     metric_values,
 )
+from lookout_dashboards.metrics_publisher import BACKLOG, WINDOW, MetricsPublisher, PublishReport
 from lookout_dashboards.sources.sitewise_values import RESULT_LAG
+from lookout_dashboards.watermarks import Watermark, WatermarkStore
 from tests.conftest import DEMO_NOW
 
 BUCKET = "metrics-test"
 STEP = timedelta(minutes=5)
-SERIES = Series(model="pump-model", scheduler="pump-live")
+STACK_KEY = "1a2b3c4d"
+SERIES = Series(model="pump-model", scheduler="pump-live", stack=STACK_KEY)
 
 
 def results_between(_: str, start: datetime, end: datetime) -> list[InferenceResult]:
@@ -64,8 +70,15 @@ def aws(aws_credentials: None) -> Iterator[tuple[Any, Any]]:
         yield make_client("cloudwatch"), s3
 
 
-def samples(cloudwatch: Any, start: datetime, end: datetime) -> dict[datetime, float]:
-    """SampleCount of the scheduler's predictions per minute: 1 everywhere means exactly once."""
+def seed(s3: Any, watermark: Watermark, series: Series = SERIES) -> None:
+    """A watermark as an earlier run left it."""
+    s3.put_object(Bucket=BUCKET, Key=WatermarkStore(s3, BUCKET).key(series), Body=watermark.to_json())
+
+
+def samples(
+    cloudwatch: Any, start: datetime, end: datetime, metric: str = ANOMALOUS_PREDICTION, series: Series = SERIES
+) -> dict[datetime, float]:
+    """SampleCount of the scheduler's predictions (or `metric`) per minute: 1 everywhere means exactly once."""
     response = cloudwatch.get_metric_data(
         MetricDataQueries=[
             {
@@ -73,8 +86,8 @@ def samples(cloudwatch: Any, start: datetime, end: datetime) -> dict[datetime, f
                 "MetricStat": {
                     "Metric": {
                         "Namespace": NAMESPACE,
-                        "MetricName": ANOMALOUS_PREDICTION,
-                        "Dimensions": SERIES.dimensions(),
+                        "MetricName": metric,
+                        "Dimensions": series.dimensions(),
                     },
                     "Period": 60,
                     "Stat": "SampleCount",
@@ -103,7 +116,7 @@ def publisher(
 
 def test_a_run_publishes_exactly_the_new_results_and_a_second_run_nothing(aws: tuple[Any, Any]) -> None:
     cloudwatch, s3 = aws
-    WatermarkStore(s3, BUCKET).write(SERIES, Watermark(DEMO_NOW - timedelta(hours=2)))
+    seed(s3, Watermark(DEMO_NOW - timedelta(hours=2)))
 
     first = publisher(cloudwatch, s3).publish(SERIES, DEMO_NOW)
     again = publisher(cloudwatch, s3).publish(SERIES, DEMO_NOW)
@@ -114,28 +127,70 @@ def test_a_run_publishes_exactly_the_new_results_and_a_second_run_nothing(aws: t
     assert min(counts) == DEMO_NOW - timedelta(hours=2) + STEP and max(counts) == DEMO_NOW
 
 
-def test_a_run_that_failed_after_a_partial_publish_is_resumed_without_loss_or_duplicate(aws: tuple[Any, Any]) -> None:
+class SlowToShowCloudWatch:
+    """moto's CloudWatch as CloudWatch may be: GetMetricData shows no point older than three hours (it
+    takes up to 2 hours to show points 3 to 24 hours old, 48 hours for older ones). The function may
+    die in the call numbered `die_at`, before or after CloudWatch stored it."""
+
+    def __init__(self, client: Any, die_at: int = 0, stored: bool = False) -> None:
+        self._client, self._die_at, self._stored = client, die_at, stored
+        self.sizes: list[int] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def put_metric_data(self, **params: Any) -> Any:
+        self.sizes.append(len(params["MetricData"]))
+        dies = len(self.sizes) == self._die_at
+        if dies and not self._stored:
+            raise ConnectionError("the function died before the call arrived")
+        response = self._client.put_metric_data(**params)
+        if dies:
+            raise ConnectionError("the function died after the call arrived")
+        return response
+
+    def get_metric_data(self, **params: Any) -> Any:
+        response = self._client.get_metric_data(**params)
+        shown_from = DEMO_NOW - timedelta(hours=3)
+        for item in response["MetricDataResults"]:
+            shown = [(t, v) for t, v in zip(item["Timestamps"], item["Values"], strict=True) if t > shown_from]
+            item["Timestamps"], item["Values"] = [t for t, _ in shown], [v for _, v in shown]
+        return response
+
+
+@pytest.mark.parametrize("stored", [False, True], ids=["died-before-the-call-arrived", "died-after-it-arrived"])
+def test_a_run_that_died_mid_window_is_resumed_resending_one_call_at_most_and_saying_so(
+    aws: tuple[Any, Any], stored: bool
+) -> None:
     cloudwatch, s3 = aws
-    calls = {"count": 0}
+    seed(s3, Watermark(DEMO_NOW - timedelta(hours=12)))
+    dying = SlowToShowCloudWatch(cloudwatch, die_at=3, stored=stored)
 
-    def die_at_the_third_call(**_: Any) -> None:
-        calls["count"] += 1
-        if calls["count"] == 3:
-            raise ConnectionError("the function died here")
+    def run(client: Any, now: datetime) -> PublishReport:
+        store = WatermarkStore(s3, BUCKET)
+        five_minutes = timedelta(minutes=5)  # the function's timeout: a call in flight is its run's until then
+        return MetricsPublisher(
+            client, store, results_between, values_per_call=100, result_lag=RESULT_LAG, run_time=five_minutes
+        ).publish(SERIES, now)
 
-    cloudwatch.meta.events.register("before-call.cloudwatch.PutMetricData", die_at_the_third_call)
     with pytest.raises(ConnectionError):
-        publisher(cloudwatch, s3, values_per_call=100).publish(SERIES, DEMO_NOW)
-    cloudwatch.meta.events.unregister("before-call.cloudwatch.PutMetricData", die_at_the_third_call)
-    partial = samples(cloudwatch, DEMO_NOW - BACKLOG, DEMO_NOW + timedelta(minutes=1))
+        run(dying, DEMO_NOW)
+    meanwhile = run(SlowToShowCloudWatch(cloudwatch), DEMO_NOW + timedelta(minutes=1))  # the dying run may be alive
+    resumed = run(SlowToShowCloudWatch(cloudwatch), DEMO_NOW + timedelta(minutes=5))
 
-    resumed = publisher(cloudwatch, s3, values_per_call=100).publish(SERIES, DEMO_NOW)
-
-    counts = samples(cloudwatch, DEMO_NOW - BACKLOG, DEMO_NOW + timedelta(minutes=1))
-    expected = len(results_between("", DEMO_NOW - BACKLOG, DEMO_NOW))
-    assert 0 < len(partial) < 288  # the first run died inside its first day
-    assert resumed.skipped_minutes == len(partial)
-    assert len(counts) == expected and set(counts.values()) == {1.0}
+    assert meanwhile.busy and meanwhile.calls == 0 and "another run is sending" in meanwhile.notes[0]
+    counts = samples(cloudwatch, DEMO_NOW - timedelta(hours=13), DEMO_NOW + timedelta(minutes=1))
+    twice = [minute for minute in sorted(counts) if counts[minute] == 2]
+    assert len(counts) == 144 and set(counts.values()) <= {1.0, 2.0}  # nothing lost
+    assert resumed.resent_at_most == dying.sizes[2] <= 100  # the call in flight, and only it, is sent again
+    assert "may count twice" in resumed.notes[0] and resumed.finished
+    if stored:  # that call's results count twice, and no others: exactly the values reported
+        again = [r for r in results_between("", DEMO_NOW - timedelta(hours=12), DEMO_NOW) if r.timestamp in twice]
+        sensors = [item.label for item in again[0].diagnostics]
+        assert twice == [m for m in sorted(counts) if twice[0] <= m <= twice[-1]]
+        assert sum(len(metric_values(SERIES, r, sensors)) for r in again) == resumed.resent_at_most
+    else:
+        assert twice == []
 
 
 def test_a_backlog_larger_than_a_run_is_published_over_several_runs_oldest_first(aws: tuple[Any, Any]) -> None:
@@ -166,7 +221,16 @@ def test_values_of_a_result_and_the_bound_on_sensor_series() -> None:
     ]
     assert values[2]["Dimensions"][-1] == {"Name": "Sensor", "Value": "pump\\bearing"}
     assert MAX_SENSOR_SERIES == 10
-    assert [len(call) for call in batches([[{}] * 3] * 5, limit=7)] == [6, 6, 3]
+    calls = batches([(DEMO_NOW + STEP * number, [{}] * 3) for number in range(5)], limit=7)
+    assert [(len(call.values), call.results, call.through) for call in calls] == [
+        (6, 2, DEMO_NOW + STEP),
+        (6, 2, DEMO_NOW + STEP * 3),
+        (3, 1, DEMO_NOW + STEP * 4),
+    ]
+    assert [accepted(v) for v in (0.0, -1.174271e108, 8.515920e-109, 2.0**360, 1e-200, math.nan, math.inf)] == [
+        *(True,) * 3,
+        *(False,) * 4,
+    ]
 
 
 def published(cloudwatch: Any, dimension: str) -> set[str]:
@@ -193,7 +257,7 @@ def run_publisher(now: datetime) -> dict[str, Any]:
         container.source.results_between,
         result_lag=container.source.result_lag,
     )
-    return handler.publish_running(container.source, publisher, now, lambda: 900.0)
+    return handler.publish_running(container.source, publisher, container.settings.stack_key, now, lambda: 900.0)
 
 
 def test_the_function_publishes_running_lookout_schedulers_and_skips_stopped_ones(demo: Any) -> None:
@@ -233,7 +297,7 @@ def test_results_written_late_are_published_by_the_next_run(aws: tuple[Any, Any]
     def written_so_far(name: str, start: datetime, end: datetime) -> list[InferenceResult]:
         return [r for r in results_between(name, start, end) if r.timestamp <= written_until["time"]]
 
-    WatermarkStore(s3, BUCKET).write(SERIES, Watermark(DEMO_NOW - timedelta(hours=1)))
+    seed(s3, Watermark(DEMO_NOW - timedelta(hours=1)))
     publisher = MetricsPublisher(cloudwatch, WatermarkStore(s3, BUCKET), written_so_far, result_lag=RESULT_LAG)
 
     first = publisher.publish(SERIES, DEMO_NOW)
@@ -249,11 +313,11 @@ def test_results_written_late_are_published_by_the_next_run(aws: tuple[Any, Any]
 def test_a_steady_run_makes_calls_per_scheduler_not_per_history(aws: tuple[Any, Any]) -> None:
     """20 five-minute schedulers, a run five minutes after the last one: one call of each kind per scheduler."""
     cloudwatch, s3 = aws
-    fleet = [Series(model="pump-model", scheduler=f"pump-{number}") for number in range(20)]
+    fleet = [Series(model="pump-model", scheduler=f"pump-{number}", stack=STACK_KEY) for number in range(20)]
     store = WatermarkStore(s3, BUCKET)
     publisher = MetricsPublisher(cloudwatch, store, results_between, result_lag=RESULT_LAG)
     for series in fleet:  # two weeks of history published up to the last run, five minutes ago
-        store.write(series, Watermark(DEMO_NOW - timedelta(minutes=5), sensors=("pump\\bearing",)))
+        seed(s3, Watermark(DEMO_NOW - timedelta(minutes=5), sensors=("pump\\bearing",)), series)
     calls: list[str] = []
     for client in (cloudwatch, s3):
         client.meta.events.register("before-call", lambda model, **_: calls.append(model.name))
@@ -264,18 +328,20 @@ def test_a_steady_run_makes_calls_per_scheduler_not_per_history(aws: tuple[Any, 
     assert {name: calls.count(name) for name in set(calls)} == {"PutMetricData": 20, "GetObject": 20, "PutObject": 40}
 
 
-def test_a_damaged_watermark_costs_a_read_back_never_a_duplicate(aws: tuple[Any, Any]) -> None:
+def test_a_damaged_watermark_sends_the_backlog_again_and_says_so(aws: tuple[Any, Any]) -> None:
+    """How far a damaged watermark went is unknown: nothing is lost, and the report says what may count twice."""
     cloudwatch, s3 = aws
     store = WatermarkStore(s3, BUCKET)
-    store.write(SERIES, Watermark(DEMO_NOW - timedelta(hours=2)))
-    publisher(cloudwatch, s3).publish(SERIES, DEMO_NOW)
+    seed(s3, Watermark(DEMO_NOW - timedelta(hours=2)))
+    publisher = MetricsPublisher(cloudwatch, store, results_between, backlog=timedelta(hours=6), result_lag=RESULT_LAG)
+    publisher.publish(SERIES, DEMO_NOW)
     s3.put_object(Bucket=BUCKET, Key=store.key(SERIES), Body=b"{damaged")
 
-    again = publisher(cloudwatch, s3).publish(SERIES, DEMO_NOW)
+    again = publisher.publish(SERIES, DEMO_NOW)
 
-    counts = samples(cloudwatch, DEMO_NOW - BACKLOG, DEMO_NOW + timedelta(minutes=1))
-    assert again.skipped_minutes == 24 and set(counts.values()) == {1.0}
-    assert len(counts) == len(results_between("", DEMO_NOW - BACKLOG, DEMO_NOW))
+    counts = samples(cloudwatch, DEMO_NOW - timedelta(hours=7), DEMO_NOW + timedelta(minutes=1))
+    assert again.results == 72 and "damaged watermark" in again.notes[0] and "sent again" in again.notes[0]
+    assert len(counts) == 72 and sorted(counts.values()) == [1.0] * 48 + [2.0] * 24
 
 
 def test_a_watermark_that_cannot_be_read_stops_that_scheduler_and_sends_nothing(aws: tuple[Any, Any]) -> None:
@@ -288,3 +354,146 @@ def test_a_watermark_that_cannot_be_read_stops_that_scheduler_and_sends_nothing(
             publisher(cloudwatch, s3).publish(SERIES, DEMO_NOW)
 
     assert samples(cloudwatch, DEMO_NOW - BACKLOG, DEMO_NOW + timedelta(minutes=1)) == {}
+
+
+class RefusingCloudWatch:
+    """moto's CloudWatch, which stores any float, refusing a call the way CloudWatch does when one of
+    its values is not finite or out of range (2^-359 to 2^359 in magnitude, zero apart)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def put_metric_data(self, **params: Any) -> Any:
+        for number, datum in enumerate(params["MetricData"], start=1):
+            value = datum["Value"]
+            if not math.isfinite(value) or (value and not 2.0**-359 <= abs(value) <= 2.0**359):
+                message = f"The value {value} for parameter MetricData.member.{number}.Value is invalid."
+                raise ClientError(
+                    {"Error": {"Code": "InvalidParameterValue", "Message": message}, "ResponseMetadata": {}},
+                    "PutMetricData",
+                )
+        return self._client.put_metric_data(**params)
+
+
+def test_a_value_cloudwatch_refuses_is_left_out_and_logged_and_the_rest_is_published(
+    aws: tuple[Any, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    cloudwatch, s3 = aws
+    scores = iter([float("1e400"), float("nan"), float("-inf"), 1e300, -1e200, 5e-324])
+    strange: dict[datetime, float] = {}
+
+    def with_strange_scores(name: str, start: datetime, end: datetime) -> list[InferenceResult]:
+        results = results_between(name, start, end)
+        for index in range(0, len(results), 4):
+            if (score := next(scores, None)) is not None:
+                strange[results[index].timestamp] = score
+                results[index] = replace(results[index], anomaly_score=score)
+        return results
+
+    seed(s3, Watermark(DEMO_NOW - timedelta(hours=2)))
+    publisher = MetricsPublisher(
+        RefusingCloudWatch(cloudwatch), WatermarkStore(s3, BUCKET), with_strange_scores, result_lag=RESULT_LAG
+    )
+
+    with caplog.at_level(logging.WARNING):
+        report = publisher.publish(SERIES, DEMO_NOW)
+
+    predictions = samples(cloudwatch, DEMO_NOW - timedelta(hours=3), DEMO_NOW + timedelta(minutes=1))
+    scored = samples(cloudwatch, DEMO_NOW - timedelta(hours=3), DEMO_NOW + timedelta(minutes=1), ANOMALY_SCORE)
+    assert len(strange) == 6 and report.dropped_values == 6 and report.reached == DEMO_NOW
+    assert len(predictions) == 24 and set(predictions.values()) == {1.0}  # every result's prediction went
+    assert set(predictions) - set(scored) == set(strange)  # only the six refused scores are missing
+    assert "6 values left out, which CloudWatch refuses" in caplog.text and "AnomalyScore inf" in caplog.text
+
+
+class CallingBack:
+    """moto's CloudWatch that runs `meanwhile` once, when the first call is in flight."""
+
+    def __init__(self, client: Any, meanwhile: Callable[[], None]) -> None:
+        self._client, self._meanwhile = client, [meanwhile]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def put_metric_data(self, **params: Any) -> Any:
+        if self._meanwhile:
+            self._meanwhile.pop()()
+        return self._client.put_metric_data(**params)
+
+
+@pytest.mark.parametrize("moment", ["while-it-reads-results", "while-its-call-is-in-flight"])
+def test_of_two_overlapping_runs_one_publishes_and_each_result_is_sent_once(aws: tuple[Any, Any], moment: str) -> None:
+    """In a stack runs never overlap (reserved concurrency 1); if they did, the watermark's conditional
+    writes would leave each scheduler to one of them."""
+    cloudwatch, s3 = aws
+    seed(s3, Watermark(DEMO_NOW - timedelta(hours=12)))
+    other: list[PublishReport] = []
+
+    def other_run() -> None:
+        other.append(publisher(cloudwatch, s3).publish(SERIES, DEMO_NOW + timedelta(seconds=30)))
+
+    def read_as_the_other_run_starts(name: str, start: datetime, end: datetime) -> list[InferenceResult]:
+        if moment == "while-it-reads-results" and not other:
+            other_run()
+        return results_between(name, start, end)
+
+    client = CallingBack(cloudwatch, other_run) if moment == "while-its-call-is-in-flight" else cloudwatch
+    first = MetricsPublisher(
+        client, WatermarkStore(s3, BUCKET), read_as_the_other_run_starts, result_lag=RESULT_LAG
+    ).publish(SERIES, DEMO_NOW)
+
+    counts = samples(cloudwatch, DEMO_NOW - timedelta(hours=13), DEMO_NOW + timedelta(minutes=1))
+    assert len(counts) == 144 and set(counts.values()) == {1.0}
+    published, left = (other[0], first) if moment == "while-it-reads-results" else (first, other[0])
+    assert (published.results, published.busy) == (144, False)
+    assert (left.results, left.calls, left.busy) == (0, 0, True) and "another run" in left.notes[0]
+
+
+def use_stack(monkeypatch: pytest.MonkeyPatch, key: str, bucket: str) -> None:
+    """What a stack's functions are told: its key, its bucket, its dashboards' prefix."""
+    monkeypatch.setenv("STACK_KEY", key)
+    monkeypatch.setenv("SNAPSHOT_BUCKET", bucket)
+    monkeypatch.setenv("DASHBOARD_PREFIX", f"Lookout-for-Equipment-{key}")
+    reset_container()
+
+
+def test_two_stacks_of_the_same_source_publish_apart(demo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second stack's first run skips nothing, and doubles nothing of the first stack's."""
+    make_client("s3").create_bucket(Bucket="second-stack-snapshots")
+    use_stack(monkeypatch, "1a2b3c4d", DEMO_BUCKET)
+    first = run_publisher(DEMO_NOW)
+    use_stack(monkeypatch, "9f8e7d6c", "second-stack-snapshots")
+    second = run_publisher(DEMO_NOW)
+
+    cloudwatch = make_client("cloudwatch")
+    live = demo.schedulers["live"]
+    model = demo.fake.schedulers[live]["ModelName"]
+    last_hours = [
+        samples(cloudwatch, DEMO_NOW - timedelta(hours=6), DEMO_NOW + timedelta(minutes=1), series=series)
+        for series in (Series(model, live, stack="1a2b3c4d"), Series(model, live, stack="9f8e7d6c"))
+    ]
+    assert first["results"] == second["results"] > 0 and not first["failed"] and not second["failed"]
+    assert published(cloudwatch, "Stack") == {"1a2b3c4d", "9f8e7d6c"}
+    assert last_hours[0] == last_hours[1] and len(last_hours[0]) >= 6 and set(last_hours[0].values()) == {1.0}
+
+
+def test_a_window_not_settled_yet_ends_the_run_instead_of_being_read_again(aws: tuple[Any, Any]) -> None:
+    """A day's window ending within the result lag, with no result in it: one read reaches `now`."""
+    cloudwatch, s3 = aws
+    seed(s3, Watermark(DEMO_NOW - WINDOW - timedelta(hours=1)))
+    reads: list[datetime] = []
+    budget = iter([900.0] * 50 + [0.0] * 1000)
+
+    def nothing_written(name: str, start: datetime, end: datetime) -> list[InferenceResult]:
+        reads.append(end)
+        return []
+
+    publisher = MetricsPublisher(
+        cloudwatch, WatermarkStore(s3, BUCKET), nothing_written, lambda: next(budget), result_lag=RESULT_LAG
+    )
+    report = publisher.publish(SERIES, DEMO_NOW)
+
+    assert report.finished and reads == [DEMO_NOW]

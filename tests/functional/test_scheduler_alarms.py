@@ -3,6 +3,7 @@ Remove deletes it, and the stack's clean-up removes its alarms and nothing else.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 
 from local.widget_events import load_handler
 from lookout_dashboards.aws import make_client
+from lookout_dashboards.config import DEMO_ENVIRONMENT
 from lookout_dashboards.metrics import ANOMALOUS_PREDICTION, NAMESPACE
 from tests.functional.test_cleanup import request, run
 from tests.widget_calls import click, render
@@ -38,6 +40,7 @@ def test_alarm_creates_the_alarm_on_the_schedulers_predictions(demo: Any) -> Non
     alarm = created[f"Lookout-for-Equipment-Alarm-Scheduler-{live}"]
     assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == (NAMESPACE, ANOMALOUS_PREDICTION, "Maximum")
     assert {d["Name"]: d["Value"] for d in alarm["Dimensions"]} == {
+        "Stack": DEMO_ENVIRONMENT["STACK_KEY"],
         "Model": demo.fake.schedulers[live]["ModelName"],
         "Scheduler": live,
     }
@@ -131,7 +134,34 @@ def test_the_alarm_period_follows_the_frequency_within_what_cloudwatch_evaluates
 
     with mock_aws():
         alarms = SchedulerAlarms(make_client("cloudwatch"), load_settings())
-        alarms.create(DashboardTarget(DashboardKind.SCHEDULER, "daily"), Series("m", "daily"), frequency)
+        alarms.create(
+            DashboardTarget(DashboardKind.SCHEDULER, "daily"), Series("m", "daily", stack="1a2b3c4d"), frequency
+        )
         (alarm,) = make_client("cloudwatch").describe_alarms()["MetricAlarms"]
 
     assert alarm["Period"] == period and alarm["Period"] * alarm["EvaluationPeriods"] <= 86_400
+
+
+def test_each_stack_s_alarm_and_metric_widgets_select_its_own_stack_s_metrics(
+    demo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two stacks of the same source on one account: each watches and draws what it published."""
+    from lookout_dashboards.container import reset_container
+
+    live = demo.schedulers["live"]
+    for key in ("1a2b3c4d", "9f8e7d6c"):
+        monkeypatch.setenv("STACK_KEY", key)
+        monkeypatch.setenv("DASHBOARD_PREFIX", f"Lookout-for-Equipment-{key}")
+        reset_container()
+        click(render("list-schedulers", {}, 7).button("Alarm", live), "list-schedulers", 7)
+        click(render("list-schedulers", {}, 7).button("Create", live), "list-schedulers", 7)
+
+    cloudwatch = make_client("cloudwatch")
+    for key in ("1a2b3c4d", "9f8e7d6c"):
+        alarm = alarms()[f"Lookout-for-Equipment-{key}-Alarm-Scheduler-{live}"]
+        assert {d["Name"]: d["Value"] for d in alarm["Dimensions"]}["Stack"] == key
+        body = json.loads(
+            cloudwatch.get_dashboard(DashboardName=f"Lookout-for-Equipment-{key}-Scheduler-{live}")["DashboardBody"]
+        )
+        metrics = [w["properties"]["metrics"][0] for w in body["widgets"] if w["type"] == "metric"]
+        assert len(metrics) == 2 and all(metric[2:4] == ["Stack", key] for metric in metrics)

@@ -11,6 +11,7 @@ import pytest
 from local.demo import PLANT_BUCKET
 from local.widget_events import load_handler, widget_event
 from lookout_dashboards.aws import make_client
+from lookout_dashboards.config import DEMO_ENVIRONMENT
 from tests.conftest import DEMO_NOW
 from tests.widget_calls import click, signed
 from tests.widget_page import WidgetPage
@@ -107,7 +108,7 @@ def test_create_view_delete_with_the_stack_schedule(
     metrics = [w["properties"] for w in body["widgets"] if w["type"] == "metric"]
     model = demo.fake.schedulers[name]["ModelName"]
     assert [m["metrics"] for m in metrics] == [
-        [["LookoutDashboards", metric, "Model", model, "Scheduler", name]]
+        [["LookoutDashboards", metric, "Stack", DEMO_ENVIRONMENT["STACK_KEY"], "Model", model, "Scheduler", name]]
         for metric in ("AnomalyScore", "AnomalousPrediction")
     ]
     assert {m["region"] for m in metrics} == {"us-east-1"}

@@ -13,6 +13,7 @@ from markupsafe import escape
 from local.demo_sitewise import HOSTILE
 from lookout_dashboards import expiring
 from lookout_dashboards.aws import make_client
+from lookout_dashboards.config import DEMO_ENVIRONMENT
 from lookout_dashboards.dashboards import DashboardKind, DashboardTarget, dashboard_name
 from lookout_dashboards.model_widgets import MODEL_DASHBOARD_LAYOUT
 from lookout_dashboards.scheduler_widgets import SCHEDULER_DASHBOARD_LAYOUT
@@ -150,8 +151,8 @@ def test_schedulers_list_create_view_delete_through_the_returned_payloads(sitewi
     metrics = [w["properties"]["metrics"][0] for w in body["widgets"] if w["type"] == "metric"]
     model_id = sitewise_demo.models["pump-compressor"]
     assert metrics == [
-        ["LookoutDashboards", "AnomalyScore", "Model", model_id, "Scheduler", key],
-        ["LookoutDashboards", "AnomalousPrediction", "Model", model_id, "Scheduler", key],
+        ["LookoutDashboards", metric, "Stack", DEMO_ENVIRONMENT["STACK_KEY"], "Model", model_id, "Scheduler", key]
+        for metric in ("AnomalyScore", "AnomalousPrediction")
     ]
 
     deleted = click(created.button("Delete", "Pump 1 and compressor"), "list-schedulers")

@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 
 from local.widget_events import load_handler
-from lookout_dashboards import clicks, dashboards, metrics, results_cache, sensor_cache
+from lookout_dashboards import clicks, dashboards, results_cache, sensor_cache, watermarks
 from lookout_dashboards.alarms import alarm_prefix
 from lookout_dashboards.config import DASHBOARD_PREFIXES, IOT_SITEWISE, LOOKOUT_FOR_EQUIPMENT, Settings
-from lookout_dashboards.metrics import NAMESPACE, WATERMARK_PREFIX
+from lookout_dashboards.metrics import NAMESPACE
 from lookout_dashboards.sources import sitewise_model_cache
+from lookout_dashboards.watermarks import WATERMARK_PREFIX
 from tests.templates import listed, policy_statements, resolved
 from tools.cloudformation import load_template
 from tools.publish import INVOKE_YAML
@@ -256,6 +257,30 @@ def test_the_schedule_runs_the_publisher_unless_disabled() -> None:
     assert "PublishMetricsFunction" in disabled
 
 
+@pytest.mark.parametrize("source", SOURCES)
+def test_the_publisher_and_the_schedulers_list_know_the_stack_s_key_which_dimensions_its_metrics(source: str) -> None:
+    resources = functions(source)
+    for function in ("PublishMetricsFunction", "ListSchedulersFunction"):
+        assert resources[function]["Properties"]["Environment"]["Variables"]["STACK_KEY"] == ("Ref", "StackKey")
+
+
+def test_publisher_runs_never_overlap() -> None:
+    """With rate(1 minute) and runs of up to 300 s, two runs would send the same results."""
+    resources = functions(LOOKOUT_FOR_EQUIPMENT, MetricsSchedule="rate(1 minute)")
+    function = resources["PublishMetricsFunction"]["Properties"]
+    assert function["ReservedConcurrentExecutions"] == 1 and function["Timeout"] == 300
+    invocations = resources["PublishMetricsRetries"]["Properties"]
+    assert invocations["FunctionName"] == ("Ref", "PublishMetricsFunction")
+    # A failed run is not retried, and an event throttled by a run still going is not queued for later.
+    assert (invocations["MaximumRetryAttempts"], invocations["MaximumEventAgeInSeconds"]) == (0, 60)
+    others = [
+        item
+        for key, item in resources.items()
+        if item["Type"] == "AWS::Lambda::Function" and key != "PublishMetricsFunction"
+    ]
+    assert all("ReservedConcurrentExecutions" not in item["Properties"] for item in others)
+
+
 def test_alarms_reach_the_target_email_through_a_topic_only_this_stack_s_alarms_may_use() -> None:
     resources = functions(LOOKOUT_FOR_EQUIPMENT)
     topic = resources["NotificationTopic"]["Properties"]
@@ -333,7 +358,7 @@ SOURCE_CACHES = {
     ),
     IOT_SITEWISE: (BucketUse(sitewise_model_cache, "PREFIX", READ_WRITE),),
 }
-WATERMARKS = BucketUse(metrics, "WATERMARK_PREFIX", READ_WRITE)
+WATERMARKS = BucketUse(watermarks, "WATERMARK_PREFIX", READ_WRITE)
 #: The lists sign their buttons with a key they keep in the bucket (made by the first that needs it).
 BUTTON_KEY = BucketUse(clicks, "KEY_PREFIX", READ_WRITE)
 SCREENSHOTS = BucketUse(PROCESS_SNAPSHOT, "SNAPSHOTS_PREFIX", frozenset({GET}))

@@ -43,6 +43,7 @@ class Settings:
     alarm_topic_arn: str = ""
     alarm_anomalous_results: int = 3
     alarm_periods: int = 6
+    stack_key: str = ""
 
 
 #: The services dashboards can be drawn from (the stack's `DataSource` parameter), and the name prefix of
@@ -71,6 +72,8 @@ STACK_SETTINGS = ("DATA_SOURCE", "SNAPSHOT_BUCKET", "STACK_NAME", "DASHBOARD_PRE
 CANARY_SETTINGS = ("SNAPSHOT_RUNS", "CANARY_ROLE_ARN", "CANARY_RUNTIME", "CANARY_CODE_BUCKET", "CANARY_CODE_KEY")
 #: What the schedulers list needs to arm an alarm: the topic it notifies, and "M anomalous results in N periods".
 ALARM_SETTINGS = ("ALARM_TOPIC_ARN", "ALARM_ANOMALOUS_RESULTS", "ALARM_PERIODS")
+#: What the metrics carry, so that two stacks publish and alarm apart: the stack's key (its `Stack` dimension).
+METRIC_SETTINGS = ("STACK_KEY",)
 #: Where a chart function's matplotlib writes its cache: read by matplotlib, not here, but needed in Lambda.
 CHART_SETTINGS = ("MPLCONFIGDIR",)
 
@@ -79,6 +82,7 @@ DEMO_ENVIRONMENT: Mapping[str, str] = {
     "DATA_SOURCE": LOOKOUT_FOR_EQUIPMENT,
     "SNAPSHOT_BUCKET": DEMO_BUCKET,
     "STACK_NAME": "l4e-dashboards-demo",
+    "STACK_KEY": "0000demo",
     "CANARY_PREFIX": "l4e-",
     "CANARY_ROLE_ARN": f"arn:aws:iam::{DEMO_ACCOUNT_ID}:role/l4e-dashboards-canary",
     "CANARY_RUNTIME": "syn-python-selenium-12.0",
@@ -144,6 +148,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         alarm_topic_arn=values.get("ALARM_TOPIC_ARN", ""),
         alarm_anomalous_results=_positive(values.get("ALARM_ANOMALOUS_RESULTS"), 3),
         alarm_periods=_positive(values.get("ALARM_PERIODS"), 6),
+        stack_key=values.get("STACK_KEY", ""),
     )
 
 

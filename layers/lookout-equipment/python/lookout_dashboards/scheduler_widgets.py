@@ -54,15 +54,18 @@ class RunCounts:
         return total
 
 
-def scheduler_dashboard_body(scheduler: Scheduler, endpoint_of: Callable[[str], str], region: str) -> dict[str, Any]:
+def scheduler_dashboard_body(
+    scheduler: Scheduler, endpoint_of: Callable[[str], str], region: str, stack_key: str
+) -> dict[str, Any]:
     """Details and the last anomaly's diagnostics side by side, the anomalies over time below, then
-    the published metrics as the console's own metric widgets (its zoom, time controls and alarms).
+    the published metrics as the console's own metric widgets (its zoom, time controls and alarms), this
+    stack's (`stack_key`).
 
     The dashboard opens on the last seven days (or 50 runs, for schedulers slower than hourly).
     """
     params = {"scheduler": scheduler.name}
     days = max(7, int(((scheduler.upload_frequency or timedelta(0)) * 50) / timedelta(days=1)))
-    series = series_of(scheduler.name, scheduler.model_name, scheduler.asset_id)
+    series = series_of(scheduler, stack_key)
     return {
         "start": f"-P{days}D",
         "widgets": [
