@@ -485,3 +485,11 @@ def test_alarms_may_notify_only_the_stack_s_topic(source: str) -> None:
     assert put["Condition"] == {"ForAllValues:StringEquals": {"cloudwatch:AlarmActions": ("Ref", "NotificationTopic")}}
     variables = resources["ListSchedulersFunction"]["Properties"]["Environment"]["Variables"]
     assert variables["ALARM_TOPIC_ARN"] == ("Ref", "NotificationTopic")
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_the_publisher_may_list_its_bucket_so_a_missing_watermark_reads_as_missing(source: str) -> None:
+    """S3 answers a missing key with 404 only to a caller that may list the bucket; else 403, which is a failure."""
+    statements = policy_statements(functions(source, SourceBuckets="plant-datasets"), "PublishMetricsRole")
+    lists = [s["Resource"] for s in statements if "s3:ListBucket" in listed(s["Action"])]
+    assert ("Sub", "arn:${AWS::Partition}:s3:::${SnapshotBucket}") in lists  # whatever SourceBuckets names
