@@ -6,8 +6,8 @@ call, the watermark records it as in flight; after, it moves to the call's newes
 last call of a window that is settled, past the source's `result_lag`, to the window's end). A run
 that stops anywhere leaves at most one call in flight: the next run sends it again and reports how
 many values may count twice. Nothing is read back from CloudWatch, which may take hours, or days,
-to show points that old.
-"""
+to show points that old. Watermark writes are conditional, and a call in flight is its run's until
+that run's end: of two runs that overlap, one publishes a scheduler and the other leaves it."""
 
 from __future__ import annotations
 
@@ -81,10 +81,10 @@ class MetricsPublisher:
     def publish(self, series: Series, now: datetime, running: bool = True) -> PublishReport:
         """From the watermark (or the backlog's start, two weeks back) to `now`, window after window, oldest first.
 
-        A scheduler that is not `running` writes results only for the runs before it stopped, until
-        `result_lag` after them: it is published from the run that first sees it stopped until one that
-        many hours later (then `drained`). Before that, when it has no watermark (this stack never
-        published it), and after, its watermark is all this reads."""
+        A scheduler that is not `running` writes results only for its runs before the stop, at most
+        `result_lag` late: it is published from the run that first sees it stopped to one `result_lag`
+        later, which marks it `drained`. After that, or when it has no watermark (this stack never
+        published it), its watermark is all this reads."""
         report = PublishReport()
         stored = self._store.open(series)
         if not running and (stored.watermark.drained if stored.watermark else not stored.damaged):
