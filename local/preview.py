@@ -326,7 +326,7 @@ def publish_demo_metrics(console: PreviewConsole, now: datetime, days: int = 2) 
     from lookout_dashboards.metrics_publisher import MetricsPublisher
     from lookout_dashboards.watermarks import WatermarkStore
 
-    publish_running = load_handler("publish-metrics").publish_running
+    publish_schedulers = load_handler("publish-metrics").publish_schedulers
     for function in ("list-schedulers", SITEWISE_DEMO_PREFIX + "list-schedulers"):
         console.use(demo_function(function).environment)
         container = current_container()
@@ -338,7 +338,7 @@ def publish_demo_metrics(console: PreviewConsole, now: datetime, days: int = 2) 
             backlog=timedelta(days=days),
             result_lag=container.source.result_lag,
         )
-        publish_running(container.source, publisher, container.settings.stack_key, now, lambda: float("inf"))
+        publish_schedulers(container.source, publisher, container.settings.stack_key, now, lambda: float("inf"))
 
 
 @contextmanager

@@ -1,12 +1,13 @@
 """Every few minutes (an EventBridge schedule), each running scheduler's new results become CloudWatch metrics.
 
-For each scheduler the source lists as running, the results written since its watermark are
+For each scheduler the source lists as running, and each stopped one whose last results may still
+be coming (`result_lag` after a run first saw it stopped), the results written since its watermark are
 published in `LookoutDashboards` (`AnomalousPrediction`, `AnomalyScore`, `SensorContribution`),
 with their own timestamps, oldest first, at most a day of results per step and as many steps as
 the function's time allows; see `lookout_dashboards.metrics_publisher` for how a re-send is bounded.
 Runs never overlap (the function's reserved concurrency is 1); if two did, the watermarks' conditional
 writes would leave each scheduler to one of them.
-A stopped scheduler is skipped: it writes no new results.
+Once a stopped scheduler's last results are out, a run reads only its watermark.
 """
 
 from __future__ import annotations
@@ -33,18 +34,21 @@ require_settings(REQUIRED_SETTINGS)
 MARGIN_S = 30.0
 
 
-def publish_running(
+def publish_schedulers(
     source: AnomalySource,
     publisher: MetricsPublisher,
     stack_key: str,
     now: datetime,
     time_left: Callable[[], float],
 ) -> dict[str, Any]:
-    """Publish every running scheduler's new results under this stack's key; one scheduler's failure
-    does not stop the others."""
-    running = [item for item in source.list_schedulers() if item.status is SchedulerStatus.RUNNING]
+    """Publish every running scheduler's new results under this stack's key, then a stopped one's last
+    results (see `MetricsPublisher.publish`); one scheduler's failure does not stop the others."""
+    schedulers = source.list_schedulers()
+    running = [item for item in schedulers if item.status is SchedulerStatus.RUNNING]
+    stopped = [item for item in schedulers if item.status is not SchedulerStatus.RUNNING]
     summary: dict[str, Any] = {
         "running": len(running),
+        "stopped": len(stopped),
         "results": 0,
         "calls": 0,
         "dropped": 0,
@@ -54,12 +58,14 @@ def publish_running(
         "left": [],
         "notes": [],
     }
-    for scheduler in running:
+    for scheduler in [*running, *stopped]:
         if time_left() < MARGIN_S:
             summary["left"].append(scheduler.name)
             continue
         try:
-            report: PublishReport = publisher.publish(series_of(scheduler, stack_key), now)
+            report: PublishReport = publisher.publish(
+                series_of(scheduler, stack_key), now, running=scheduler.status is SchedulerStatus.RUNNING
+            )
         except Exception as error:  # the next run starts again from its watermark
             logger.exception("could not publish the metrics of %s", scheduler.name)
             summary["failed"].append(f"{scheduler.name} ({error_text(error)})")
@@ -91,6 +97,6 @@ def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         result_lag=container.source.result_lag,
         run_time=run_time,
     )
-    summary = publish_running(container.source, publisher, container.settings.stack_key, now, time_left)
+    summary = publish_schedulers(container.source, publisher, container.settings.stack_key, now, time_left)
     logger.info("metrics published: %s", summary)
     return summary

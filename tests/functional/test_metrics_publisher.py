@@ -19,7 +19,7 @@ from moto import mock_aws
 
 from lookout_dashboards.aws import make_client
 from lookout_dashboards.config import DEMO_BUCKET
-from lookout_dashboards.container import reset_container
+from lookout_dashboards.container import current_container, reset_container
 from lookout_dashboards.domain import InferenceResult, SensorImportance
 from lookout_dashboards.metrics import (
     ANOMALOUS_PREDICTION,
@@ -70,9 +70,9 @@ def aws(aws_credentials: None) -> Iterator[tuple[Any, Any]]:
         yield make_client("cloudwatch"), s3
 
 
-def seed(s3: Any, watermark: Watermark, series: Series = SERIES) -> None:
+def seed(s3: Any, watermark: Watermark, series: Series = SERIES, bucket: str = BUCKET) -> None:
     """A watermark as an earlier run left it."""
-    s3.put_object(Bucket=BUCKET, Key=WatermarkStore(s3, BUCKET).key(series), Body=watermark.to_json())
+    s3.put_object(Bucket=bucket, Key=WatermarkStore(s3, bucket).key(series), Body=watermark.to_json())
 
 
 def samples(
@@ -257,10 +257,10 @@ def run_publisher(now: datetime) -> dict[str, Any]:
         container.source.results_between,
         result_lag=container.source.result_lag,
     )
-    return handler.publish_running(container.source, publisher, container.settings.stack_key, now, lambda: 900.0)
+    return handler.publish_schedulers(container.source, publisher, container.settings.stack_key, now, lambda: 900.0)
 
 
-def test_the_function_publishes_running_lookout_schedulers_and_skips_stopped_ones(demo: Any) -> None:
+def test_the_function_publishes_running_lookout_schedulers_not_stopped_ones_it_never_published(demo: Any) -> None:
     summary = run_publisher(DEMO_NOW)
 
     cloudwatch = make_client("cloudwatch")
@@ -478,6 +478,72 @@ def test_two_stacks_of_the_same_source_publish_apart(demo: Any, monkeypatch: pyt
     assert first["results"] == second["results"] > 0 and not first["failed"] and not second["failed"]
     assert published(cloudwatch, "Stack") == {"1a2b3c4d", "9f8e7d6c"}
     assert last_hours[0] == last_hours[1] and len(last_hours[0]) >= 6 and set(last_hours[0].values()) == {1.0}
+
+
+def test_a_stopped_scheduler_s_last_results_are_published_then_only_its_watermark_is_read(
+    aws: tuple[Any, Any],
+) -> None:
+    """Stopped after a run at DEMO_NOW - 1 h saw it running; its last results are written up to two hours late."""
+    cloudwatch, s3 = aws
+    written_until = {"time": DEMO_NOW - timedelta(minutes=10)}
+    reads: list[datetime] = []
+
+    def written_so_far(name: str, start: datetime, end: datetime) -> list[InferenceResult]:
+        reads.append(end)
+        return [r for r in results_between(name, start, end) if r.timestamp <= written_until["time"]]
+
+    calls: list[str] = []
+    s3.meta.events.register("before-call", lambda model, **_: calls.append(model.name))
+    seed(s3, Watermark(DEMO_NOW - timedelta(hours=1)))
+    publisher = MetricsPublisher(cloudwatch, WatermarkStore(s3, BUCKET), written_so_far, result_lag=RESULT_LAG)
+
+    def run(after: timedelta) -> tuple[PublishReport, int, dict[str, int]]:
+        reads.clear(), calls.clear()
+        report = publisher.publish(SERIES, DEMO_NOW + after, running=False)
+        return report, len(reads), {name: calls.count(name) for name in set(calls)}
+
+    first = run(timedelta(0))
+    written_until["time"] = DEMO_NOW  # the last two results, written late
+    late = run(timedelta(minutes=5))
+    settled = run(timedelta(hours=2))  # nothing can be written any more: its last results are all out
+    after = [run(timedelta(hours=2, minutes=5)), run(timedelta(days=3))]
+
+    counts = samples(cloudwatch, DEMO_NOW - timedelta(hours=2), DEMO_NOW + timedelta(minutes=1))
+    assert (first[0].results, late[0].results, settled[0].results) == (10, 2, 0)
+    assert len(counts) == 12 and set(counts.values()) == {1.0}
+    assert settled[1] == 1 and settled[2]["PutObject"] == 1  # one read of its results, then it is marked drained
+    assert [(report.results, reads, calls) for report, reads, calls in after] == [(0, 0, {"GetObject": 1})] * 2
+
+
+def test_a_stopped_scheduler_this_stack_never_published_costs_a_watermark_read(aws: tuple[Any, Any]) -> None:
+    cloudwatch, s3 = aws
+    reads: list[str] = []
+    publisher = MetricsPublisher(
+        cloudwatch, WatermarkStore(s3, BUCKET), lambda *args: reads.append(args[0]) or [], result_lag=RESULT_LAG
+    )
+
+    report = publisher.publish(SERIES, DEMO_NOW, running=False)
+
+    assert (report.results, report.finished, reads) == (0, True, [])
+    assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
+
+
+def test_the_function_publishes_a_stopped_scheduler_s_last_results(demo: Any) -> None:
+    """The demo's `stopped` scheduler: a run an hour before its last result saw it running."""
+    container = current_container()
+    stopped = demo.schedulers["stopped"]
+    series = Series(demo.fake.schedulers[stopped]["ModelName"], stopped, stack=container.settings.stack_key)
+    newest = container.source.results_between(stopped, DEMO_NOW - BACKLOG, DEMO_NOW)[-1].timestamp
+    seed(container.client("s3"), Watermark(newest - timedelta(hours=1)), series, container.settings.snapshot_bucket)
+
+    summary = run_publisher(DEMO_NOW)
+
+    cloudwatch = make_client("cloudwatch")
+    counts = samples(cloudwatch, newest - timedelta(hours=2), newest + timedelta(minutes=1), series=series)
+    last = container.source.results_between(stopped, newest - timedelta(hours=1), newest)
+    assert summary["stopped"] == 2 and not summary["failed"] and not summary["left"]
+    assert len(last) > 0 and len(counts) == len(last) and set(counts.values()) == {1.0}
+    assert demo.schedulers["never_ran"] not in published(cloudwatch, "Scheduler")
 
 
 def test_a_window_not_settled_yet_ends_the_run_instead_of_being_read_again(aws: tuple[Any, Any]) -> None:

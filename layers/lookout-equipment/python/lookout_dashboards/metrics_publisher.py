@@ -6,14 +6,14 @@ call, the watermark records it as in flight; after, it moves to the call's newes
 last call of a window that is settled, past the source's `result_lag`, to the window's end). A run
 that stops anywhere leaves at most one call in flight: the next run sends it again and reports how
 many values may count twice. Nothing is read back from CloudWatch, which may take hours, or days,
-to show points that old.
-"""
+to show points that old. Watermark writes are conditional, and a call in flight is its run's until
+that run's end: of two runs that overlap, one publishes a scheduler and the other leaves it."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -78,14 +78,26 @@ class MetricsPublisher:
         self._result_lag = result_lag
         self._run_time = run_time
 
-    def publish(self, series: Series, now: datetime) -> PublishReport:
-        """From the watermark (or the backlog's start, two weeks back) to `now`, window after window, oldest first."""
+    def publish(self, series: Series, now: datetime, running: bool = True) -> PublishReport:
+        """From the watermark (or the backlog's start, two weeks back) to `now`, window after window, oldest first.
+
+        A scheduler that is not `running` writes results only for its runs before the stop, at most
+        `result_lag` late: it is published from the run that first sees it stopped to one `result_lag`
+        later, which marks it `drained`. After that, or when it has no watermark (this stack never
+        published it), its watermark is all this reads."""
         report = PublishReport()
         stored = self._store.open(series)
+        if not running and (stored.watermark.drained if stored.watermark else not stored.damaged):
+            report.finished = True
+            return report
         watermark = self._resume(series, stored, now, report)
         if watermark is None:
             report.busy = True
             return report
+        if running:
+            watermark = replace(watermark, stopped_since=None, drained=False)
+        elif watermark.stopped_since is None:
+            watermark = replace(watermark, stopped_since=now)
         try:
             while watermark.published_through < now and self._time_left() > self._margin_s:
                 end = min(now, watermark.published_through + WINDOW)
@@ -96,6 +108,9 @@ class MetricsPublisher:
                     report.finished = True
                 if not complete or end >= now:
                     break
+            report.finished = report.finished or watermark.published_through >= now
+            if watermark.stopped_since and report.finished and now >= watermark.stopped_since + self._result_lag:
+                watermark = replace(watermark, drained=True)
             if watermark != stored.watermark:
                 stored.write(watermark)
         except AnotherRunError as error:
@@ -133,7 +148,7 @@ class MetricsPublisher:
             report.notes.append(note)
         if previous.published_through < floor:
             report.notes.append(f"results before {floor:%Y-%m-%d %H:%M} UTC are too old for CloudWatch")
-        return Watermark(max(floor, previous.published_through), previous.sensors)
+        return previous.moved(max(floor, previous.published_through), previous.sensors)
 
     def _publish_window(
         self,
@@ -157,13 +172,13 @@ class MetricsPublisher:
                 return watermark, False
             stored.write(watermark.sending(call.through, len(call.values), sensors, now + self._run_time))
             self._cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=call.values)
-            watermark = Watermark(call.through, sensors)
+            watermark = watermark.moved(call.through, sensors)
             stored.write(watermark)
             report.calls += 1
             report.results += call.results
         settled = end <= now - self._result_lag
         through = end if settled else max([start, *(result.timestamp for result in results)])
-        return Watermark(through, sensors), True
+        return watermark.moved(through, sensors), True
 
     def _without_refused(
         self, series: Series, groups: list[tuple[datetime, list[dict[str, Any]]]], report: PublishReport

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -39,20 +39,31 @@ class Watermark:
     call is in flight, the newest result it holds, its number of values, and until when the run that
     sends it may still be alive. A run that stops there leaves them: once that time is past, the next
     run sends those results again and says how many values may count twice; before, it leaves the
-    scheduler to the run that may still be sending."""
+    scheduler to the run that may still be sending. For a scheduler that is not running: since when a
+    run saw it so, and whether its last results are all published (`drained`: nothing more to read)."""
 
     published_through: datetime
     sensors: tuple[str, ...] = ()
     sending_through: datetime | None = None
     sending_values: int = 0
     claimed_until: datetime | None = None
+    stopped_since: datetime | None = None
+    drained: bool = False
 
     def sending(self, through: datetime, values: int, sensors: tuple[str, ...], until: datetime) -> Watermark:
-        return Watermark(self.published_through, sensors, through, values, until)
+        """A call in flight, this run's until `until`."""
+        return replace(self, sensors=sensors, sending_through=through, sending_values=values, claimed_until=until)
 
-    def sent(self) -> Watermark:
-        """The watermark once the call in flight arrived."""
-        return Watermark(self.sending_through or self.published_through, self.sensors)
+    def moved(self, through: datetime, sensors: tuple[str, ...]) -> Watermark:
+        """Published through `through`, nothing in flight."""
+        return replace(
+            self,
+            published_through=through,
+            sensors=sensors,
+            sending_through=None,
+            sending_values=0,
+            claimed_until=None,
+        )
 
     def to_json(self) -> bytes:
         return json.dumps(
@@ -62,6 +73,8 @@ class Watermark:
                 "sending_through": _iso(self.sending_through),
                 "sending_values": self.sending_values,
                 "claimed_until": _iso(self.claimed_until),
+                "stopped_since": _iso(self.stopped_since),
+                "drained": self.drained,
             }
         ).encode()
 
@@ -75,6 +88,8 @@ class Watermark:
                 _parse(document.get("sending_through")),
                 int(document.get("sending_values") or 0),
                 _parse(document.get("claimed_until")),
+                _parse(document.get("stopped_since")),
+                document.get("drained") is True,
             )
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise DamagedWatermarkError(str(error)) from error
