@@ -361,10 +361,7 @@ def test_the_schedule_runs_the_publisher_which_may_only_put_our_metrics_and_read
 
     statements = deployed.granted_statements("publish-metrics")
     cloudwatch = [s for s in statements if any(a.startswith("cloudwatch:") for a in listed(s["Action"]))]
-    assert {a for s in cloudwatch for a in listed(s["Action"])} == {
-        "cloudwatch:PutMetricData",
-        "cloudwatch:GetMetricData",
-    }
+    assert {a for s in cloudwatch for a in listed(s["Action"])} == {"cloudwatch:PutMetricData"}
     for statement in (s for s in cloudwatch if "cloudwatch:PutMetricData" in listed(s["Action"])):
         assert statement["Condition"] == {"StringEquals": {"cloudwatch:namespace": NAMESPACE}}
     actions = deployed.granted_actions("publish-metrics")
