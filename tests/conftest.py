@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -54,16 +55,30 @@ def demo(aws_credentials: None) -> Iterator[Any]:
         yield account
 
 
+@contextmanager
+def shared_account(source: str) -> Iterator[Any]:
+    """The small demo account of `source` ("LookoutForEquipment" or "IoTSiteWise"), read through that source, with
+    fake credentials: for a module whose tests only read it. One at a time: both demos create the same buckets."""
+    from local.demo import SMALL, demo_account
+    from local.demo_sitewise import SMALL as SITEWISE_SMALL
+    from local.demo_sitewise import sitewise_demo_account
+
+    with pytest.MonkeyPatch.context() as patch:
+        for variable, value in {**FAKE_CREDENTIALS, "DATA_SOURCE": source}.items():
+            patch.setenv(variable, value)
+        if source == "IoTSiteWise":
+            account = sitewise_demo_account(SITEWISE_SMALL, now=DEMO_NOW)
+        else:
+            account = demo_account(SMALL, now=DEMO_NOW)
+        with account as built:
+            yield built
+
+
 @pytest.fixture(scope="module")
 def shared_demo() -> Iterator[Any]:
     """One small demo account for a module whose tests only read it; never mix with `demo` in a module."""
-    from local.demo import SMALL, demo_account
-
-    with pytest.MonkeyPatch.context() as patch:
-        for variable, value in FAKE_CREDENTIALS.items():
-            patch.setenv(variable, value)
-        with demo_account(SMALL, now=DEMO_NOW) as account:
-            yield account
+    with shared_account("LookoutForEquipment") as account:
+        yield account
 
 
 @pytest.fixture
@@ -79,10 +94,5 @@ def sitewise_demo(aws_credentials: None, monkeypatch: pytest.MonkeyPatch) -> Ite
 @pytest.fixture(scope="module")
 def shared_sitewise_demo() -> Iterator[Any]:
     """One small SiteWise demo account for a module whose tests only read it; never mix with `sitewise_demo`."""
-    from local.demo_sitewise import SMALL, sitewise_demo_account
-
-    with pytest.MonkeyPatch.context() as patch:
-        for variable, value in {**FAKE_CREDENTIALS, "DATA_SOURCE": "IoTSiteWise"}.items():
-            patch.setenv(variable, value)
-        with sitewise_demo_account(SMALL, now=DEMO_NOW) as account:
-            yield account
+    with shared_account("IoTSiteWise") as account:
+        yield account
