@@ -27,6 +27,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import Any
 from unittest import mock
+from urllib.parse import quote
 
 import yaml
 from moto.awslambda.models import LambdaFunction, LambdaVersion, lambda_backends
@@ -99,10 +100,20 @@ def _answer(account_id: str, region: str, body: Mapping[str, Any]) -> None:
     stack.get_custom_resource(body["LogicalResourceId"]).set_data(body.get("Data", {}))
 
 
+def _as_cloudformation_sends_it(event: dict[str, Any], region: str) -> dict[str, Any]:
+    """moto's request names its own server as `ResponseURL`; CloudFormation names a pre-signed URL of its
+    regional response bucket, which is what the clean-up checks (its answer is intercepted here anyway)."""
+    bucket = f"cloudformation-custom-resource-response-{region.replace('-', '')}"
+    path = quote(f"{event['StackId']}|{event['LogicalResourceId']}|{event['RequestId']}", safe="")
+    signed = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=7200&X-Amz-Signature=moto"
+    return {**event, "ResponseURL": f"https://{bucket}.s3.amazonaws.com/{path}?{signed}"}
+
+
 def _invoke_in_process(self: LambdaFunction, body: str, request_headers: Any, response_headers: Any) -> str:
     """A custom resource's request is handed to the thread creating its stack; any other event runs here."""
     event = json.loads(body)
     if "ResponseURL" in event:
+        event = _as_cloudformation_sends_it(event, self.region)
         with _REQUESTED_LOCK:
             _REQUESTED.setdefault(event["StackId"], []).append((self, event))
         return "{}"
