@@ -207,10 +207,3 @@ def test_a_hostile_sensor_name_is_quoted_short_and_printable(shared_demo: Any) -
         f"Sensor <b>{'s' * 96}… is not one of model pump-station-labeled's 30 sensors; pick one in the list.",
     )
     assert "\x00" not in page.markup
-
-
-@pytest.mark.parametrize("widget", MODEL_WIDGETS)
-def test_describe_returns_the_documentation(widget: str) -> None:
-    documentation = load_handler(widget).lambda_handler({"describe": True}, None)
-
-    assert documentation.startswith("## ") and '"model"' in documentation

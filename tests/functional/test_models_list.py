@@ -170,7 +170,3 @@ def test_names_from_the_service_are_escaped(demo: Any) -> None:
 
     assert "img" not in page.tags
     assert hostile in [row[0] for row in page.rows if row]
-
-
-def test_describe_returns_the_documentation() -> None:
-    assert handler.lambda_handler({"describe": True}, None).startswith("## Anomaly detection models")

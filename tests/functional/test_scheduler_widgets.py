@@ -156,13 +156,6 @@ def test_unknown_or_invalid_schedulers_are_explained(
     assert "img" not in page.tags
 
 
-@pytest.mark.parametrize("widget", WIDGETS)
-def test_describe_returns_the_documentation(widget: str) -> None:
-    documentation = load_handler(widget).lambda_handler({"describe": True}, None)
-
-    assert documentation.startswith("## ") and '"scheduler"' in documentation
-
-
 def test_the_pure_function_matches_the_handler(shared_demo: Any) -> None:
     event = widget_event(
         {"scheduler": shared_demo.schedulers["never_ran"]}, start=DEMO_NOW - timedelta(days=1), end=DEMO_NOW

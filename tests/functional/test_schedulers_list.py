@@ -143,7 +143,3 @@ def test_refused_payloads_explain_themselves_and_keep_the_table(
     assert page.messages[0][0] == "error" and expected in page.messages[0][1]
     assert len([cells for cells in page.rows if len(cells) > 1]) == len(demo.fake.schedulers)
     assert "img" not in page.tags
-
-
-def test_describe_returns_the_documentation() -> None:
-    assert handler.lambda_handler({"describe": True}, None).startswith("## Inference schedulers")
