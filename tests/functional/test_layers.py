@@ -13,7 +13,8 @@ from invoke import Config, Context
 import tasks
 from tests.functional.test_cold_imports import modules_after_import
 
-pytestmark = pytest.mark.slow
+#: Building the layers downloads wheels from PyPI and Debian's python3.13 packages.
+pytestmark = [pytest.mark.slow, pytest.mark.network]
 
 RUNTIME, ARCHITECTURE = "python3.13", "arm64"
 MAGIC_3_13 = (3571).to_bytes(2, "little") + b"\r\n"  # importlib.util.MAGIC_NUMBER of every CPython 3.13
