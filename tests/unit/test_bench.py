@@ -12,7 +12,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tools import bench
+import tools.bench.layers
+import tools.bench.measure
+import tools.bench.report
+import tools.bench.verdicts
 from tools.bench import (
     BucketTraffic,
     ServiceTime,
@@ -24,6 +27,11 @@ from tools.bench import (
     memory_for,
     projected_cold_start,
 )
+from tools.bench.cases import SITEWISE_DEMO
+from tools.bench.layers import HOST_PLATFORM
+from tools.bench.measure import Measure, table_rows
+from tools.bench.report import merged_report
+from tools.bench.verdicts import growth_per_row, sitewise_verdicts
 from tools.cloudformation import FunctionSettings, function_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,7 +88,7 @@ def fake_create_layer(built: list[str]):
 
 
 def test_host_layers_are_built_once_until_their_inputs_change(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(bench, "CACHE", tmp_path / "cache")
+    monkeypatch.setattr(tools.bench.layers, "CACHE", tmp_path / "cache")
     library = tmp_path / "library"
     library.mkdir()
     (library / "module.py").write_text("VALUE = 1\n")
@@ -139,9 +147,9 @@ def test_clean_import_refuses_a_module_from_outside_the_layers(tmp_path: Path) -
 
 
 def test_new_container_tmp_replaces_lambdas_tmp_only() -> None:
-    assert bench._in_tmp("/tmp/matplotlib", "/scratch/x") == "/scratch/x/matplotlib"
-    assert bench._in_tmp("/tmpfs/other", "/scratch/x") == "/tmpfs/other"
-    assert bench._in_tmp("Lookout", "/scratch/x") == "Lookout"
+    assert tools.bench.layers._in_tmp("/tmp/matplotlib", "/scratch/x") == "/scratch/x/matplotlib"
+    assert tools.bench.layers._in_tmp("/tmpfs/other", "/scratch/x") == "/tmpfs/other"
+    assert tools.bench.layers._in_tmp("Lookout", "/scratch/x") == "Lookout"
 
 
 def test_imports_already_loaded_are_those_shipped_code_asks_for() -> None:
@@ -174,12 +182,12 @@ def test_bucket_traffic_counts_reads_and_bytes_written() -> None:
 
 def test_service_time_is_left_out_of_the_functions_cpu(monkeypatch) -> None:
     clock = iter(range(100))
-    monkeypatch.setattr(bench, "cpu_seconds", lambda: float(next(clock)))
+    monkeypatch.setattr(tools.bench.measure, "cpu_seconds", lambda: float(next(clock)))
     from botocore.handlers import BUILTIN_HANDLERS
 
     before = list(BUILTIN_HANDLERS)
     with mock_aws(), ServiceTime() as services:
-        start, start_service = bench.cpu_seconds(), services.cpu_s  # clock 0
+        start, start_service = tools.bench.measure.cpu_seconds(), services.cpu_s  # clock 0
         s3 = boto3.session.Session(region_name="us-east-1").client("s3")
         s3.create_bucket(Bucket="cache")  # moto answers between two clock ticks: 1 s of service
         assert services.cpu_s == 1.0
@@ -215,12 +223,12 @@ def test_function_settings_follow_the_code_key(tmp_path: Path) -> None:
 
 
 def test_host_platform_names_this_python() -> None:
-    runtime, architecture = bench.HOST_PLATFORM
+    runtime, architecture = HOST_PLATFORM
     assert runtime == f"python{sys.version_info.major}.{sys.version_info.minor}"
     assert architecture in ("x86_64", "arm64")
 
 
-def measure(widget: str, case: str = "new container", **figures) -> bench.Measure:
+def measure(widget: str, case: str = "new container", **figures) -> Measure:
     defaults = dict(
         memory_mb=1024,
         chart=True,
@@ -238,7 +246,7 @@ def measure(widget: str, case: str = "new container", **figures) -> bench.Measur
         bytes_written=0,
         objects_written=0,
     )
-    return bench.Measure(widget=widget, case=case, **{**defaults, **figures})
+    return Measure(widget=widget, case=case, **{**defaults, **figures})
 
 
 def test_targets_say_met_or_not_with_the_number() -> None:
@@ -248,7 +256,7 @@ def test_targets_say_met_or_not_with_the_number() -> None:
         measure("list-models", chart=False, import_cpu_s=0.1, memory_mb=256, response_bytes=200 * 1024),
     ]
 
-    lines = bench._target_lines(measures, None)
+    lines = tools.bench.verdicts._target_lines(measures, None)
 
     assert "- `model-anomalies` (a chart) import CPU from the built layer: 600 ms (target ≤ 500 ms): NOT met" in lines
     assert "- `list-models` import CPU from the built layer: 100 ms (target ≤ 150 ms): met" in lines
@@ -266,7 +274,7 @@ def test_memory_table_gives_the_memory_and_price_or_says_none_helps() -> None:
     fast = measure("list-models", import_cpu_s=0.1, later_imports_cpu_s=0.2, first_cpu_s=0.1, memory_mb=256)
     slow = measure("model-anomalies", import_cpu_s=1.0, later_imports_cpu_s=0.4, first_cpu_s=0.2)
 
-    rows = bench._memory_lines([fast, slow])
+    rows = tools.bench.report._memory_lines([fast, slow])
 
     assert rows[2].startswith(f"| list-models | 256 MB | 2.76 s | {memory_for(0.4)} MB | ")
     assert rows[3].startswith(
@@ -277,23 +285,23 @@ def test_memory_table_gives_the_memory_and_price_or_says_none_helps() -> None:
 def test_a_sources_section_replaces_its_own_and_keeps_the_others() -> None:
     previous = "# Benchmark: Lookout for Equipment\nold L4E\n\n# Benchmark: AWS IoT SiteWise\nold SiteWise\n"
 
-    report = bench.merged_report(previous, {"sitewise": "# Benchmark: AWS IoT SiteWise\nnew SiteWise"})
+    report = merged_report(previous, {"sitewise": "# Benchmark: AWS IoT SiteWise\nnew SiteWise"})
 
     assert report == "# Benchmark: Lookout for Equipment\nold L4E\n\n# Benchmark: AWS IoT SiteWise\nnew SiteWise\n"
-    assert bench.merged_report("", {"lookout": "# Benchmark: Lookout for Equipment\nL4E"}).count("# Benchmark") == 1
+    assert merged_report("", {"lookout": "# Benchmark: Lookout for Equipment\nL4E"}).count("# Benchmark") == 1
 
 
 def test_list_rows_are_counted_in_the_table_body_only() -> None:
     html = "<table><thead><tr><th>a</th></tr></thead><tbody>\n<tr><td>1</td></tr>\n<tr><td>2</td></tr></tbody>"
 
-    assert bench.table_rows(html) == 2 and bench.table_rows("<svg></svg>") == 0
+    assert table_rows(html) == 2 and table_rows("<svg></svg>") == 0
 
 
-def sitewise_list(rows: int, per_row: dict[str, int], pages: int) -> bench.Measure:
+def sitewise_list(rows: int, per_row: dict[str, int], pages: int) -> Measure:
     operations = {"ListComputationModels": pages, **{op: count * rows for op, count in per_row.items()}}
     return measure(
         "list-schedulers",
-        bench.SITEWISE_DEMO if rows < 10 else "demo + 60 models",
+        SITEWISE_DEMO if rows < 10 else "demo + 60 models",
         chart=False,
         import_cpu_s=0.07,
         later_imports=("boto3", "lookout_dashboards"),
@@ -307,18 +315,18 @@ def test_list_calls_may_grow_per_row_by_the_summary_call_only() -> None:
     summary = {"DescribeComputationModelExecutionSummary": 1}
     few, many = sitewise_list(4, summary, 1), sitewise_list(64, summary, 2)
 
-    assert bench.growth_per_row(few, many, warm=True) == {
+    assert growth_per_row(few, many, warm=True) == {
         "DescribeComputationModelExecutionSummary": 1.0,
         "ListComputationModels": pytest.approx(1 / 60),
     }
-    verdicts = bench.sitewise_verdicts([few, many])["list widgets"]
+    verdicts = sitewise_verdicts([few, many])["list widgets"]
     assert all(verdict.met for verdict in verdicts)
 
     few, many = (
         sitewise_list(4, {**summary, "ListExecutions": 1}, 1),
         sitewise_list(64, {**summary, "ListExecutions": 1}, 2),
     )
-    growth = [v for v in bench.sitewise_verdicts([few, many])["list widgets"] if "per row" in v.target]
+    growth = [v for v in sitewise_verdicts([few, many])["list widgets"] if "per row" in v.target]
     assert [v.met for v in growth] == [False, False]
     assert all(v.why == "ListExecutions: 1.00 per row" for v in growth)
 
@@ -326,7 +334,7 @@ def test_list_calls_may_grow_per_row_by_the_summary_call_only() -> None:
 def test_list_first_render_importing_numpy_is_not_met() -> None:
     heavy = replace(sitewise_list(4, {}, 1), later_imports=("boto3", "numpy"))
 
-    verdict = next(v for v in bench.sitewise_verdicts([heavy])["list widgets"] if "first render's imports" in v.target)
+    verdict = next(v for v in sitewise_verdicts([heavy])["list widgets"] if "first render's imports" in v.target)
 
     assert not verdict.met and verdict.why == "the render imports numpy"
 
@@ -347,7 +355,7 @@ def test_sitewise_calls_are_judged_cold_and_warm_and_say_which_calls_were_made()
         warm_cpu_s=0.4,
     )
 
-    cold, warm, cpu, size = bench.sitewise_verdicts([anomalies])["`model-anomalies`"]
+    cold, warm, cpu, size = sitewise_verdicts([anomalies])["`model-anomalies`"]
 
     assert (cold.met, cold.measured, cold.limit) == (False, "4", "≤ 2")
     assert cold.why == "DescribeComputationModel 1, DescribeAsset 1, ListExecutions 1, GetAssetPropertyAggregates 1"

@@ -57,7 +57,7 @@ def test_bench_builds_the_layers_for_this_machine_once_and_measures_with_them(tm
 
     from tools import bench
 
-    monkeypatch.setattr(bench, "CACHE", tmp_path / "cache")
+    monkeypatch.setattr(bench.layers, "CACHE", tmp_path / "cache")
     benched = []
     monkeypatch.setattr(bench, "run_bench", lambda *args: benched.append(args))
     c = context(tmp_path / "dist")

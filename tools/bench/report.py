@@ -1,0 +1,197 @@
+"""The Markdown report: a section per source, merged into the previous report."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from tools.bench.cases import ALL_WIDGETS, SITEWISE_REFRESH_S, SOURCES
+from tools.bench.layers import HOST_PLATFORM
+from tools.bench.verdicts import (
+    COLD_START_TARGET_S,
+    FULL_VCPU_STEP_MB,
+    MAX_MEMORY_MB,
+    MEMORY_STEP_MB,
+    MIN_MEMORY_MB,
+    PRICE_PER_GB_SECOND,
+    PRICE_PER_REQUEST,
+    Verdict,
+    _kb,
+    _ms,
+    _operations,
+    _target_lines,
+    cost_per_thousand_views,
+    memory_for,
+    projected_cold_start,
+    sitewise_verdicts,
+)
+
+if TYPE_CHECKING:
+    from tools.bench.measure import Measure
+
+SECTION_TITLES = {"lookout": "# Benchmark: Lookout for Equipment", "sitewise": "# Benchmark: AWS IoT SiteWise"}
+
+
+def merged_report(previous: str, sections: Mapping[str, str]) -> str:
+    """The report with `sections` (by source) replacing those of `previous`, in `SOURCES`' order."""
+    kept: dict[str, str] = {}
+    titles = {title: source for source, title in SECTION_TITLES.items()}
+    current = None
+    for line in previous.splitlines(keepends=True):
+        current = titles.get(line.rstrip("\n"), current)
+        if current:
+            kept[current] = kept.get(current, "") + line
+    kept |= {source: text.rstrip("\n") + "\n" for source, text in sections.items()}
+    return "\n".join(kept[source].rstrip("\n") + "\n" for source in SOURCES if source in kept)
+
+
+def _memory_lines(measures: Sequence[Measure]) -> list[str]:
+    lines = [
+        "| function | MemorySize now | projected there | memory for ≤ 1.5 s | projected there "
+        "| per 1,000 cold views | per 1,000 warm views |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for m in measures:
+        if m.case != "new container":
+            continue
+        memory = memory_for(m.cold_cpu_s)
+        shown = f"{memory} MB" if memory else f"none: {FULL_VCPU_STEP_MB} MB is one full vCPU, the most it gets"
+        memory = memory or FULL_VCPU_STEP_MB
+        cold_s, warm_s = projected_cold_start(m.cold_cpu_s, memory), projected_cold_start(m.warm_cpu_s, memory)
+        lines.append(
+            f"| {m.widget} | {m.memory_mb} MB | {m.projected_s:.2f} s | {shown} | {cold_s:.2f} s "
+            f"| ${cost_per_thousand_views(memory, cold_s):.4f} | ${cost_per_thousand_views(memory, warm_s):.4f} |"
+        )
+    return lines
+
+
+def _report(
+    measures: list[Measure],
+    size_name: str,
+    built_s: float,
+    tenfold: Mapping[str, Any] | None,
+    account: Any,
+    notes: Sequence[str],
+) -> str:
+    from tools import bench
+
+    today = f"{datetime.now():%Y-%m-%d}"
+    runtime, architecture = HOST_PLATFORM
+    lines = [
+        SECTION_TITLES["lookout"],
+        "",
+        f"`invoke bench --size {size_name} --source lookout` on {today}, Python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} CPUs (this machine, not Lambda arm64). Demo account built in {built_s:.0f} s: "
+        f"{sum(len(v) for v in account.sensors.values())} sensors, {account.size.sample_minutes}-minute samples over "
+        f"{account.size.history_days} days, {len(account.fake.models)} models. Layers built by "
+        f"`layers/create-layer.sh -r {runtime} -a {architecture}`"
+        + (f"; for this Python: {', '.join(notes)}." if notes else "."),
+        "",
+        "CPU seconds (user + system); *projected* is the cold start at the template's MemorySize.",
+        "",
+        "| widget | case | MemorySize | import CPU | imports at first render | first render CPU (wall) "
+        "| projected cold start | warm CPU (wall) | peak memory | response | L4E calls | S3 reads | bucket writes |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for m in measures:
+        later = f"{_ms(m.later_imports_cpu_s)} ({', '.join(m.later_imports)})" if m.later_imports else "-"
+        writes = f"{m.bytes_written / 2**20:,.1f} MiB in {m.objects_written}" if m.objects_written else "0"
+        lines.append(
+            f"| {m.widget} | {m.case} | {m.memory_mb} MB | {_ms(m.import_cpu_s)} | {later} | "
+            f"{_ms(m.first_cpu_s)} ({_ms(m.first_s)}) | {m.projected_s:.2f} s | "
+            f"{_ms(m.warm_cpu_s)} ({_ms(m.warm_s)}) | "
+            f"{m.peak_bytes / 2**20:,.1f} MiB | {_kb(m.response_bytes)} | {m.service_calls} | {m.s3_reads} | {writes} |"
+        )
+    if tenfold:
+        lines += [
+            "",
+            f"Ten-times-larger history: `model-anomalies` over {tenfold['days']} days, "
+            f"{tenfold['points']:,} values and {tenfold['events']:,} events answers "
+            f"{_kb(tenfold['tenfold_bytes'])}, against {_kb(tenfold['normal_bytes'])} for "
+            f"{tenfold['normal_points']:,} values: the size follows the widget's pixels, not the data.",
+        ]
+    lines += [
+        "",
+        "## Memory for a cold start ≤ 1.5 s",
+        "",
+        f"The smallest memory ({MEMORY_STEP_MB} MB steps, {MIN_MEMORY_MB}–{MAX_MEMORY_MB} MB) whose projected cold "
+        f"start (new container, no SnapStart) is ≤ {COLD_START_TARGET_S} s. Prices used: Lambda arm64 in us-east-1, "
+        f"${PRICE_PER_GB_SECOND:.10f} per GB-second and ${PRICE_PER_REQUEST * 1e6:.2f} per million requests "
+        f"(as of {today}). A cold view is billed for the projected cold start (Lambda bills the init phase), "
+        "a warm view for the warm render's CPU stretched the same way. Below 1,769 MB a view's GB-seconds hardly "
+        "change with memory: more memory finishes sooner for about the same price.",
+        "",
+        *_memory_lines(measures),
+        "",
+        "## Targets",
+        "",
+        *_target_lines(measures, tenfold),
+        "",
+        bench.__doc__.split("\n", 2)[2].strip(),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _verdict_tables(groups: Mapping[str, Sequence[Verdict]]) -> list[str]:
+    lines = []
+    for name, verdicts in groups.items():
+        lines += ["", f"### {name}", "", "| target | measured | limit | met | why not |", "|---|---|---|---|---|"]
+        lines += [
+            f"| {v.target} | {v.measured} | {v.limit} | {'met' if v.met else 'NOT met'} | {v.why} |" for v in verdicts
+        ]
+    return lines
+
+
+def _sitewise_report(
+    measures: Sequence[Measure], size_name: str, built_s: float, account: str, notes: Sequence[str]
+) -> str:
+    ordered = sorted(measures, key=lambda m: ALL_WIDGETS.index(m.widget))
+    lines = [
+        SECTION_TITLES["sitewise"],
+        "",
+        f"`invoke bench --size {size_name} --source sitewise` on {datetime.now():%Y-%m-%d}, the same machine, "
+        f"layers and method as above, every function with DATA_SOURCE=IoTSiteWise. SiteWise demo account built in "
+        f"{built_s:.0f} s: {account}. Widgets show pump 1's model (`<pump fleet model id>_<pump 1 asset id>`, "
+        "trained three times, inference running), with the dashboard's time range the case's."
+        + (f" For this Python: {', '.join(notes)}." if notes else ""),
+        "",
+        "*Cold* is a new container's first render (a fresh fork: no container, no client, nothing cached by the "
+        "source, as after `reset_container()`), *warm* the render after it in that container, a refresh "
+        f"{SITEWISE_REFRESH_S:.0f} s later (the caches' clock moved on: listings kept for one dashboard's render "
+        "have expired, what never changes is still kept). SiteWise calls are the fake's count of requests; S3 "
+        "calls every S3 request of the cold render. The fake lists in the order things were recorded, oldest "
+        "first, unless a case says otherwise.",
+        "",
+        "| widget | case | MemorySize | import CPU | imports at first render | cold render CPU (wall) "
+        "| projected cold start | warm CPU (wall) | peak memory | response | rows | SiteWise calls cold / warm "
+        "| S3 calls |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for m in ordered:
+        later = f"{_ms(m.later_imports_cpu_s)} ({', '.join(m.later_imports)})" if m.later_imports else "-"
+        lines.append(
+            f"| {m.widget} | {m.case} | {m.memory_mb} MB | {_ms(m.import_cpu_s)} | {later} | "
+            f"{_ms(m.first_cpu_s)} ({_ms(m.first_s)}) | {m.projected_s:.2f} s | "
+            f"{_ms(m.warm_cpu_s)} ({_ms(m.warm_s)}) | {m.peak_bytes / 2**20:,.1f} MiB | {_kb(m.response_bytes)} | "
+            f"{m.rows or '-'} | "
+            f"{m.service_calls} / {m.warm_service_calls} | {m.s3_calls} |"
+        )
+    lines += ["", "## SiteWise calls by operation", "", "| widget | case | cold | warm |", "|---|---|---|---|"]
+    lines += [
+        f"| {m.widget} | {m.case} | {_operations(m.first_operations)} | {_operations(m.warm_operations)} |"
+        for m in ordered
+    ]
+    lines += [
+        "",
+        "## Targets",
+        "",
+        "Warm render times are judged on CPU, less what the fake and moto spend answering, as the cold "
+        "projection is; wall times beside.",
+        *_verdict_tables(sitewise_verdicts(ordered)),
+        "",
+    ]
+    return "\n".join(lines)
