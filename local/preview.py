@@ -291,7 +291,8 @@ def demo_console(now: datetime | None = None) -> Iterator[PreviewConsole]:
     """Both demo accounts, each with the two list dashboards a deployed stack of its source would have."""
     from lookout_dashboards.aws import make_client
     from lookout_dashboards.config import DASHBOARD_PREFIXES, DEMO_ACCOUNT_ID, IOT_SITEWISE, load_settings
-    from lookout_dashboards.dashboards import DashboardKind, function_endpoint, list_dashboard_body, list_dashboard_name
+    from lookout_dashboards.dashboards import DashboardKind, list_dashboard_body, list_dashboard_name
+    from lookout_dashboards.widget import function_endpoint
 
     from .demo import default_now
     from .demo_sitewise import both_demo_accounts

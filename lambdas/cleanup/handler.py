@@ -23,7 +23,7 @@ from typing import Any
 from lookout_dashboards.aws import error_text
 from lookout_dashboards.config import STACK_SETTINGS, require_settings
 from lookout_dashboards.container import Container, current_container
-from lookout_dashboards.dashboards import REMOVAL_MARGIN_SECONDS
+from lookout_dashboards.dashboard_publisher import REMOVAL_MARGIN_SECONDS
 from lookout_dashboards.events import seconds_left
 from lookout_dashboards.logs import function_logger
 

@@ -20,19 +20,15 @@ from lookout_dashboards.config import (
     require_settings,
 )
 from lookout_dashboards.container import current_container
-from lookout_dashboards.dashboards import (
-    ActionOutcome,
-    DashboardKind,
-    DashboardPublisher,
-    DashboardTarget,
-    requested_target,
-)
+from lookout_dashboards.dashboard_publisher import DashboardPublisher
+from lookout_dashboards.dashboards import DashboardKind, DashboardTarget, requested_target
 from lookout_dashboards.domain import ModelStatus, ModelSummary, TimeRange
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import counted, local_time, zone_label
 from lookout_dashboards.html import page, status_label, table
 from lookout_dashboards.list_widgets import Action, Buttons, dashboard_buttons, run_action
 from lookout_dashboards.model_widgets import MODEL_DASHBOARD_LAYOUT, model_dashboard_body, successful_model
+from lookout_dashboards.outcomes import ActionOutcome
 from lookout_dashboards.source import AnomalySource
 from lookout_dashboards.widget import Endpoints, endpoints, serve_widget
 

@@ -23,19 +23,15 @@ from lookout_dashboards.config import (
     require_settings,
 )
 from lookout_dashboards.container import current_container
-from lookout_dashboards.dashboards import (
-    ActionOutcome,
-    DashboardKind,
-    DashboardPublisher,
-    DashboardTarget,
-    requested_target,
-)
+from lookout_dashboards.dashboard_publisher import DashboardPublisher
+from lookout_dashboards.dashboards import DashboardKind, DashboardTarget, requested_target
 from lookout_dashboards.domain import AlarmState, SchedulerStatus, SchedulerSummary
 from lookout_dashboards.events import WidgetEvent
 from lookout_dashboards.formatting import counted
 from lookout_dashboards.html import action_button, page, status_label, status_word, table
 from lookout_dashboards.list_widgets import Action, Buttons, dashboard_buttons, run_action
 from lookout_dashboards.metrics import series_of
+from lookout_dashboards.outcomes import ActionOutcome
 from lookout_dashboards.scheduler_widgets import (
     SCHEDULER_DASHBOARD_LAYOUT,
     requested_scheduler,

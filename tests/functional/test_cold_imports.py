@@ -1,4 +1,5 @@
-"""The list widgets start fast: importing them loads neither pandas, numpy nor matplotlib, nor boto3."""
+"""The list widgets start fast: importing them loads neither pandas, numpy nor matplotlib, nor boto3;
+and only the functions that create or remove dashboards load the part that calls AWS for it."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def modules_after_import(widget: str) -> set[str]:
         f"sys.path[:0] = [{str(ROOT / 'layers/lookout-equipment/python')!r}, {str(ROOT)!r}]\n"
         "from local.widget_events import load_handler\n"
         f"load_handler({widget!r})\n"
-        "print(json.dumps(sorted(name.split('.')[0] for name in sys.modules)))\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
     )
     output = subprocess.run(  # noqa: S603 - this interpreter running the script above
         [sys.executable, "-c", script], check=True, capture_output=True, text=True
@@ -30,6 +31,17 @@ def modules_after_import(widget: str) -> set[str]:
 @pytest.mark.parametrize("widget", ["list-models", "model-details", "model-importance-legend"])
 def test_table_widgets_import_no_heavy_library(widget: str) -> None:
     assert modules_after_import(widget).isdisjoint(HEAVY)
+
+
+@pytest.mark.parametrize("function", ["model-details", "scheduler-anomalies", "process-snapshot"])
+def test_functions_that_make_no_dashboard_import_only_dashboard_names(function: str) -> None:
+    modules = modules_after_import(function)
+    assert "lookout_dashboards.dashboards" in modules
+    assert "lookout_dashboards.dashboard_publisher" not in modules
+
+
+def test_the_check_sees_the_publisher_where_it_is_used() -> None:
+    assert "lookout_dashboards.dashboard_publisher" in modules_after_import("list-models")
 
 
 def test_the_check_sees_a_heavy_import() -> None:

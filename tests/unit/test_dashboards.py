@@ -12,12 +12,12 @@ from lookout_dashboards.dashboards import (
     DashboardTarget,
     canary_name,
     dashboard_name,
-    function_endpoint,
     snapshot_schedule,
     widget_functions,
 )
 from lookout_dashboards.domain import Model, ModelStatus, TimeRange
 from lookout_dashboards.model_widgets import model_dashboard_body
+from lookout_dashboards.widget import function_endpoint
 
 CLOUDWATCH_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 CANARY_NAME = re.compile(r"^[0-9a-z_-]{1,21}$")
@@ -151,7 +151,7 @@ def test_a_titled_dashboard_is_named_after_its_title_and_its_resource(title: str
 
 def test_a_titled_dashboard_is_found_again_by_its_resource_after_a_rename() -> None:
     from lookout_dashboards.config import load_settings
-    from lookout_dashboards.dashboards import DashboardPublisher
+    from lookout_dashboards.dashboard_publisher import DashboardPublisher
 
     publisher = DashboardPublisher(None, None, None, load_settings({"DATA_SOURCE": "IoTSiteWise"}))
     before = DashboardTarget(DashboardKind.MODEL, SITEWISE_ID, "Pump fleet on Pump 1")

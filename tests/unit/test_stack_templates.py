@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from local.widget_events import load_handler
-from lookout_dashboards import clicks, dashboards, results_cache, sensor_cache, watermarks
+from lookout_dashboards import clicks, dashboard_publisher, results_cache, sensor_cache, watermarks
 from lookout_dashboards.alarms import alarm_prefix
 from lookout_dashboards.config import DASHBOARD_PREFIXES, IOT_SITEWISE, LOOKOUT_FOR_EQUIPMENT, Settings
 from lookout_dashboards.metrics import NAMESPACE
@@ -362,8 +362,8 @@ BUTTON_KEY = BucketUse(clicks, "KEY_PREFIX", READ_WRITE)
 SCREENSHOTS = BucketUse(PROCESS_SNAPSHOT, "SNAPSHOTS_PREFIX", frozenset({GET}))
 #: A mark is written only if absent, read when it exists, deleted when sending failed.
 SENT_MARKS = BucketUse(PROCESS_SNAPSHOT, "SENT_MARKS", frozenset({GET, PUT, DELETE}))
-#: Synthetics saves each canary run, with the canary's role, where `ArtifactS3Location` (dashboards.py) says.
-CANARY_ARTIFACTS = BucketUse(dashboards, "SNAPSHOTS_PREFIX", READ_WRITE)
+#: Synthetics saves each canary run, with the canary's role, where `ArtifactS3Location` (dashboard_publisher.py) says.
+CANARY_ARTIFACTS = BucketUse(dashboard_publisher, "SNAPSHOTS_PREFIX", READ_WRITE)
 #: The helpers that the modules above call to read and write their objects.
 HELPERS = {LIBRARY / "aws.py"}
 #: Modules that read the source's files, in the customer's buckets (SourceReadPolicy), never the stack's.

@@ -14,9 +14,10 @@ from typing import Any
 
 from .aws import pages, translated_errors
 from .config import Settings
-from .dashboards import ActionOutcome, DashboardTarget, Removal, dashboard_name, named_again
+from .dashboards import DashboardTarget, dashboard_name, named_again
 from .domain import AlarmState
 from .metrics import ANOMALOUS_PREDICTION, NAMESPACE, Series
+from .outcomes import ActionOutcome, Removal
 
 #: The alarm's period: the scheduler's frequency, from CloudWatch's usual 5 minutes (also when unknown) to an
 #: hour, so that `AlarmPeriods` (at most 24) periods stay within the day CloudWatch evaluates.

@@ -9,16 +9,18 @@ so tests start their fakes first, and it makes each client once, when first need
 from __future__ import annotations
 
 from functools import cache, cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .alarms import SchedulerAlarms
 from .aws import make_client
 from .clicks import ButtonSigner
 from .config import Settings, load_settings
-from .dashboards import DashboardPublisher
 from .scheduler_widgets import RunCounts
 from .source import AnomalySource
 from .sources import default_source
+
+if TYPE_CHECKING:
+    from .dashboard_publisher import DashboardPublisher
 
 
 class Container:
@@ -51,6 +53,9 @@ class Container:
 
     @cached_property
     def publisher(self) -> DashboardPublisher:
+        """Imported here: only the list widgets and the clean-up create or remove dashboards."""
+        from .dashboard_publisher import DashboardPublisher
+
         return DashboardPublisher(
             self.client("cloudwatch"), self.client("synthetics"), self.client("logs"), self.settings
         )

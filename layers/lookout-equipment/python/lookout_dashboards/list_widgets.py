@@ -9,10 +9,12 @@ from typing import Any
 from markupsafe import Markup
 
 from .clicks import ButtonSigner
-from .dashboards import ActionOutcome, DashboardPublisher, DashboardTarget
+from .dashboard_publisher import DashboardPublisher
+from .dashboards import DashboardTarget
 from .errors import WidgetError
 from .events import WidgetEvent
 from .html import MessageKind, action_button, dashboard_link
+from .outcomes import ActionOutcome
 from .validation import choice, resource_name
 
 Action = Callable[[str], ActionOutcome]

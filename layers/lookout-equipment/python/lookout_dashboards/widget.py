@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import DEMO_ACCOUNT_ID, Settings
-from .dashboards import function_endpoint
 from .errors import WidgetError
 from .events import WidgetEvent, is_describe, parse_widget_event
 from .html import message
@@ -62,3 +61,11 @@ def endpoints(widget: WidgetEvent, lambda_context: Any, settings: Settings) -> E
     own_arn = own_arn if isinstance(own_arn, str) and own_arn.startswith("arn:") else None
     account_id = widget.context.account_id or (own_arn.split(":")[4] if own_arn else "") or DEMO_ACCOUNT_ID
     return Endpoints(settings, account_id, own_arn)
+
+
+def function_endpoint(function: str, region: str, account_id: str) -> str:
+    """A custom widget's endpoint must be a Lambda ARN; settings may hold a bare function name."""
+    if function.startswith("arn:"):
+        return function
+    partition = "aws-cn" if region.startswith("cn-") else "aws"
+    return f"arn:{partition}:lambda:{region}:{account_id}:function:{function}"
