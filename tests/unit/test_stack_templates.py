@@ -102,7 +102,7 @@ def test_the_sitewise_readers_may_make_exactly_the_adapters_calls_on_this_accoun
             assert set(statement["Action"]) == SITEWISE_WITHOUT_RESOURCE
         else:
             assert not set(statement["Action"]) & SITEWISE_WITHOUT_RESOURCE
-            kinds = ("computation-model/*", "asset/*")
+            kinds = ("computation-model/*", "asset/*", "asset-model/*")
             assert arns == [SITEWISE_ARN + kind for kind in kinds]
 
 

@@ -103,6 +103,8 @@ class ModelStatus(StrEnum):
     IMPORT_IN_PROGRESS = "IMPORT_IN_PROGRESS"
     #: SiteWise: a computation model no training was ever run for (on that asset).
     NOT_TRAINED = "NOT_TRAINED"
+    #: The service did not answer for this row (throttled): the rest of the list is drawn.
+    NOT_KNOWN = "NOT_KNOWN"
 
 
 @dataclass(frozen=True)
@@ -132,10 +134,23 @@ class ModelSummary:
     created_at: datetime | None
     display_name: str = ""
     failed_reason: str | None = None
+    #: A model bound at asset-model level, drawn as one row: what its fleet of assets shows.
+    fleet: FleetSummary | None = None
 
     @property
     def label(self) -> str:
         return self.display_name or self.name
+
+
+@dataclass(frozen=True)
+class FleetSummary:
+    """A fleet's row: its assets, those an action ran on, those whose latest result is recent, and
+    those whose latest result is anomalous (each from calls that answer for many assets at once)."""
+
+    assets: int
+    with_actions: int
+    reporting: int
+    anomalous: int
 
 
 @dataclass(frozen=True)
@@ -213,6 +228,8 @@ class SchedulerStatus(StrEnum):
     RUNNING = "RUNNING"
     STOPPING = "STOPPING"
     STOPPED = "STOPPED"
+    #: The service did not answer for this row (throttled): the rest of the list is drawn.
+    NOT_KNOWN = "NOT_KNOWN"
 
 
 class AlarmState(StrEnum):
@@ -261,6 +278,8 @@ class SchedulerSummary(SchedulerNames):
     start_settings: str | None = None
     #: The asset a SiteWise model bound at asset-model level runs on.
     asset_id: str | None = None
+    #: A model bound at asset-model level, drawn as one row: what its fleet of assets shows.
+    fleet: FleetSummary | None = None
 
 
 @dataclass(frozen=True)

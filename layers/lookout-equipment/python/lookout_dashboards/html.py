@@ -31,12 +31,14 @@ STATUSES: dict[type[Status], dict[Any, tuple[str, Tone]]] = {
         ModelStatus.IN_PROGRESS: ("training", "progress"),
         ModelStatus.IMPORT_IN_PROGRESS: ("importing", "progress"),
         ModelStatus.NOT_TRAINED: ("not trained", "neutral"),
+        ModelStatus.NOT_KNOWN: ("not known now", "neutral"),
     },
     SchedulerStatus: {
         SchedulerStatus.PENDING: ("starting", "progress"),
         SchedulerStatus.RUNNING: ("running", "success"),
         SchedulerStatus.STOPPING: ("stopping", "progress"),
         SchedulerStatus.STOPPED: ("stopped", "neutral"),
+        SchedulerStatus.NOT_KNOWN: ("not known now", "neutral"),
     },
     ExecutionStatus: {
         ExecutionStatus.IN_PROGRESS: ("in progress", "progress"),

@@ -8,7 +8,7 @@ store results is behind `inference_window` and `latest_anomaly`, not in the widg
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -28,6 +28,7 @@ from .domain import (
     Terms,
     TimeRange,
 )
+from .fleets import Fleet, FleetAsset
 
 
 class AnomalySource(Protocol):
@@ -37,7 +38,9 @@ class AnomalySource(Protocol):
     #: before it counts a window as complete.
     result_lag: timedelta
 
-    def list_models(self, created_in: TimeRange | None = None) -> list[ModelSummary]: ...
+    def list_models(self, created_in: TimeRange | None = None, *, folded: bool = False) -> list[ModelSummary]:
+        """Every model; `folded`, a fleet (one model on every asset of an asset model) is one row."""
+        ...
 
     def get_model(self, name: str) -> Model: ...
 
@@ -50,7 +53,22 @@ class AnomalySource(Protocol):
         bucket's minimum and maximum where the source aggregates. More is allowed; the chart decimates."""
         ...
 
-    def list_schedulers(self) -> list[SchedulerSummary]: ...
+    def list_schedulers(self, *, folded: bool = False) -> list[SchedulerSummary]:
+        """Every scheduler; `folded`, a fleet is one row."""
+        ...
+
+    def fleet(self, model_name: str) -> Fleet:
+        """A fleet's assets, from calls that answer for many assets at once; not found where the source
+        has no fleets."""
+        ...
+
+    def fleet_models(self, fleet: Fleet, assets: Sequence[FleetAsset]) -> list[ModelSummary]:
+        """The models list's rows of some of a fleet's assets (a page): per-asset calls for those only."""
+        ...
+
+    def fleet_schedulers(self, fleet: Fleet, assets: Sequence[FleetAsset]) -> list[SchedulerSummary]:
+        """The schedulers list's rows of some of a fleet's assets (a page): per-asset calls for those only."""
+        ...
 
     def get_scheduler(self, name: str) -> Scheduler: ...
 

@@ -7,27 +7,25 @@ in requests by ids, `<computationModelId>` or `<computationModelId>_<assetId>`; 
 `<asset name>\\<property name>`.
 
 The calls, and what a warm container keeps of them, are in `sitewise_gateway`; the shapes the
-documentation leaves open in `sitewise_formats`; the reading of property values (results, sensor
-history) in `sitewise_values`.
-Nothing here depends on the order a list answers in: the newest training, run or START is the one
-with the latest time.
+documentation leaves open in `sitewise_formats`; results and sensor history in `sitewise_values`;
+fleets (a model-level binding as one row) in `sitewise_fleets`. Nothing here depends on the order
+a list answers in: the newest training, run or START is the one with the latest time.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..domain import (
     Component,
     Execution,
     ExecutionStatus,
-    InferenceOutcome,
     InferenceResult,
     InferenceWindow,
     LatestAnomaly,
@@ -45,16 +43,17 @@ from ..domain import (
     TimeRange,
     anomaly_events,
 )
-from ..errors import InvalidInputError, ResourceNotFoundError, WidgetError
+from ..errors import InvalidInputError, ResourceNotFoundError, SourceUnavailableError, WidgetError
 from ..expiring import ExpiringCache
+from ..fleets import Fleet, FleetAsset
 from . import sitewise_values
+from .sitewise_fleets import NO_START, fleet_model_row, fleet_scheduler_row, latest_results, read_fleet, scheduler_row
 from .sitewise_formats import (
     SiteWiseFormatError,
     TrainingPayload,
     evaluation_records,
     failure_reason,
     inference_payload,
-    inference_result,
     model_metrics,
     operating_window,
     restart_payload,
@@ -86,10 +85,6 @@ _MODEL_STATUSES = {
     ExecutionStatus.FAILED: ModelStatus.FAILED,
 }
 Sensors = dict[Sensor, tuple[str, str]]
-_NO_START = (
-    "Start re-sends the settings this inference was last started with, and it was never started: start it "
-    "once with ExecuteAction (inferenceMode START, see the README), then Start and Stop work from here."
-)
 
 
 class SiteWiseSource:
@@ -113,25 +108,69 @@ class SiteWiseSource:
 
     # Models --------------------------------------------------------------------------------
 
-    def list_models(self, created_in: TimeRange | None = None) -> list[ModelSummary]:
-        """Calls: pages of models, then per model its description and assets, per row its trainings."""
+    def list_models(self, created_in: TimeRange | None = None, *, folded: bool = False) -> list[ModelSummary]:
+        """Calls: pages of models, then per model its description and assets, per row its trainings; `folded`,
+        a model bound at asset-model level is one row whose fleet is read for many assets a call."""
+        targets, fleets = self._listing(folded)
         with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-            rows = list(pool.map(self._row, self._targets()))
+            rows = list(pool.map(self._row, targets))
+        rows += [fleet_model_row(fleet, self._gateway.description(fleet.model_name).created_at) for fleet in fleets]
         if created_in is None:
             return rows
         return [row for row in rows if row.created_at is not None and created_in.contains(row.created_at)]
 
-    def _row(self, target: Target) -> ModelSummary:
+    def _row(self, target: Target, dataset_name: str | None = None, label: str | None = None) -> ModelSummary:
         """A models list row: its newest training's status and time."""
         description = self._gateway.description(target.model_id)
         newest = next(iter(self._gateway.runs(target, TRAINING)), None)
         return ModelSummary(
             name=target.key,
-            dataset_name=self._asset_names(description, target),
+            dataset_name=dataset_name or self._asset_names(description, target),
             status=_MODEL_STATUSES[newest.status] if newest else ModelStatus.NOT_TRAINED,
             created_at=newest.start if newest else description.created_at,
-            display_name=self._display_name(description, target),
+            display_name=label or self._display_name(description, target),
         )
+
+    # Fleets --------------------------------------------------------------------------------
+
+    def fleet(self, model_name: str) -> Fleet:
+        """A model bound at asset-model level, with every asset of its asset model (16 calls for 1,000)."""
+        target = Target.parse(model_name)
+        if target.asset_id is not None:
+            raise InvalidInputError(f"`{model_name[:80]}` names one asset of a fleet: name the fleet by its model id.")
+        return read_fleet(self._gateway, self._gateway.description(target.model_id), datetime.now(UTC))
+
+    def fleet_models(self, fleet: Fleet, assets: Sequence[FleetAsset]) -> list[ModelSummary]:
+        """The page's rows: each asset's newest training (one listing each); one the service does not
+        answer (throttled) is "not known now", and the others are drawn."""
+
+        def row(asset: FleetAsset) -> ModelSummary:
+            label = f"{fleet.display_name} on {asset.name}"
+            try:
+                return self._row(Target(fleet.model_name, asset.asset_id), asset.name, label)
+            except SourceUnavailableError as error:
+                logger.warning("training of %s not known now: %s", asset.key, error)
+                return ModelSummary(asset.key, asset.name, ModelStatus.NOT_KNOWN, None, label)
+
+        with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+            return list(pool.map(row, assets))
+
+    def fleet_schedulers(self, fleet: Fleet, assets: Sequence[FleetAsset]) -> list[SchedulerSummary]:
+        """The page's rows: each asset's timer state and, stopped, its newest START; one the service does
+        not answer (throttled) is "not known now", and the others are drawn."""
+
+        def row(asset: FleetAsset) -> SchedulerSummary:
+            target = Target(fleet.model_name, asset.asset_id)
+            try:
+                active, start = self._state(target) or (False, None)
+                status = SchedulerStatus.RUNNING if active else SchedulerStatus.STOPPED
+            except SourceUnavailableError as error:
+                logger.warning("inference state of %s not known now: %s", asset.key, error)
+                start, status = None, SchedulerStatus.NOT_KNOWN
+            return scheduler_row(target, f"{fleet.display_name} on {asset.name}", start, asset.latest_outcome, status)
+
+        with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+            return list(pool.map(row, assets))
 
     def get_model(self, name: str) -> Model:
         return self._model(name)[0]
@@ -233,36 +272,30 @@ class SiteWiseSource:
 
     # Schedulers ----------------------------------------------------------------------------
 
-    def list_schedulers(self) -> list[SchedulerSummary]:
+    def list_schedulers(self, *, folded: bool = False) -> list[SchedulerSummary]:
         """Every model trained on its asset. Calls: the models list's, then per row the running state
         (`inferenceTimerActive` exists only per model and asset: one call per row, the one cost that
         grows with rows), the actions of stopped rows (what would Start send?), and the latest results
-        in batches of 128."""
-        targets = self._targets()
+        in batches of 128. `folded`, a fleet is one row (`fleet_schedulers` draws a page of its assets)."""
+        targets, fleets = self._listing(folded)
         with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-            summaries = list(pool.map(self._gateway.summary, targets))
-            trained = [(t, s.inference_active) for t, s in zip(targets, summaries, strict=True) if not s.empty]
-            starts = list(pool.map(lambda pair: None if pair[1] else self._last_start(pair[0]), trained))
-        outcomes = self._latest_outcomes([target for target, _ in trained])
+            states = list(pool.map(self._state, targets))
+        trained = [(target, state) for target, state in zip(targets, states, strict=True) if state is not None]
+        descriptions = [self._gateway.description(target.model_id) for target, _ in trained]
+        latest = latest_results(self._gateway, descriptions, [target for target, _ in trained])
         rows = []
-        for (target, active), start in zip(trained, starts, strict=True):
-            label = self._display_name(self._gateway.description(target.model_id), target)
-            rows.append(
-                SchedulerSummary(
-                    name=target.key,
-                    model_name=target.model_id,
-                    asset_id=target.asset_id,
-                    status=SchedulerStatus.RUNNING if active else SchedulerStatus.STOPPED,
-                    upload_frequency=None,
-                    delay_offset=timedelta(0),
-                    latest_outcome=outcomes.get(target.key),
-                    display_name=label,
-                    model_display_name=label,
-                    start_refusal=None if active or start else _NO_START,
-                    start_settings=start_words(inference_payload(start.payload)) if start else None,
-                )
-            )
-        return rows
+        for (target, (active, start)), description in zip(trained, descriptions, strict=True):
+            outcome = latest[target.key].outcome if target.key in latest else None
+            status = SchedulerStatus.RUNNING if active else SchedulerStatus.STOPPED
+            rows.append(scheduler_row(target, self._display_name(description, target), start, outcome, status))
+        return rows + [fleet_scheduler_row(fleet) for fleet in fleets]
+
+    def _state(self, target: Target) -> tuple[bool, Action | None] | None:
+        """Whether its inference runs and, stopped, the START that Start would re-send; None untrained."""
+        summary = self._gateway.summary(target)
+        if summary.empty:
+            return None
+        return summary.inference_active, None if summary.inference_active else self._last_start(target)
 
     def get_scheduler(self, name: str) -> Scheduler:
         target, description = self._named(name)
@@ -292,7 +325,7 @@ class SiteWiseSource:
             display_name=label,
             model_display_name=label,
             active_version=self._active_version(description, target, summary.active_model_version),
-            start_refusal=None if payload else _NO_START,
+            start_refusal=None if payload else NO_START,
             start_settings=start_words(payload) if payload else None,
         )
 
@@ -306,7 +339,7 @@ class SiteWiseSource:
         target, description = self._named(name)
         start = self._last_start(target)
         if start is None:
-            raise InvalidInputError(_NO_START)
+            raise InvalidInputError(NO_START)
         self._execute(description, target, restart_payload(start.payload))
         return SchedulerStatus.PENDING
 
@@ -356,11 +389,16 @@ class SiteWiseSource:
 
     # Reading -------------------------------------------------------------------------------
 
-    def _targets(self) -> list[Target]:
-        """Every (model, asset) pair: asset-model-level models resolve to the assets actions ran on."""
+    def _listing(self, folded: bool) -> tuple[list[Target], list[Fleet]]:
+        """The rows to draw: every (model, asset) pair (model-level bindings resolved to the assets actions
+        ran on), or with `folded` the models bound to assets and the fleets of those bound at asset-model level."""
         with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-            resolved = list(pool.map(self._targets_of, self._gateway.model_ids()))
-        return [target for targets in resolved for target in targets]
+            model_ids = self._gateway.model_ids()
+            descriptions = list(pool.map(self._gateway.description, model_ids))
+            fleet_ids = [item.model_id for item in descriptions if folded and item.binding.at_model_level]
+            fleets = list(pool.map(self.fleet, fleet_ids))
+            resolved = list(pool.map(self._targets_of, [m for m in model_ids if m not in fleet_ids]))
+        return [target for targets in resolved for target in targets], fleets
 
     def _targets_of(self, model_id: str) -> list[Target]:
         description = self._gateway.description(model_id)
@@ -428,20 +466,6 @@ class SiteWiseSource:
             except SiteWiseFormatError as error:
                 logger.warning("unreadable training payload %s of %s: %s", action.action_id, target.key, error)
         return None
-
-    def _latest_outcomes(self, targets: list[Target]) -> dict[str, InferenceOutcome]:
-        """The newest result of each target, 128 per request."""
-        properties = [self._gateway.description(t.model_id).binding.result.on(t.asset_id) for t in targets]
-        outcomes: dict[str, InferenceOutcome] = {}
-        for index, value in self._gateway.latest_values(properties).items():
-            text = value.get("value", {}).get("stringValue")
-            try:
-                result = inference_result(text, {})
-            except SiteWiseFormatError:
-                continue
-            outcome = InferenceOutcome.ANOMALOUS if result.is_anomalous else InferenceOutcome.NORMAL
-            outcomes[targets[index].key] = outcome
-        return outcomes
 
     def _input_assets(self, description: Description, target: Target) -> list[str]:
         return list(dict.fromkeys(item.on(target.asset_id)[0] for item in description.binding.inputs))

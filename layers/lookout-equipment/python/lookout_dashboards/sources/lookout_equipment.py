@@ -41,6 +41,7 @@ from ..domain import (
     TimeRange,
 )
 from ..errors import NothingToShowError, ResourceNotFoundError
+from ..fleets import Fleet, FleetAsset
 from ..results_cache import InferenceResultsCache, ObjectVersion
 from ..sensor_cache import ComponentHistory, SensorHistoryCache, fingerprint
 from . import lookout_inference
@@ -106,7 +107,7 @@ class LookoutEquipmentSource:
             data_range=_time_range(response.get("DataStartTime"), response.get("DataEndTime")),
         )
 
-    def list_models(self, created_in: TimeRange | None = None) -> list[ModelSummary]:
+    def list_models(self, created_in: TimeRange | None = None, *, folded: bool = False) -> list[ModelSummary]:
         with translated_errors("models"):
             summaries = [
                 ModelSummary(
@@ -194,7 +195,7 @@ class LookoutEquipmentSource:
 
         return read_component_files(bodies())
 
-    def list_schedulers(self) -> list[SchedulerSummary]:
+    def list_schedulers(self, *, folded: bool = False) -> list[SchedulerSummary]:
         with translated_errors("inference schedulers"):
             return [
                 SchedulerSummary(
@@ -211,6 +212,17 @@ class LookoutEquipmentSource:
                     MaxResults=MAX_PAGE_SIZE,
                 )
             ]
+
+    # Lookout for Equipment has no fleets: each model is trained on its own dataset, so `folded` changes nothing.
+
+    def fleet(self, model_name: str) -> Fleet:
+        raise ResourceNotFoundError(f"Not found: fleet {model_name}. Lookout for Equipment has no fleets.")
+
+    def fleet_models(self, fleet: Fleet, assets: Sequence[FleetAsset]) -> list[ModelSummary]:
+        return []
+
+    def fleet_schedulers(self, fleet: Fleet, assets: Sequence[FleetAsset]) -> list[SchedulerSummary]:
+        return []
 
     def get_scheduler(self, name: str) -> Scheduler:
         with translated_errors(f"inference scheduler {name}"):

@@ -102,6 +102,8 @@ class PropertyReference:
 
     asset_id: str | None
     property_id: str
+    #: The asset model of a model-level binding (its fleet's assets are that model's).
+    asset_model_id: str | None = None
 
     def on(self, asset_id: str | None) -> tuple[str, str]:
         """(assetId, propertyId) on the asset a model-level binding resolves to."""
@@ -121,6 +123,11 @@ class DataBinding:
     @property
     def at_model_level(self) -> bool:
         return any(item.asset_id is None for item in (*self.inputs, self.result))
+
+    @property
+    def asset_model_id(self) -> str | None:
+        """The asset model whose assets a model-level binding runs on: the result's, else an input's."""
+        return next((item.asset_model_id for item in (self.result, *self.inputs) if item.asset_model_id), None)
 
 
 def data_binding(description: Mapping[str, Any]) -> DataBinding:
@@ -455,7 +462,8 @@ def _property_reference(item: Any, what: str) -> PropertyReference:
     ):
         return PropertyReference(asset["assetId"], asset["propertyId"])
     if isinstance(model, Mapping) and isinstance(model.get("propertyId"), str):
-        return PropertyReference(None, model["propertyId"])
+        asset_model = model.get("assetModelId")
+        return PropertyReference(None, model["propertyId"], asset_model if isinstance(asset_model, str) else None)
     raise SiteWiseFormatError(f"{what} is bound to something that is not a property: {item!r:.100}")
 
 

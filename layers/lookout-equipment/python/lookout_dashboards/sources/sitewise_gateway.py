@@ -135,6 +135,7 @@ class SiteWiseGateway:
         self._s3 = s3
         self._descriptions: ExpiringCache[str, Description] = ExpiringCache(DESCRIPTION_TTL_S, now=clock)
         self._assets: ExpiringCache[str, Asset] = ExpiringCache(ASSET_TTL_S, now=clock)
+        self._fleets: ExpiringCache[str, tuple[tuple[str, str], ...]] = ExpiringCache(ASSET_TTL_S, now=clock)
         self._runs: ExpiringCache[tuple[str, str], tuple[Run, ...]] = ExpiringCache(LISTING_TTL_S, now=clock)
         self._action_ids: ExpiringCache[str, tuple[tuple[str, str], ...]] = ExpiringCache(LISTING_TTL_S, now=clock)
         self._actions: ExpiringCache[str, Action] = ExpiringCache(SETTLED_TTL_S, now=clock)
@@ -192,6 +193,24 @@ class SiteWiseGateway:
                 )
             ]
         return list(dict.fromkeys(assets))
+
+    def assets_of_model(self, asset_model_id: str, name: str) -> tuple[tuple[str, str], ...]:
+        """(id, name) of every asset of an asset model, 250 a call: a fleet's assets and their names at once."""
+
+        def listed() -> tuple[tuple[str, str], ...]:
+            with translated_errors(f"the assets of {name}"):
+                return tuple(
+                    (item["id"], item.get("name", item["id"]))
+                    for item in _pages(
+                        self._sitewise.list_assets,
+                        "assetSummaries",
+                        assetModelId=asset_model_id,
+                        filter="ALL",
+                        maxResults=LIST_PAGE_SIZE,
+                    )
+                )
+
+        return self._fleets.get(asset_model_id, listed)
 
     def asset(self, asset_id: str) -> Asset:
         return self._assets.get(asset_id, lambda: self._describe_asset(asset_id))
