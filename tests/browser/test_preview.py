@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,90 +66,99 @@ def accept_and_remember(page: Any) -> list[str]:
     return messages
 
 
-def test_create_a_model_dashboard_view_it_pick_a_sensor_and_go_dark(preview_url: str, page: Any) -> None:
-    accept_and_remember(page)
-    open_dashboard(page, preview_url, MODELS)
-    row = page.locator("tr", has_text="pump-station-baseline")
+@dataclass(frozen=True)
+class Walk:
+    """What one source's demo shows a user who creates a model's dashboard, reads it and stops a scheduler."""
+
+    models: str
+    #: A model of the list still training (its row says so), if the demo has one.
+    training: str | None
+    model: str
+    model_dashboard: str
+    first_signal: str
+    signal: str
+    schedulers: str
+    running: str
+    #: In the confirmation that Stop asks for.
+    stop_asks: str
+
+
+WALKS = {
+    "LookoutForEquipment": Walk(
+        models=MODELS,
+        training=None,
+        model="pump-station-baseline",
+        model_dashboard="**/dashboards/Lookout-for-Equipment-Model-pump-station-baseline",
+        first_signal="pump-1\\pump1-sensor-03",
+        signal="motor\\motor-sensor-07",
+        schedulers=SCHEDULERS,
+        running="pump-station-live",
+        stop_asks="billed",
+    ),
+    "IoTSiteWise": Walk(
+        models=SITEWISE_MODELS,
+        training="Pump fleet anomalies on Pump 3",
+        model="Pump fleet anomalies on Pump 1",
+        model_dashboard="**/dashboards/IoT-SiteWise-Anomalies-Model-Pump-fleet-anomalies-on-Pump-1-*",
+        first_signal="Pump 1\\bearing temperature",
+        signal="Pump 1\\suction pressure",
+        schedulers=SITEWISE_SCHEDULERS,
+        running="Pump 1 and compressor",
+        stop_asks="Stop Pump 1 and compressor?",
+    ),
+}
+
+
+@pytest.mark.parametrize("source", list(WALKS))
+def test_create_a_model_dashboard_pick_a_sensor_go_dark_then_stop_a_running_scheduler(
+    preview_url: str, page: Any, source: str
+) -> None:
+    walk = WALKS[source]
+    messages = accept_and_remember(page)
+    open_dashboard(page, preview_url, walk.models)
+    if walk.training is not None:
+        assert "Training in progress" in page.locator("tr", has_text=walk.training).text_content()
+    row = page.locator("tr", has_text=walk.model)
     assert row.locator("a.btn", has_text="View").get_attribute("disabled") is not None
 
     row.locator("a.btn", has_text="Create").click()
     wait_for_widgets(page)
-    row = page.locator("tr", has_text="pump-station-baseline")
+    row = page.locator("tr", has_text=walk.model)
     assert row.locator("a.btn", has_text="Create").get_attribute("disabled") is not None
     row.locator("a.btn", has_text="View").click()
-    page.wait_for_url("**/dashboards/Lookout-for-Equipment-Model-pump-station-baseline")
+    page.wait_for_url(walk.model_dashboard)
     wait_for_widgets(page)
 
+    assert walk.model in page.locator("section.widget", has_text="Model details").text_content()
     anomalies = page.locator("section.widget", has_text="Detected anomalies")
     assert anomalies.locator("svg #sensor-series").count() == 1
-    assert anomalies.locator("select[name=signal]").input_value() == "pump-1\\pump1-sensor-03"
-    anomalies.locator("select[name=signal]").select_option("motor\\motor-sensor-07")
+    assert anomalies.locator("svg #event-ribbon").count() == 1
+    assert anomalies.locator("select[name=signal]").input_value() == walk.first_signal
+    anomalies.locator("select[name=signal]").select_option(walk.signal)
     anomalies.locator("a.btn", has_text="Show").click()
     wait_for_widgets(page)
-    assert "motor\\motor-sensor-07" in anomalies.locator("svg").first.text_content()
+    assert walk.signal in anomalies.locator("svg").first.text_content()
 
     page.check("#dark")
     wait_for_widgets(page)
     assert "dark" in (page.locator("body").get_attribute("class") or "")
     assert "#2a2e33" in anomalies.locator("svg").first.inner_html()
-    assert anomalies.locator("select[name=signal]").input_value() == "motor\\motor-sensor-07"
-    assert page.locator(".widget-error").count() == 0
-
-
-def test_stop_a_running_scheduler_after_confirming(preview_url: str, page: Any) -> None:
-    messages = accept_and_remember(page)
-    open_dashboard(page, preview_url, SCHEDULERS)
-    row = page.locator("tr", has_text="pump-station-live")
-    assert "running" in row.text_content()
-
-    row.locator("a.btn", has_text="Stop").click()
-    wait_for_widgets(page)
-
-    assert messages and "billed" in messages[0]
-    row = page.locator("tr", has_text="pump-station-live")
-    assert "stopped" in row.text_content()
-    assert row.locator("a.btn", has_text="Start").count() == 1
-
-
-def test_sitewise_create_a_model_dashboard_view_it_and_pick_a_sensor(preview_url: str, page: Any) -> None:
-    accept_and_remember(page)
-    open_dashboard(page, preview_url, SITEWISE_MODELS)
-    row = page.locator("tr", has_text="Pump fleet anomalies on Pump 3")
-    assert "Training in progress" in row.text_content()
-    row = page.locator("tr", has_text="Pump fleet anomalies on Pump 1")
-    assert row.locator("a.btn", has_text="View").get_attribute("disabled") is not None
-
-    row.locator("a.btn", has_text="Create").click()
-    wait_for_widgets(page)
-    row = page.locator("tr", has_text="Pump fleet anomalies on Pump 1")
-    row.locator("a.btn", has_text="View").click()
-    page.wait_for_url("**/dashboards/IoT-SiteWise-Anomalies-Model-Pump-fleet-anomalies-on-Pump-1-*")
-    wait_for_widgets(page)
-
-    assert "Pump fleet anomalies on Pump 1" in page.locator("section.widget", has_text="Model details").text_content()
-    anomalies = page.locator("section.widget", has_text="Detected anomalies")
-    assert anomalies.locator("svg #sensor-series").count() == 1
-    assert anomalies.locator("svg #event-ribbon").count() == 1
-    anomalies.locator("select[name=signal]").select_option("Pump 1\\suction pressure")
-    anomalies.locator("a.btn", has_text="Show").click()
-    wait_for_widgets(page)
-    assert "Pump 1\\suction pressure" in anomalies.locator("svg").first.text_content()
+    assert anomalies.locator("select[name=signal]").input_value() == walk.signal
     assert page.locator(".widget-error").count() == 0
     assert page.locator(".l4e-error").count() == 0
 
-
-def test_sitewise_stop_a_running_inference_after_confirming(preview_url: str, page: Any) -> None:
-    messages = accept_and_remember(page)
-    open_dashboard(page, preview_url, SITEWISE_SCHEDULERS)
-    row = page.locator("tr", has_text="Pump 1 and compressor")
+    open_dashboard(page, preview_url, walk.schedulers)
+    row = page.locator("tr", has_text=walk.running)
     assert "running" in row.text_content()
+    asked = len(messages)
 
     row.locator("a.btn", has_text="Stop").click()
     wait_for_widgets(page)
 
-    assert messages and "Stop Pump 1 and compressor?" in messages[0]
-    row = page.locator("tr", has_text="Pump 1 and compressor")
+    assert len(messages) == asked + 1 and walk.stop_asks in messages[-1]
+    row = page.locator("tr", has_text=walk.running)
     assert "stopped" in row.text_content()
+    assert row.locator("a.btn", has_text="Start").count() == 1
     assert row.locator("a.btn", has_text="Start").get_attribute("disabled") is None
 
 

@@ -167,7 +167,9 @@ def test_a_delivery_that_died_after_its_claim_is_taken_over_once_stale(model_can
 
 
 def test_a_claim_goes_stale_only_after_the_function_s_timeout_has_surely_passed() -> None:
-    from tests.functional.test_stack import template
+    from tools.cloudformation import load_template
+    from tools.publish import INVOKE_YAML
 
-    timeout = template("functions.yaml")["Resources"]["ProcessSnapshotFunction"]["Properties"]["Timeout"]
+    functions = load_template(INVOKE_YAML.parent / "cloudformation/functions.yaml")
+    timeout = functions["Resources"]["ProcessSnapshotFunction"]["Properties"]["Timeout"]
     assert timedelta(seconds=2 * timeout) <= handler.PENDING_STALE_AFTER

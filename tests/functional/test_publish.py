@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -12,23 +11,12 @@ import yaml
 
 from lookout_dashboards.aws import make_client
 from lookout_dashboards.config import load_settings
+from tests.builds import fake_dist
 from tools.cloudformation import CloudFormationLoader
-from tools.deterministic_zip import zip_folders
 from tools.publish import BUCKET_PLACEHOLDER, PREFIX_PLACEHOLDER, publish, with_launch_table
 
 ROOT = Path(__file__).resolve().parents[2]
 REGIONS = ["us-east-1", "eu-west-1", "ap-northeast-2"]
-
-
-def fake_dist(folder: Path) -> Path:
-    """The functions as `invoke build` zips them; stand-in layers (building real ones needs PyPI)."""
-    for handler in sorted((ROOT / "lambdas").glob("*/handler.py")):
-        zip_folders(folder / f"function-{handler.parent.name}.zip", [(handler.parent, "")])
-    zip_folders(folder / "canary-dashboard-snapshot.zip", [(ROOT / "synthetics", "python")])
-    for layer in ("layer-lookout-equipment", "layer-data-science"):
-        with zipfile.ZipFile(folder / f"{layer}.zip", "w") as archive:
-            archive.writestr("python/placeholder.py", "")
-    return folder
 
 
 def s3_in(region: str) -> Any:
@@ -79,22 +67,3 @@ def test_launch_urls_and_the_readme_table(published: list[Any]) -> None:
 def test_a_version_must_be_one_path_segment(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="single path segment"):
         publish(tmp_path, ROOT / "cloudformation", "b", REGIONS, "../v1", s3_in)
-
-
-@pytest.mark.parametrize("data_source", ["IoTSiteWise", "LookoutForEquipment"])
-def test_the_list_dashboards_in_the_template_are_the_ones_the_preview_shows(data_source: str) -> None:
-    """Same widgets, same titles per source: the template's mapping and the library's."""
-    import json
-
-    from lookout_dashboards.dashboards import DashboardKind, list_dashboard_body
-
-    template = yaml.load((ROOT / "cloudformation/dashboards.yaml").read_text(), Loader=CloudFormationLoader)  # noqa: S506
-    main = yaml.load((ROOT / "cloudformation/main.yaml").read_text(), Loader=CloudFormationLoader)  # noqa: S506
-    words = main["Mappings"]["DataSources"][data_source]
-    for logical, kind, parameter, title in (
-        ("ModelsListDashboard", DashboardKind.MODEL, "ListModelsFunction", "ModelsTitle"),
-        ("SchedulersListDashboard", DashboardKind.SCHEDULER, "ListSchedulersFunction", "SchedulersTitle"),
-    ):
-        _, body = template["Resources"][logical]["Properties"]["DashboardBody"]
-        rendered = json.loads(body.replace("${" + parameter + "}", "ARN").replace("${" + title + "}", words[title]))
-        assert rendered == list_dashboard_body(kind, lambda widget: "ARN", data_source)

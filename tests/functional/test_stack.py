@@ -8,7 +8,6 @@ test checks them.
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import re
@@ -21,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from local.cloudformation_gaps import cloudformation_completed, folder_of, function_environment
 from local.widget_events import load_handler, widget_event
@@ -29,11 +27,10 @@ from lookout_dashboards.alarms import alarm_prefix
 from lookout_dashboards.aws import make_client
 from lookout_dashboards.config import DASHBOARD_PREFIXES, IOT_SITEWISE, LOOKOUT_FOR_EQUIPMENT, load_settings
 from lookout_dashboards.metrics import NAMESPACE
+from tests.builds import CHART_WIDGETS, fake_dist
 from tests.conftest import DEMO_NOW
-from tests.functional.test_publish import REGIONS, fake_dist, s3_in
-from tests.templates import listed, policy_statements, resolved
+from tests.functional.test_publish import REGIONS, s3_in
 from tests.widget_calls import signed
-from tools.cloudformation import CloudFormationLoader
 from tools.publish import BuildFacts, LambdaPlatform, publish
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,24 +67,6 @@ class Deployed:
             for item in self.functions().values()
         }
 
-    def granted_actions(self, folder: str) -> set[str]:
-        """Every action the role of one of this stack's functions is granted, as IAM holds its policies."""
-        return {action for statement in self.granted_statements(folder) for action in listed(statement["Action"])}
-
-    def granted_statements(self, folder: str) -> list[dict[str, Any]]:
-        """Every statement of the role of one of this stack's functions, as IAM holds its policies."""
-        iam = make_client("iam")
-        role = self.functions()[folder]["Role"].rsplit("/", 1)[1]
-        documents = [
-            iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
-            for name in iam.list_role_policies(RoleName=role)["PolicyNames"]
-        ]
-        for attached in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
-            version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
-            policy = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)["PolicyVersion"]
-            documents.append(policy["Document"])
-        return [s for document in map(policy_document, documents) for s in document["Statement"]]
-
     def alarm_prefix(self) -> str:
         """The names of the alarms this stack's schedulers list creates start with it."""
         return alarm_prefix(self.functions()["list-schedulers"]["Environment"]["Variables"]["DASHBOARD_PREFIX"])
@@ -109,13 +88,6 @@ class Deployed:
             load_handler("list-models").lambda_handler(event, None)
         [created] = set(dashboard_names()) - before
         return created
-
-
-def policy_document(stored: str | dict[str, Any]) -> dict[str, Any]:
-    """A policy as moto's IAM returns it: a document, JSON, or (a template's inline policy) Python's repr."""
-    if isinstance(stored, dict):
-        return stored
-    return json.loads(stored) if stored.startswith('{"') else ast.literal_eval(stored)
 
 
 def dashboard_names() -> list[str]:
@@ -208,7 +180,7 @@ def test_a_stack_with_a_60_character_name_creates_everything(deployed: Deployed)
     assert sorted(stack["StackStatus"] for stack in stacks) == ["CREATE_COMPLETE"] * 4
     functions = deployed.functions()
     assert sorted(functions) == FUNCTIONS
-    for item in functions.values():  # moto keeps no Architectures from templates: the template is checked below
+    for item in functions.values():  # moto keeps no Architectures: tests/unit/test_stack_settings.py reads them
         assert LAMBDA_FUNCTION_NAME.match(item["FunctionName"]), item["FunctionName"]
         assert (item["Runtime"], item["Handler"]) == (PLATFORM.runtime, "handler.lambda_handler")
     groups = {group["logGroupName"]: group for group in make_client("logs").describe_log_groups()["logGroups"]}
@@ -288,12 +260,6 @@ def test_two_stacks_of_the_two_sources_side_by_side_deleting_one_leaves_the_othe
     sitewise_lists = list_dashboards(sitewise)
     assert [name.rsplit("-", 2)[0] for name in sitewise_lists] == [DASHBOARD_PREFIXES[IOT_SITEWISE]] * 2
     assert not set(sitewise_lists) & set(list_dashboards(deployed))
-    for folder in ("model-anomalies", "list-models", "list-schedulers"):
-        assert {a.split(":")[0] for a in sitewise.granted_actions(folder)} >= {"iotsitewise", "s3"}, folder
-        assert not any(a.startswith("lookoutequipment:") for a in sitewise.granted_actions(folder)), folder
-        assert not any(a.startswith("iotsitewise:") for a in deployed.granted_actions(folder)), folder
-    assert "iotsitewise:ExecuteAction" in sitewise.granted_actions("list-schedulers")
-    assert "iotsitewise:ExecuteAction" not in sitewise.granted_actions("list-models")
     # What a SiteWise widget would have created: a run-time dashboard of its prefix calling its function.
     sitewise_made = f"{prefix}-Model-pump"
     widget = {"type": "custom", "properties": {"endpoint": sitewise.functions()["model-details"]["FunctionArn"]}}
@@ -344,58 +310,6 @@ def test_the_shortest_and_the_longest_stack_names_deploy_in_two_regions(
     assert all(CLOUDWATCH_DASHBOARD_NAME.match(name) for name in names)
 
 
-def test_the_schedule_runs_the_publisher_which_may_only_put_our_metrics_and_read_the_source(
-    deployed: Deployed,
-) -> None:
-    publisher = deployed.functions()["publish-metrics"]
-    events = make_client("events")
-    [rule] = [rule for rule in events.list_rules()["Rules"] if "ScheduleExpression" in rule]
-    assert (rule["ScheduleExpression"], rule["State"]) == ("rate(5 minutes)", "ENABLED")
-    [target] = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
-    assert target["Arn"] == publisher["FunctionArn"]
-    [grant] = json.loads(make_client("lambda").get_policy(FunctionName=publisher["FunctionName"])["Policy"])[
-        "Statement"
-    ]
-    assert grant["Principal"] == {"Service": "events.amazonaws.com"}
-    assert grant["Condition"]["ArnLike"]["AWS:SourceArn"] == rule["Arn"]
-
-    statements = deployed.granted_statements("publish-metrics")
-    cloudwatch = [s for s in statements if any(a.startswith("cloudwatch:") for a in listed(s["Action"]))]
-    assert {a for s in cloudwatch for a in listed(s["Action"])} == {"cloudwatch:PutMetricData"}
-    for statement in (s for s in cloudwatch if "cloudwatch:PutMetricData" in listed(s["Action"])):
-        assert statement["Condition"] == {"StringEquals": {"cloudwatch:namespace": NAMESPACE}}
-    actions = deployed.granted_actions("publish-metrics")
-    assert {"lookoutequipment:ListInferenceSchedulers", "lookoutequipment:ListInferenceExecutions"} <= actions
-    assert {a.split(":")[0] for a in actions} == {"cloudwatch", "lookoutequipment", "s3", "logs"}
-    assert not {"lookoutequipment:StartInferenceScheduler", "lookoutequipment:StopInferenceScheduler"} & actions
-
-
-def test_alarms_notify_the_target_email_through_a_topic_only_this_stack_s_alarms_may_use(deployed: Deployed) -> None:
-    topic = deployed.functions()["list-schedulers"]["Environment"]["Variables"]["ALARM_TOPIC_ARN"]
-    sns, kms = make_client("sns"), make_client("kms")
-    [subscription] = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
-    assert (subscription["Protocol"], subscription["Endpoint"]) == ("email", "operator@example.com")
-    attributes = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
-    key = kms.describe_key(KeyId=attributes["KmsMasterKeyId"])["KeyMetadata"]
-    assert key["KeyManager"] == "CUSTOMER" and kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"]
-    key_policy = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
-    [publish] = json.loads(attributes["Policy"])["Statement"]
-    [use_key] = [s for s in key_policy["Statement"] if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
-    own_alarms = f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:{deployed.alarm_prefix()}*"
-    for statement in (publish, use_key):
-        assert statement["Condition"] == {
-            "StringEquals": {"aws:SourceAccount": "123456789012"},
-            "ArnLike": {"aws:SourceArn": own_alarms},
-        }
-    assert (publish["Action"], publish["Resource"]) == ("sns:Publish", topic)
-
-
-CHART_WIDGETS = {"model-anomalies", "model-signal-importance", "model-importance-evolution"} | {
-    "scheduler-last-diagnostics",
-    "scheduler-anomalies",
-}
-
-
 @pytest.mark.parametrize("snapstart", ["Enabled", "Disabled"])
 def test_every_dashboard_calls_the_live_alias_which_snapstart_points_at_a_snapshot(
     demo: Any, published: str, tmp_path: Path, snapstart: str
@@ -426,46 +340,6 @@ def test_every_dashboard_calls_the_live_alias_which_snapstart_points_at_a_snapsh
     assert {widget["properties"]["endpoint"] for widget in body["widgets"]} == {aliases[f] for f in model_widgets}
 
 
-def test_snapstart_applies_to_published_versions_of_the_chart_functions_only() -> None:
-    resources = template("functions.yaml")["Resources"]
-    for name, item in resources.items():
-        if item["Type"] != "AWS::Lambda::Function":
-            continue
-        logical = name.removesuffix("Function")
-        chart = folder_of_function(item) in CHART_WIDGETS
-        snapstart = item["Properties"].get("SnapStart")
-        assert (snapstart is not None) == chart, name
-        assert (f"{logical}Version" in resources) == chart, name
-        if chart:
-            assert snapstart == ("If", ["SnapStartOn", {"ApplyOn": "PublishedVersions"}, ("Ref", "AWS::NoValue")])
-            version = resources[f"{logical}Version"]["Properties"]
-            assert version["CodeSha256"] == ("FindInMap", ["Build", logical, "CodeSha256"])
-            assert resources[f"{logical}Alias"]["Properties"]["FunctionVersion"][0] == "If"
-    main = template("main.yaml")
-    assert main["Parameters"]["SnapStart"]["Default"] == "Disabled"
-
-
-def folder_of_function(resource: dict[str, Any]) -> str:
-    return resource["Properties"]["FunctionName"][1].removeprefix("l4e-${StackKey}-")
-
-
-def test_a_new_version_is_due_exactly_when_what_it_runs_changes(tmp_path: Path) -> None:
-    functions_template = ROOT / "cloudformation" / "functions.yaml"
-    dist = fake_dist(tmp_path)
-    before = BuildFacts.of(dist, functions_template)
-    again = BuildFacts.of(dist, functions_template)
-    (dist / "layer-data-science.zip").write_bytes(b"another layer")
-    after_layer = BuildFacts.of(dist, functions_template)
-    changed_memory = tmp_path / "functions.yaml"
-    changed_memory.write_text(functions_template.read_text().replace("MemorySize: 1769", "MemorySize: 2048", 1))
-    after_memory = BuildFacts.of(dist, changed_memory)
-
-    assert again == before
-    assert all(after_layer.digests[f] != before.digests[f] for f in CHART_WIDGETS)
-    assert after_layer.code_sha256 == before.code_sha256
-    assert sum(after_memory.digests[f] != after_layer.digests[f] for f in before.digests) == 1
-
-
 def test_deploy_creates_then_updates_the_stack_keeping_what_it_is_not_told(demo: Any, tmp_path: Path) -> None:
     from tools.deploy import deploy_stack
 
@@ -494,90 +368,3 @@ def test_deploy_creates_then_updates_the_stack_keeping_what_it_is_not_told(demo:
 def stack_parameters(cloudformation: Any, name: str) -> dict[str, str]:
     [stack] = cloudformation.describe_stacks(StackName=name)["Stacks"]
     return {parameter["ParameterKey"]: parameter["ParameterValue"] for parameter in stack["Parameters"]}
-
-
-def test_a_changed_build_is_deployed_under_a_new_key_prefix(tmp_path: Path) -> None:
-    """CloudFormation replaces a function's code only when its S3 key changes."""
-    from tools.deploy import build_version
-
-    dist = fake_dist(tmp_path)
-    first, same = build_version("mine", dist), build_version("mine", dist)
-    (dist / "function-list-models.zip").write_bytes(b"changed")
-
-    assert first == same and first.startswith("dev-mine-")
-    assert build_version("mine", dist) != first
-
-
-def template(name: str) -> dict[str, Any]:
-    return yaml.load((ROOT / "cloudformation" / name).read_text(), Loader=CloudFormationLoader)  # noqa: S506
-
-
-def test_every_function_runs_on_the_platform_of_invoke_yaml_with_its_log_group() -> None:
-    """What moto does not keep from a template (architectures, tags), read in the templates."""
-    functions_template = template("functions.yaml")
-    resources = functions_template["Resources"]
-    functions = {name: item for name, item in resources.items() if item["Type"] == "AWS::Lambda::Function"}
-    assert len(functions) == len(FUNCTIONS)
-    for name, item in functions.items():
-        properties = item["Properties"]
-        assert (properties["Runtime"], properties["Architectures"]) == (("Ref", "Runtime"), [("Ref", "Architecture")])
-        assert resources[item["DependsOn"]]["Type"] == "AWS::Logs::LogGroup"
-        tags = [tag["Key"] for tag in properties.get("Tags", [])]
-        assert ("cw-custom-widget" in tags) == (folder_of_function(item) in WIDGETS), name
-    mappings = template("main.yaml")["Mappings"]["Solution"]["Lambda"]
-    assert mappings == {"Runtime": "LAMBDA_RUNTIME_PLACEHOLDER", "Architecture": "LAMBDA_ARCHITECTURE_PLACEHOLDER"}
-
-
-def test_the_canary_role_invokes_only_the_widgets_it_photographs() -> None:
-    resources = template("functions.yaml")["Resources"]
-    [invoke] = [s for s in policy_statements(resources, "CanaryRole") if s["Action"] == "lambda:InvokeFunction"]
-    invoked = {arn[1].removesuffix(".Arn") for arn in invoke["Resource"] if arn[0] == "GetAtt"}
-    aliases = {arn[1] for arn in invoke["Resource"] if arn[0] == "Sub"}
-    assert aliases == {"${" + name + ".Arn}:live" for name in invoked} and len(invoke["Resource"]) == 16
-    assert invoked == {
-        f"{''.join(part.title() for part in w.split('-'))}Function" for w in WIDGETS if not w.startswith("list-")
-    }
-    [view] = [s for s in policy_statements(resources, "CanaryRole") if s["Action"] == "cloudwatch:GetDashboard"]
-    assert view["Resource"][1].endswith(":dashboard/${DashboardPrefix}-${StackKey}-*")
-
-
-@pytest.mark.parametrize("source", [IOT_SITEWISE, LOOKOUT_FOR_EQUIPMENT])
-def test_canary_functions_and_layers_are_only_this_stack_s(source: str) -> None:
-    resources = resolved("functions.yaml", {"DataSource": source})["Resources"]
-    for name, policy in resources.items():
-        if policy["Type"] not in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Role"):
-            continue
-        documents = [policy["Properties"]["PolicyDocument"]] if "PolicyDocument" in policy["Properties"] else []
-        documents += [item["PolicyDocument"] for item in policy["Properties"].get("Policies", [])]
-        for statement in (s for document in documents for s in document["Statement"]):
-            actions = listed(statement["Action"])
-            arns = [arn[1] if isinstance(arn, tuple) else arn for arn in listed(statement["Resource"])]
-            writes = {"lambda:PublishLayerVersion", "lambda:DeleteLayerVersion", "lambda:DeleteFunction"}
-            if writes & set(actions):
-                assert all("cwsyn-l4e-${StackKey}-" in arn for arn in arns), (name, statement)
-            if {"synthetics:DeleteCanary", "synthetics:StopCanary"} & set(actions):
-                assert statement["Condition"]["StringEquals"]["aws:ResourceTag/l4e-dashboards:stack"] == (
-                    "Ref",
-                    "RootStackName",
-                ), name
-            if "cloudwatch:DeleteDashboards" in actions or "cloudwatch:PutDashboard" in actions:
-                assert all(arn.endswith(":dashboard/${DashboardPrefix}-${StackKey}-*") for arn in arns), name
-
-
-def test_the_snapshot_bucket_refuses_dots_and_plain_http() -> None:
-    main = template("main.yaml")
-    pattern = re.compile(main["Parameters"]["SnapshotBucket"]["AllowedPattern"])
-    assert pattern.match("l4e-snapshots") and not pattern.match("l4e.snapshots")
-    assert "Synthetics" in main["Parameters"]["SnapshotBucket"]["ConstraintDescription"]
-    [statement] = main["Resources"]["SnapshotStoreTlsOnly"]["Properties"]["PolicyDocument"]["Statement"]
-    assert statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": False}}
-
-
-def test_the_clean_up_is_bounded_and_lost_emails_are_reported() -> None:
-    resources = template("functions.yaml")["Resources"]
-    assert (
-        resources["CleanupOnDelete"]["Properties"]["ServiceTimeout"]
-        > resources["CleanupFunction"]["Properties"]["Timeout"]
-    )
-    retries = resources["ProcessSnapshotRetries"]["Properties"]
-    assert retries["DestinationConfig"]["OnFailure"]["Destination"] == ("Ref", "NotificationTopic")

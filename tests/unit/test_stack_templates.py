@@ -1,4 +1,5 @@
-"""The stack's IAM and names for each data source, read in the templates as CloudFormation resolves them."""
+"""The stack's IAM and names for each data source, read in the templates as CloudFormation resolves them.
+No stack is deployed here: tests/functional/test_stack.py deploys, for what only a deployment shows."""
 
 from __future__ import annotations
 
@@ -47,6 +48,8 @@ ROLES = [
 ]
 #: The roles that read the source; the others never call it.
 SOURCE_READERS = ROLES[:4]
+FUNCTIONS = sorted(path.parent.name for path in CLOUDFORMATION.parent.glob("lambdas/*/handler.py"))
+WIDGETS = [name for name in FUNCTIONS if name.split("-")[0] in ("list", "model", "scheduler")]
 #: The alarms of this stack, as IAM and the topic name them: the library's prefix under the stack's key.
 OWN_ALARMS = (
     "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:"
@@ -67,6 +70,17 @@ def sources_of(actions: set[str]) -> set[str]:
     return {action.split(":")[0] for action in actions} & {"iotsitewise", "lookoutequipment"}
 
 
+def roles_of_functions(resources: dict[str, Any]) -> dict[str, str]:
+    """Each function's role, by the function's folder under lambdas/."""
+    return {
+        item["Properties"]["FunctionName"][1].removeprefix("l4e-${StackKey}-"): item["Properties"]["Role"][
+            1
+        ].removesuffix(".Arn")
+        for item in resources.values()
+        if item["Type"] == "AWS::Lambda::Function"
+    }
+
+
 @pytest.mark.parametrize("source", SOURCES)
 def test_each_role_may_call_the_chosen_source_only(source: str) -> None:
     resources = functions(source)
@@ -74,6 +88,8 @@ def test_each_role_may_call_the_chosen_source_only(source: str) -> None:
     for role in ROLES:
         expected = {service} if role in SOURCE_READERS else set()
         assert sources_of(actions_of(resources, role)) == expected, role
+    readers = {folder for folder, role in roles_of_functions(resources).items() if role in SOURCE_READERS}
+    assert readers == {*WIDGETS, "publish-metrics"}
     assert ("SiteWiseReadPolicy" in resources) == (source == IOT_SITEWISE)
     assert ("LookoutForEquipmentReadPolicy" in resources) == (source == LOOKOUT_FOR_EQUIPMENT)
 
@@ -218,6 +234,13 @@ def test_the_publisher_puts_metrics_in_our_namespace_only_and_reads_what_the_rea
     listing = {"lookoutequipment:ListInferenceSchedulers"} if source == LOOKOUT_FOR_EQUIPMENT else set()
     assert extra == {"cloudwatch:PutMetricData"} | listing
     assert actions_of(resources, "PublishMetricsRole") >= actions_of(resources, "ReaderRole")
+    service = {IOT_SITEWISE: "iotsitewise", LOOKOUT_FOR_EQUIPMENT: "lookoutequipment"}[source]
+    assert {a.split(":")[0] for a in actions_of(resources, "PublishMetricsRole")} == {
+        "cloudwatch",
+        service,
+        "s3",
+        "logs",
+    }
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -242,7 +265,7 @@ def test_the_schedule_runs_the_publisher_unless_disabled() -> None:
     assert all(re.fullmatch(r"rate\(1 (minute|hour)\)|rate\(\d+ minutes\)|Disabled", v) for v in main["AllowedValues"])
     resources = functions(IOT_SITEWISE, MetricsSchedule="rate(5 minutes)")
     rule = resources["PublishMetricsSchedule"]["Properties"]
-    assert rule["ScheduleExpression"] == ("Ref", "MetricsSchedule")
+    assert (rule["ScheduleExpression"], rule["State"]) == (("Ref", "MetricsSchedule"), "ENABLED")
     assert [target["Arn"] for target in rule["Targets"]] == [("GetAtt", "PublishMetricsFunction.Arn")]
     permission = resources["PublishMetricsPermission"]["Properties"]
     assert (permission["Principal"], permission["FunctionName"], permission["SourceArn"]) == (
@@ -290,8 +313,10 @@ def test_alarms_reach_the_target_email_through_a_topic_only_this_stack_s_alarms_
         s for s in key["KeyPolicy"]["Statement"] if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     ]
     assert set(for_cloudwatch["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
-    [publish] = resources["NotificationTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    topic_policy = resources["NotificationTopicPolicy"]["Properties"]
+    [publish] = topic_policy["PolicyDocument"]["Statement"]
     assert (publish["Principal"], publish["Action"]) == ({"Service": "cloudwatch.amazonaws.com"}, "sns:Publish")
+    assert topic_policy["Topics"] == [publish["Resource"]] == [("Ref", "NotificationTopic")]
     for statement in (for_cloudwatch, publish):
         assert statement["Condition"] == {
             "StringEquals": {"aws:SourceAccount": ("Ref", "AWS::AccountId")},
@@ -491,3 +516,39 @@ def test_the_publisher_may_list_its_bucket_so_a_missing_watermark_reads_as_missi
     statements = policy_statements(functions(source, SourceBuckets="plant-datasets"), "PublishMetricsRole")
     lists = [s["Resource"] for s in statements if "s3:ListBucket" in listed(s["Action"])]
     assert ("Sub", "arn:${AWS::Partition}:s3:::${SnapshotBucket}") in lists  # whatever SourceBuckets names
+
+
+def test_the_canary_role_invokes_only_the_widgets_it_photographs() -> None:
+    resources = functions(LOOKOUT_FOR_EQUIPMENT)
+    [invoke] = [s for s in policy_statements(resources, "CanaryRole") if s["Action"] == "lambda:InvokeFunction"]
+    invoked = {arn[1].removesuffix(".Arn") for arn in invoke["Resource"] if arn[0] == "GetAtt"}
+    aliases = {arn[1] for arn in invoke["Resource"] if arn[0] == "Sub"}
+    assert aliases == {"${" + name + ".Arn}:live" for name in invoked} and len(invoke["Resource"]) == 16
+    assert invoked == {
+        f"{''.join(part.title() for part in w.split('-'))}Function" for w in WIDGETS if not w.startswith("list-")
+    }
+    [view] = [s for s in policy_statements(resources, "CanaryRole") if s["Action"] == "cloudwatch:GetDashboard"]
+    assert view["Resource"][1].endswith(":dashboard/${DashboardPrefix}-${StackKey}-*")
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_canary_functions_and_layers_are_only_this_stack_s(source: str) -> None:
+    resources = functions(source)
+    for name, policy in resources.items():
+        if policy["Type"] not in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Role"):
+            continue
+        documents = [policy["Properties"]["PolicyDocument"]] if "PolicyDocument" in policy["Properties"] else []
+        documents += [item["PolicyDocument"] for item in policy["Properties"].get("Policies", [])]
+        for statement in (s for document in documents for s in document["Statement"]):
+            actions = listed(statement["Action"])
+            arns = [arn[1] if isinstance(arn, tuple) else arn for arn in listed(statement["Resource"])]
+            writes = {"lambda:PublishLayerVersion", "lambda:DeleteLayerVersion", "lambda:DeleteFunction"}
+            if writes & set(actions):
+                assert all("cwsyn-l4e-${StackKey}-" in arn for arn in arns), (name, statement)
+            if {"synthetics:DeleteCanary", "synthetics:StopCanary"} & set(actions):
+                assert statement["Condition"]["StringEquals"]["aws:ResourceTag/l4e-dashboards:stack"] == (
+                    "Ref",
+                    "RootStackName",
+                ), name
+            if "cloudwatch:DeleteDashboards" in actions or "cloudwatch:PutDashboard" in actions:
+                assert all(arn.endswith(":dashboard/${DashboardPrefix}-${StackKey}-*") for arn in arns), name

@@ -1,0 +1,41 @@
+"""What the benchmark counts of the AWS calls a widget makes, against moto: S3 traffic, and the time the services
+take, which is left out of the function's own CPU."""
+
+from __future__ import annotations
+
+import io
+
+import boto3
+from moto import mock_aws
+
+import tools.bench.measure
+from tools.bench import BucketTraffic, ServiceTime
+
+
+def test_bucket_traffic_counts_reads_and_bytes_written() -> None:
+    with mock_aws():
+        session = boto3.session.Session(region_name="us-east-1")
+        traffic = BucketTraffic(session.events)
+        s3 = session.client("s3")
+        s3.create_bucket(Bucket="cache")
+        s3.put_object(Bucket="cache", Key="a", Body=b"x" * 10)
+        s3.put_object(Bucket="cache", Key="b", Body=io.BytesIO(b"y" * 5))
+        s3.get_object(Bucket="cache", Key="a")
+        s3.get_object(Bucket="cache", Key="b")
+
+    assert (traffic.calls, traffic.reads, traffic.written) == (5, 2, 15)
+
+
+def test_service_time_is_left_out_of_the_functions_cpu(monkeypatch) -> None:
+    clock = iter(range(100))
+    monkeypatch.setattr(tools.bench.measure, "cpu_seconds", lambda: float(next(clock)))
+    from botocore.handlers import BUILTIN_HANDLERS
+
+    before = list(BUILTIN_HANDLERS)
+    with mock_aws(), ServiceTime() as services:
+        start, start_service = tools.bench.measure.cpu_seconds(), services.cpu_s  # clock 0
+        s3 = boto3.session.Session(region_name="us-east-1").client("s3")
+        s3.create_bucket(Bucket="cache")  # moto answers between two clock ticks: 1 s of service
+        assert services.cpu_s == 1.0
+        assert services.excluded(start, start_service) == 2.0  # clock 3, less 1 s answered by the service
+    assert before == BUILTIN_HANDLERS
