@@ -196,3 +196,35 @@ def test_an_asset_stopped_before_this_stack_saw_it_is_not_published_and_new_asse
     grown = Fleet(listed.model_id, listed.result_property, ("0" * 8 + listed.assets[0][8:], *listed.assets))
     chunks = publisher.chunks(grown)
     assert [c.fleet.assets for c in chunks] == [(*listed.assets, grown.assets[0])]  # appended, never re-sorted
+
+
+def test_a_fleet_larger_than_a_run_publishes_is_sent_chunk_by_chunk_and_the_chunks_handler_publishes_them(
+    account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functools import partial
+
+    from local.widget_events import load_handler
+    from lookout_dashboards.fleet_publisher import Chunk, send_chunks
+
+    handler = load_handler("publish-metrics")
+    monkeypatch.setattr(handler, "INLINE_CHUNKS", 1)
+    fleet = add_fleet(account.fake, DEMO_NOW, assets=CHUNK_ASSETS + 20, days=0.05)
+    sqs = make_client("sqs")
+    queue = sqs.create_queue(QueueName="fleet-chunks", Attributes={"SqsManagedSseEnabled": "true"})["QueueUrl"]
+    reader = account.reader()
+    [listed], _ = reader.models()
+
+    scheduled = handler.publish_fleets(
+        [listed], account.publisher(reader), DEMO_NOW, lambda: 900.0, partial(send_chunks, sqs, queue)
+    )
+    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    consumed = [
+        handler.publish_chunks([Chunk.from_message(message["Body"])], account.publisher(reader), DEMO_NOW)
+        for message in messages
+    ]
+
+    assert scheduled["queued"] == len(messages) == 2 and scheduled["results"] == 0  # nothing published inline
+    assert sorted(len(Chunk.from_message(m["Body"]).fleet.assets) for m in messages) == [20, CHUNK_ASSETS]
+    assert sum(summary["results"] for summary in consumed) == len(fleet.assets) * 14
+    assert not any(summary["failed"] or summary["busy"] for summary in consumed)
+    assert set(samples(account.cloudwatch, fleet, fleet.assets[-1]).values()) == {1.0}
