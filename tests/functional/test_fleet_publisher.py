@@ -19,7 +19,7 @@ from local.fake_sitewise import FakeSiteWise
 from lookout_dashboards.aws import make_client
 from lookout_dashboards.fleet_publisher import CHUNK_ASSETS, FleetPublisher, FleetWatermark, asset_series, fleet_prefix
 from lookout_dashboards.metrics import ANOMALOUS_PREDICTION, NAMESPACE, SENSOR_CONTRIBUTION
-from lookout_dashboards.sources.sitewise_fleets import Fleet, FleetReader
+from lookout_dashboards.sources.sitewise_fleet_results import Fleet, FleetReader
 from lookout_dashboards.sources.sitewise_gateway import SiteWiseGateway
 from lookout_dashboards.sources.sitewise_values import RESULT_LAG
 from lookout_dashboards.watermarks import WatermarkStore

@@ -35,7 +35,7 @@ from .metrics_publisher import (
     noted_damage,
     without_refused,
 )
-from .sources.sitewise_fleets import Fleet
+from .sources.sitewise_fleet_results import Fleet
 from .watermarks import WATERMARK_PREFIX, AnotherRunError, DamagedWatermarkError, StoredWatermark, WatermarkStore
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ FLEET_WINDOW = timedelta(hours=6)
 
 
 class FleetResults(Protocol):
-    """What the publisher reads of a fleet (`sources.sitewise_fleets.FleetReader`)."""
+    """What the publisher reads of a fleet (`sources.sitewise_fleet_results.FleetReader`)."""
 
     def results(
         self, fleet: Fleet, windows: Mapping[str, tuple[datetime, datetime]]
