@@ -21,6 +21,7 @@ import numpy as np
 from botocore.awsrequest import AWSResponse
 
 from .fake_lookout_equipment import ACCOUNT_ID
+from .fake_sitewise_batch import BATCH_HISTORY_LIMIT, batch_history_page, reached_entries
 from .fake_sitewise_lists import HISTORY_PAGE_BYTES, ORDERABLE_LISTS, ListOrder, fill_page, in_order
 from .fake_sitewise_lists import ORDERS as ORDERS
 from .wire import (
@@ -52,6 +53,7 @@ DATA_PLANE = {
     "GetAssetPropertyAggregates",
     "BatchGetAssetPropertyAggregates",
     "BatchGetAssetPropertyValue",
+    "BatchGetAssetPropertyValueHistory",
 }
 HISTORY_LIMIT, AGGREGATES_LIMIT, BATCH_AGGREGATES_LIMIT, BATCH_ENTRIES_LIMIT = 20_000, 2_500, 4_000, 16
 #: BatchGetAssetPropertyValue's entries per request, and per page of the fake's answer.
@@ -375,6 +377,7 @@ class FakeSiteWise:
             "GetAssetPropertyAggregates": self._get_aggregates,
             "BatchGetAssetPropertyAggregates": self._batch_get_aggregates,
             "BatchGetAssetPropertyValue": self._batch_get_value,
+            "BatchGetAssetPropertyValueHistory": self._batch_get_history,
         }
 
     # Assets ------------------------------------------------------------------------------
@@ -641,6 +644,21 @@ class FakeSiteWise:
         values = fill_page((_tqv(prop, series, i) for i in indexes[offset : offset + size]), self.history_page_bytes)
         return _with_token({"assetPropertyValueHistory": values}, offset + len(values), len(indexes))
 
+    def _batch_get_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Entries share a page of at most maxResults values or `history_page_bytes` (see `fake_sitewise_batch`)."""
+        size = self._max_results(params, BATCH_HISTORY_LIMIT, self.history_page_size)
+        offset = _decode_token(params.get("nextToken"))
+        page, next_offset, total = batch_history_page(
+            params, self._history_values, offset, size, self.history_page_bytes
+        )
+        return _with_token(page, next_offset, total)
+
+    def _history_values(self, entry: dict[str, Any]) -> list[dict[str, Any]]:
+        prop, series = self._series(entry)
+        window = series.window(_seconds(entry["startDate"]), _seconds(entry["endDate"]))
+        indexes = _ordered(range(window.start, window.stop), entry) if _good_only(entry) else range(0)
+        return [_tqv(prop, series, i) for i in indexes]
+
     def _get_aggregates(self, params: dict[str, Any]) -> dict[str, Any]:
         values = self._aggregates(params)
         size = self._max_results(params, AGGREGATES_LIMIT, self.aggregates_page_size)
@@ -656,20 +674,9 @@ class FakeSiteWise:
         size = self._max_results(params, BATCH_AGGREGATES_LIMIT, self.batch_aggregates_page_size)
         offset = _decode_token(params.get("nextToken"))
         page: dict[str, Any] = {"successEntries": [], "skippedEntries": [], "errorEntries": []}
-        position = 0
-        for entry in entries:
-            try:
-                values = self._aggregates(entry)
-            except FakeServiceError as error:
-                if offset == 0:
-                    page["errorEntries"].append(
-                        {"entryId": entry["entryId"], "errorCode": error.code, "errorMessage": error.message}
-                    )
-                continue
-            start, position = position, position + len(values)
-            if position <= offset and not (offset == 0 and not values):
-                page["skippedEntries"].append({"entryId": entry["entryId"], "completionStatus": "SUCCESS"})
-            elif start < offset + size or (offset == 0 and not values):
+        reached, position = reached_entries(entries, self._aggregates, offset, page)
+        for entry, values, start in reached:
+            if start < offset + size or (offset == 0 and not values):
                 chunk = values.rows(offset - start, offset + size - start)
                 page["successEntries"].append({"entryId": entry["entryId"], "aggregatedValues": chunk})
         return _with_token(page, offset + size, position)

@@ -62,6 +62,13 @@ def functions(source: str, **parameters: Any) -> dict[str, Any]:
     return resolved("functions.yaml", {"DataSource": source, **parameters})["Resources"]
 
 
+def folder_of(function: dict[str, Any]) -> str:
+    """The folder under lambdas/ a function's code is built from (two functions may share one)."""
+    key = function["Properties"]["Code"]["S3Key"]
+    assert key[0] == "Sub" and key[1].startswith("${CodePrefix}/function-"), key
+    return key[1].removeprefix("${CodePrefix}/function-").removesuffix(".zip")
+
+
 def actions_of(resources: dict[str, Any], role: str) -> set[str]:
     return {action for statement in policy_statements(resources, role) for action in listed(statement["Action"])}
 
@@ -186,7 +193,8 @@ def test_each_source_s_dashboard_prefix_is_the_library_s() -> None:
 def test_every_function_is_told_its_source_and_its_dashboards_prefix(source: str) -> None:
     resources = functions(source)
     lambdas = [item for item in resources.values() if item["Type"] == "AWS::Lambda::Function"]
-    assert len(lambdas) == len(list(CLOUDFORMATION.parent.glob("lambdas/*/handler.py")))
+    zips = {folder_of(item) for item in lambdas}
+    assert zips == {path.parent.name for path in CLOUDFORMATION.parent.glob("lambdas/*/handler.py")}
     for item in lambdas:
         variables = item["Properties"]["Environment"]["Variables"]
         assert variables["DATA_SOURCE"] == ("Ref", "DataSource")
@@ -231,16 +239,17 @@ def test_the_publisher_puts_metrics_in_our_namespace_only_and_reads_what_the_rea
     }
     # The reader's every action, and for Lookout for Equipment the list of schedulers, which it lacks.
     extra = actions_of(resources, "PublishMetricsRole") - actions_of(resources, "ReaderRole")
-    listing = {"lookoutequipment:ListInferenceSchedulers"} if source == LOOKOUT_FOR_EQUIPMENT else set()
+    listing = {"lookoutequipment:ListInferenceSchedulers"} if source == LOOKOUT_FOR_EQUIPMENT else {"sqs:SendMessage"}
     assert extra == {"cloudwatch:PutMetricData"} | listing
     assert actions_of(resources, "PublishMetricsRole") >= actions_of(resources, "ReaderRole")
     service = {IOT_SITEWISE: "iotsitewise", LOOKOUT_FOR_EQUIPMENT: "lookoutequipment"}[source]
+    queue = {"sqs"} if source == IOT_SITEWISE else set()  # a fleet's chunks go to the consumer through SQS
     assert {a.split(":")[0] for a in actions_of(resources, "PublishMetricsRole")} == {
         "cloudwatch",
         service,
         "s3",
         "logs",
-    }
+    } | queue
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -434,7 +443,7 @@ def uses_by_role(resources: dict[str, Any], source: str) -> dict[str, set[Bucket
         function, role = item["Properties"]["FunctionName"], item["Properties"]["Role"]
         assert function[0] == "Sub" and function[1].startswith("l4e-${StackKey}-"), function
         assert role[0] == "GetAtt" and role[1].endswith(".Arn"), role
-        uses[role[1].removesuffix(".Arn")].update(by_folder[function[1].removeprefix("l4e-${StackKey}-")])
+        uses[role[1].removesuffix(".Arn")].update(by_folder[folder_of(item)])
     return uses
 
 
@@ -552,3 +561,40 @@ def test_canary_functions_and_layers_are_only_this_stack_s(source: str) -> None:
                 ), name
             if "cloudwatch:DeleteDashboards" in actions or "cloudwatch:PutDashboard" in actions:
                 assert all(arn.endswith(":dashboard/${DashboardPrefix}-${StackKey}-*") for arn in arns), name
+
+
+def test_a_large_fleet_goes_through_an_encrypted_queue_the_publisher_sends_to_and_its_chunks_function_reads() -> None:
+    resources = functions(IOT_SITEWISE)
+    for queue in ("FleetQueue", "FleetDeadLetterQueue"):
+        assert resources[queue]["Properties"]["SqsManagedSseEnabled"] is True
+    redrive = resources["FleetQueue"]["Properties"]["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == ("GetAtt", "FleetDeadLetterQueue.Arn") and redrive["maxReceiveCount"] >= 1
+    queue_actions = {
+        role: {a for s in policy_statements(resources, role) for a in listed(s["Action"]) if a.startswith("sqs:")}
+        for role, item in resources.items()
+        if item["Type"] == "AWS::IAM::Role"
+    }
+    assert {role: actions for role, actions in queue_actions.items() if actions} == {
+        "PublishMetricsRole": {"sqs:SendMessage"},
+        "PublishMetricsChunksRole": {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"},
+    }
+    for role in queue_actions:
+        for statement in policy_statements(resources, role):
+            if any(a.startswith("sqs:") for a in listed(statement["Action"])):
+                assert statement["Resource"] == ("GetAtt", "FleetQueue.Arn")
+    chunks = resources["PublishMetricsChunksFunction"]["Properties"]
+    assert (chunks["Handler"], folder_of(resources["PublishMetricsChunksFunction"])) == (
+        "handler.chunks_handler",
+        "publish-metrics",
+    )
+    assert chunks["ReservedConcurrentExecutions"] == 5 and chunks["Timeout"] * 6 <= 1440
+    mapping = resources["PublishMetricsChunks"]["Properties"]
+    assert mapping["EventSourceArn"] == ("GetAtt", "FleetQueue.Arn") and mapping["BatchSize"] == 1
+    assert mapping["ScalingConfig"]["MaximumConcurrency"] <= chunks["ReservedConcurrentExecutions"]
+    publisher = resources["PublishMetricsFunction"]["Properties"]["Environment"]["Variables"]
+    assert publisher["FLEET_QUEUE_URL"] == ("Ref", "FleetQueue")
+    assert publisher["METRIC_DETAIL"] == chunks["Environment"]["Variables"]["METRIC_DETAIL"] == ("Ref", "MetricDetail")
+    assert "FleetQueue" not in functions(LOOKOUT_FOR_EQUIPMENT)
+    main = load_template(CLOUDFORMATION / "main.yaml")
+    assert main["Parameters"]["MetricDetail"]["Default"] == "Predictions"
+    assert main["Resources"]["Functions"]["Properties"]["Parameters"]["MetricDetail"] == ("Ref", "MetricDetail")

@@ -44,6 +44,10 @@ class Settings:
     alarm_anomalous_results: int = 3
     alarm_periods: int = 6
     stack_key: str = ""
+    #: `PREDICTIONS` or `PREDICTIONS_AND_SENSORS`: the metrics of each result (the stack's `MetricDetail`).
+    metric_detail: str = "Predictions"
+    #: The queue the scheduled publisher sends a large fleet's chunks to; empty: it publishes them itself.
+    fleet_queue_url: str = ""
 
 
 #: The services dashboards can be drawn from (the stack's `DataSource` parameter), and the name prefix of
@@ -74,6 +78,10 @@ CANARY_SETTINGS = ("SNAPSHOT_RUNS", "CANARY_ROLE_ARN", "CANARY_RUNTIME", "CANARY
 ALARM_SETTINGS = ("ALARM_TOPIC_ARN", "ALARM_ANOMALOUS_RESULTS", "ALARM_PERIODS")
 #: What the metrics carry, so that two stacks publish and alarm apart: the stack's key (its `Stack` dimension).
 METRIC_SETTINGS = ("STACK_KEY",)
+#: What the publisher is told beyond them: the metrics of each result (`MetricDetail`).
+PUBLISH_SETTINGS = ("METRIC_DETAIL",)
+#: The metric details a stack may choose: predictions and scores only, or with the top sensors' contributions.
+PREDICTIONS, PREDICTIONS_AND_SENSORS = "Predictions", "PredictionsAndSensors"
 #: Where a chart function's matplotlib writes its cache: read by matplotlib, not here, but needed in Lambda.
 CHART_SETTINGS = ("MPLCONFIGDIR",)
 
@@ -93,6 +101,7 @@ DEMO_ENVIRONMENT: Mapping[str, str] = {
     "ALARM_TOPIC_ARN": f"arn:aws:sns:us-east-1:{DEMO_ACCOUNT_ID}:l4e-dashboards-alarms",
     "ALARM_ANOMALOUS_RESULTS": "3",
     "ALARM_PERIODS": "6",
+    "METRIC_DETAIL": PREDICTIONS_AND_SENSORS,
     **{variable: widget for widget, variable in FUNCTION_VARIABLES.items()},
 }
 
@@ -149,9 +158,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         alarm_anomalous_results=_positive(values.get("ALARM_ANOMALOUS_RESULTS"), 3),
         alarm_periods=_positive(values.get("ALARM_PERIODS"), 6),
         stack_key=values.get("STACK_KEY", ""),
+        metric_detail=_metric_detail(values.get("METRIC_DETAIL", "")),
+        fleet_queue_url=values.get("FLEET_QUEUE_URL", ""),
     )
 
 
 def _positive(text: str | None, default: int) -> int:
     """A whole number of at least 1, or the default (an unset variable; the template checks the range)."""
     return int(text) if text and text.isdigit() and int(text) >= 1 else default
+
+
+def _metric_detail(text: str) -> str:
+    """One of the two details; unset only where the function does not publish (the template sets it)."""
+    if text and text not in (PREDICTIONS, PREDICTIONS_AND_SENSORS):
+        raise MissingSettingsError(f"METRIC_DETAIL must be {PREDICTIONS} or {PREDICTIONS_AND_SENSORS}, not {text!r}")
+    return text or PREDICTIONS

@@ -63,11 +63,13 @@ class MetricsPublisher:
         *,
         result_lag: timedelta,
         run_time: timedelta = LONGEST_RUN,
+        with_sensors: bool = True,
     ) -> None:
         """`result_lag`: how late the source may write a result after its time (`AnomalySource.result_lag`);
         until then the watermark stays at the newest result published, not at the window's end.
         `run_time`: how long this run may last at most, from the `now` it publishes to (the function's
-        time left at its start); until then a call it leaves in flight may still be arriving."""
+        time left at its start); until then a call it leaves in flight may still be arriving.
+        `with_sensors`: whether anomalies' top sensors get `SensorContribution` series (the stack's `MetricDetail`)."""
         self._cloudwatch = cloudwatch
         self._store = store
         self._read_results = read_results
@@ -77,6 +79,7 @@ class MetricsPublisher:
         self._backlog = backlog
         self._result_lag = result_lag
         self._run_time = run_time
+        self._with_sensors = with_sensors
 
     def publish(self, series: Series, now: datetime, running: bool = True) -> PublishReport:
         """From the watermark (or the backlog's start, two weeks back) to `now`, window after window, oldest first.
@@ -127,17 +130,11 @@ class MetricsPublisher:
         call a run that stopped left in flight sent again. None while that run may still be sending it."""
         floor = now - self._backlog
         previous = stored.watermark
-        if stored.damaged:
-            note = f"damaged watermark ({stored.damaged}): its results since {floor:%Y-%m-%d %H:%M} UTC are sent again"
-            logger.warning("%s: %s, and those already published count twice", series.scheduler, note)
-            report.notes.append(note)
+        noted_damage(series.scheduler, stored, floor, report)
         if previous is None:
             return Watermark(floor)
         if previous.sending_through is not None:
-            if previous.claimed_until is not None and now < previous.claimed_until:
-                report.notes.append(
-                    f"another run is sending its results (it stops by {previous.claimed_until:%H:%M:%S} UTC)"
-                )
+            if held_by_another_run(previous.claimed_until, now, report):
                 return None
             report.resent_at_most += previous.sending_values
             note = (
@@ -165,8 +162,8 @@ class MetricsPublisher:
         comes next run. Returns the watermark and whether the whole window went (else time ran short)."""
         start = watermark.published_through
         results = [r for r in self._read_results(series.scheduler, start, end) if start < r.timestamp <= end]
-        sensors = grow_sensors(watermark.sensors, results)
-        groups = self._without_refused(series, by_result(series, results, sensors), report)
+        sensors = grow_sensors(watermark.sensors, results) if self._with_sensors else ()
+        groups = without_refused(series.scheduler, by_result(series, results, sensors), report)
         for call in batches(groups, self._values_per_call):
             if self._time_left() <= self._margin_s:
                 return watermark, False
@@ -180,20 +177,37 @@ class MetricsPublisher:
         through = end if settled else max([start, *(result.timestamp for result in results)])
         return watermark.moved(through, sensors), True
 
-    def _without_refused(
-        self, series: Series, groups: list[tuple[datetime, list[dict[str, Any]]]], report: PublishReport
-    ) -> list[tuple[datetime, list[dict[str, Any]]]]:
-        """The values CloudWatch takes; one it refuses would make it refuse its whole call, every run, so it
-        is left out and logged, and the result's other values go."""
-        kept = [(moment, [value for value in values if accepted(value["Value"])]) for moment, values in groups]
-        refused = [value for _, values in groups for value in values if not accepted(value["Value"])]
-        if refused:
-            report.dropped_values += len(refused)
-            logger.warning(
-                "%s: %d values left out, which CloudWatch refuses (not finite, or beyond %g in magnitude): %s",
-                series.scheduler,
-                len(refused),
-                LARGEST_VALUE,
-                ", ".join(f"{v['MetricName']} {v['Value']!r} at {v['Timestamp']:%Y-%m-%d %H:%M}" for v in refused[:3]),
-            )
-        return kept
+
+def without_refused(
+    scheduler: str, groups: list[tuple[datetime, list[dict[str, Any]]]], report: PublishReport
+) -> list[tuple[datetime, list[dict[str, Any]]]]:
+    """The values CloudWatch takes; one it refuses would make it refuse its whole call, every run, so it
+    is left out and logged, and the result's other values go."""
+    kept = [(moment, [value for value in values if accepted(value["Value"])]) for moment, values in groups]
+    refused = [value for _, values in groups for value in values if not accepted(value["Value"])]
+    if refused:
+        report.dropped_values += len(refused)
+        logger.warning(
+            "%s: %d values left out, which CloudWatch refuses (not finite, or beyond %g in magnitude): %s",
+            scheduler,
+            len(refused),
+            LARGEST_VALUE,
+            ", ".join(f"{v['MetricName']} {v['Value']!r} at {v['Timestamp']:%Y-%m-%d %H:%M}" for v in refused[:3]),
+        )
+    return kept
+
+
+def noted_damage(name: str, stored: StoredWatermark, floor: datetime, report: PublishReport) -> None:
+    """A damaged watermark is read as none: said in the report and the log, since results count twice."""
+    if stored.damaged:
+        note = f"damaged watermark ({stored.damaged}): its results since {floor:%Y-%m-%d %H:%M} UTC are sent again"
+        logger.warning("%s: %s, and those already published count twice", name, note)
+        report.notes.append(note)
+
+
+def held_by_another_run(claimed_until: datetime | None, now: datetime, report: PublishReport) -> bool:
+    """Whether the run that left a call in flight may still be sending it (then this run leaves it)."""
+    if claimed_until is not None and now < claimed_until:
+        report.notes.append(f"another run is sending its results (it stops by {claimed_until:%H:%M:%S} UTC)")
+        return True
+    return False

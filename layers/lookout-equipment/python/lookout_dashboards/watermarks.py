@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -108,7 +109,11 @@ class WatermarkStore:
 
     def open(self, series: Series) -> StoredWatermark:
         """The scheduler's watermark as stored now. Failing to read it raises: publishing blind sends twice."""
-        key = self.key(series)
+        return self.open_object(self.key(series), Watermark.from_json)
+
+    def open_object(self, key: str, parse: Callable[[bytes], Any]) -> StoredWatermark:
+        """Any object under `WATERMARK_PREFIX` (a fleet's watermarks too), parsed by `parse`, which raises
+        `DamagedWatermarkError` for what it cannot read; written back with the same conditions."""
         try:
             response = self._s3.get_object(Bucket=self._bucket, Key=key)
         except ClientError as error:
@@ -117,7 +122,7 @@ class WatermarkStore:
             return StoredWatermark(self._s3, self._bucket, key, None, None)
         body = response["Body"].read()
         try:
-            return StoredWatermark(self._s3, self._bucket, key, Watermark.from_json(body), response["ETag"])
+            return StoredWatermark(self._s3, self._bucket, key, parse(body), response["ETag"])
         except DamagedWatermarkError as error:
             return StoredWatermark(self._s3, self._bucket, key, None, response["ETag"], damaged=str(error))
 
@@ -126,13 +131,12 @@ class StoredWatermark:
     """One scheduler's watermark as this run last read or wrote it (`watermark`: None when there is none,
     or it is `damaged`). A write succeeds only if nobody wrote the object since; else `AnotherRunError`."""
 
-    def __init__(
-        self, s3: Any, bucket: str, key: str, watermark: Watermark | None, etag: str | None, damaged: str = ""
-    ) -> None:
+    def __init__(self, s3: Any, bucket: str, key: str, watermark: Any, etag: str | None, damaged: str = "") -> None:
         self._s3, self._bucket, self.key = s3, bucket, key
         self.watermark, self._etag, self.damaged = watermark, etag, damaged
 
-    def write(self, watermark: Watermark) -> None:
+    def write(self, watermark: Any) -> None:
+        """`watermark`: a `Watermark`, or any object with `to_json` (a fleet's watermark or index)."""
         condition = {"IfMatch": self._etag} if self._etag else {"IfNoneMatch": "*"}
         try:
             response = self._s3.put_object(Bucket=self._bucket, Key=self.key, Body=watermark.to_json(), **condition)

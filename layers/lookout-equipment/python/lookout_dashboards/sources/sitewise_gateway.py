@@ -398,6 +398,57 @@ class SiteWiseGateway:
             body = self._s3.get_object(Bucket=location.bucket, Key=newest["Key"])["Body"].read()
         return body.decode("utf-8", errors="replace")
 
+    # Values of many assets ---------------------------------------------------------------------
+
+    def batch_history(
+        self, entries: Sequence[tuple[str, str, datetime, datetime]]
+    ) -> tuple[dict[int, list[Mapping[str, Any]]], dict[int, str]]:
+        """Values in (start, end] of each (asset, property, start, end), oldest first, by the entry's index,
+        `BATCH_HISTORY_ENTRIES` per request and every page (botocore has no paginator for it); requests run
+        in parallel. Also each refused entry's error, by index (a deleted asset must not stop its fleet)."""
+        groups = [
+            range(first, min(first + BATCH_HISTORY_ENTRIES, len(entries)))
+            for first in range(0, len(entries), BATCH_HISTORY_ENTRIES)
+        ]
+        values: dict[int, list[Mapping[str, Any]]] = {}
+        errors: dict[int, str] = {}
+
+        def read(group: range) -> None:
+            request = [
+                {
+                    "entryId": f"e{index}",
+                    "assetId": entries[index][0],
+                    "propertyId": entries[index][1],
+                    "startDate": entries[index][2],
+                    "endDate": entries[index][3],
+                    "timeOrdering": "ASCENDING",
+                }
+                for index in group
+            ]
+            token: str | None = None
+            with translated_errors("the inference results"):
+                while True:
+                    response = self._sitewise.batch_get_asset_property_value_history(
+                        entries=request, maxResults=HISTORY_PAGE_SIZE, **({"nextToken": token} if token else {})
+                    )
+                    for item in response.get("successEntries", []):
+                        values.setdefault(int(item["entryId"][1:]), []).extend(
+                            item.get("assetPropertyValueHistory", [])
+                        )
+                    for item in response.get("errorEntries", []):
+                        errors[int(item["entryId"][1:])] = f"{item.get('errorCode')}: {item.get('errorMessage')}"
+                    token = response.get("nextToken")
+                    if not token:
+                        return
+
+        with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+            list(pool.map(read, groups))
+        return values, errors
+
+
+#: BatchGetAssetPropertyValueHistory's entries per request.
+BATCH_HISTORY_ENTRIES = 16
+
 
 def _pages(call: Callable[..., Mapping[str, Any]], result_key: str, **params: Any) -> Iterator[Mapping[str, Any]]:
     return pages(call, result_key, cursor="nextToken", **params)
