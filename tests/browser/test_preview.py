@@ -81,6 +81,8 @@ class Walk:
     running: str
     #: In the confirmation that Stop asks for.
     stop_asks: str
+    #: The fleet row whose Assets button shows the model's row, where the demo has one.
+    fleet: str | None = None
 
 
 WALKS = {
@@ -105,8 +107,16 @@ WALKS = {
         schedulers=SITEWISE_SCHEDULERS,
         running="Pump 1 and compressor",
         stop_asks="Stop Pump 1 and compressor?",
+        fleet="Pump fleet anomalies",
     ),
 }
+
+
+def open_fleet(page: Any, fleet: str) -> None:
+    """Show a fleet's first page of assets, as its row's Assets button does."""
+    page.locator("tr", has_text=fleet).first.locator("a.btn", has_text="Assets").click()
+    wait_for_widgets(page)
+    assert "anomalous now first" in page.locator(".l4e-footnote, p, div", has_text="Page 1 of").first.text_content()
 
 
 @pytest.mark.parametrize("source", list(WALKS))
@@ -116,6 +126,8 @@ def test_create_a_model_dashboard_pick_a_sensor_go_dark_then_stop_a_running_sche
     walk = WALKS[source]
     messages = accept_and_remember(page)
     open_dashboard(page, preview_url, walk.models)
+    if walk.fleet is not None:
+        open_fleet(page, walk.fleet)
     if walk.training is not None:
         assert "Training in progress" in page.locator("tr", has_text=walk.training).text_content()
     row = page.locator("tr", has_text=walk.model)
@@ -167,6 +179,7 @@ def test_sitewise_scheduler_dashboard_shows_metric_widgets_and_an_alarm_can_be_a
 ) -> None:
     messages = accept_and_remember(page)
     open_dashboard(page, preview_url, SITEWISE_SCHEDULERS)
+    open_fleet(page, "Pump fleet anomalies")
     row = page.locator("tr", has_text="Pump fleet anomalies on Pump 1")
     row.locator("a.btn", has_text="Alarm").click()
     wait_for_widgets(page)
