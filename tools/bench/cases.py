@@ -88,7 +88,7 @@ def fleet_cases(assets: int) -> tuple[SiteWiseCase, ...]:
             widget,
             f"fleet of {assets:,}: {label.format(filter=FLEET_FILTER)}",
             None,
-            1,
+            90 if widget == "list-models" else 1,  # the demo list's ranges: the models list shows those created in it
             FLEET_HEIGHT,
             cold,
             page_size=FLEET_PAGE_SIZE,
