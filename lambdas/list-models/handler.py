@@ -24,9 +24,17 @@ from lookout_dashboards.dashboard_publisher import DashboardPublisher
 from lookout_dashboards.dashboards import DashboardKind, DashboardTarget, requested_target
 from lookout_dashboards.domain import ModelStatus, ModelSummary, TimeRange
 from lookout_dashboards.events import WidgetEvent
+from lookout_dashboards.fleets import Fleet, FleetAsset, fleet_view, summary_words
 from lookout_dashboards.formatting import counted, local_time, zone_label
 from lookout_dashboards.html import page, status_label, table
-from lookout_dashboards.list_widgets import Action, Buttons, dashboard_buttons, run_action
+from lookout_dashboards.list_widgets import (
+    Action,
+    Buttons,
+    dashboard_buttons,
+    fleet_button,
+    fleet_view_page,
+    run_action,
+)
 from lookout_dashboards.model_widgets import MODEL_DASHBOARD_LAYOUT, model_dashboard_body, successful_model
 from lookout_dashboards.outcomes import ActionOutcome
 from lookout_dashboards.source import AnomalySource
@@ -46,14 +54,19 @@ DOCUMENTATION = """\
 Lists every model **created (last trained, on IoT SiteWise) in the dashboard's time range** (all of
 them, page after page), grouped by dataset (asset, on IoT SiteWise), with its training status. For
 a trained model, **Create** writes the model's dashboard and the canary that emails its snapshot;
-**View** opens it; **Delete** removes both.
+**View** opens it; **Delete** removes both. On IoT SiteWise a model bound at asset-model level (a
+fleet) is one row with its fleet's summary; **Assets** shows its assets a page at a time (as many
+rows as the widget's height holds, anomalous now first), with a name filter, **Previous** and **Next**.
 
-Parameters: none. Buttons call this function back with one of (a SiteWise model is named by its
-computation model id, followed by `_<asset id>` when it is bound at asset-model level):
+Parameters: none, or a fleet's page to show: `fleet` (its computation model id), `page` (from 0)
+and `filter` (part of an asset's name). Buttons call this function back with one of (a SiteWise
+model is named by its computation model id, followed by `_<asset id>` when it is bound at
+asset-model level; on a fleet's page the payload also carries `fleet`, `page` and `filter`):
 
 ```json
 {"action": "create_dashboard", "model": "<model name>"}
 {"action": "delete_dashboard", "model": "<model name>"}
+{"fleet": "<computation model id>", "page": 0, "filter": ""}
 ```
 """
 
@@ -78,10 +91,21 @@ def render_models_list(
     """Run the action a click asked for, if any, then draw the table with the state it left."""
     actions = model_actions(source, publisher, links)
     notice, notice_kind = run_action(widget, actions, "model", "model", signer)
+    buttons = Buttons(links.own(WIDGET), signer)
+    view = fleet_view(widget)
+    if view is not None:
+
+        def draw(fleet: Fleet, assets: Sequence[FleetAsset], kept: Buttons) -> Markup:
+            existing = publisher.existing(DashboardKind.MODEL)
+            rows = _rows(source.fleet_models(fleet, assets), existing, publisher, kept)
+            return table([source.terms.dataset, "Model", "Training status", "Model dashboard"], rows)
+
+        return fleet_view_page(view, source, buttons, draw, (notice, notice_kind))
 
     shown = widget.time_range()
     created_in = TimeRange(shown.start, shown.end)
-    models = sorted(source.list_models(created_in=created_in), key=lambda model: (model.dataset_name, model.label))
+    listed = source.list_models(created_in=created_in, folded=True)
+    models = sorted(listed, key=lambda model: (model.dataset_name, model.label))
     offset = widget.context.timezone_offset
     period = f"{local_time(created_in.start, offset)} and {local_time(created_in.end, offset)} {zone_label(offset)}"
     if not models:
@@ -94,7 +118,7 @@ def render_models_list(
     caption = f"{counted(len(models), 'model')} created between {period}"
     content = table(
         [source.terms.dataset, "Model", "Training status", "Model dashboard"],
-        _rows(models, existing, publisher, Buttons(links.own(WIDGET), signer)),
+        _rows(models, existing, publisher, buttons),
         caption,
     )
     return page(content, notice=notice, notice_kind=notice_kind)
@@ -112,7 +136,7 @@ def _rows(
             [
                 dataset or Markup(""),
                 model.label,
-                status_label(model.status),
+                summary_words(model.fleet) if model.fleet else status_label(model.status),
                 _actions(model, existing, publisher, buttons),
             ]
         )
@@ -120,6 +144,10 @@ def _rows(
 
 
 def _actions(model: ModelSummary, existing: set[str], publisher: DashboardPublisher, buttons: Buttons) -> Markup | str:
+    if model.fleet is not None:
+        return fleet_button(buttons, model.name)
+    if model.status is ModelStatus.NOT_KNOWN:
+        return "SiteWise did not answer for this asset just now: refresh to ask again."
     if model.status is ModelStatus.FAILED:
         return "Training failed: no results to show."
     if model.status is ModelStatus.NOT_TRAINED:

@@ -27,9 +27,17 @@ from lookout_dashboards.dashboard_publisher import DashboardPublisher
 from lookout_dashboards.dashboards import DashboardKind, DashboardTarget, requested_target
 from lookout_dashboards.domain import AlarmState, SchedulerStatus, SchedulerSummary
 from lookout_dashboards.events import WidgetEvent
+from lookout_dashboards.fleets import Fleet, FleetAsset, fleet_view, summary_words
 from lookout_dashboards.formatting import counted
 from lookout_dashboards.html import action_button, page, status_label, status_word, table
-from lookout_dashboards.list_widgets import Action, Buttons, dashboard_buttons, run_action
+from lookout_dashboards.list_widgets import (
+    Action,
+    Buttons,
+    dashboard_buttons,
+    fleet_button,
+    fleet_view_page,
+    run_action,
+)
 from lookout_dashboards.metrics import series_of
 from lookout_dashboards.outcomes import ActionOutcome
 from lookout_dashboards.scheduler_widgets import (
@@ -58,9 +66,14 @@ result; on IoT SiteWise, every model trained on an asset, with its inference. **
 **Stop** change its state (a running inference is billed while it runs; SiteWise's Start re-sends
 the settings of its newest START, without a model version, and its confirmation names them);
 **Create** writes the scheduler's dashboard and the canary that emails its snapshot on the stack's
-schedule, **View** opens it, **Delete** removes both.
+schedule, **View** opens it, **Delete** removes both. On IoT SiteWise a model bound at asset-model
+level (a fleet) is one row with its fleet's summary; **Assets** shows its assets a page at a time
+(as many rows as the widget's height holds, anomalous now first), each with Start or Stop, with a
+name filter, **Previous** and **Next**.
 
-Parameters: none. Buttons call this function back with one of:
+Parameters: none, or a fleet's page to show: `fleet` (its computation model id), `page` (from 0)
+and `filter` (part of an asset's name). Buttons call this function back with one of (on a fleet's
+page the payload also carries `fleet`, `page` and `filter`):
 
 ```json
 {"action": "start_scheduler", "scheduler": "<name>"}
@@ -69,6 +82,7 @@ Parameters: none. Buttons call this function back with one of:
 {"action": "delete_dashboard", "scheduler": "<name>"}
 {"action": "create_alarm", "scheduler": "<name>"}
 {"action": "remove_alarm", "scheduler": "<name>"}
+{"fleet": "<computation model id>", "page": 0, "filter": ""}
 ```
 
 **Alarm** creates a CloudWatch alarm on the scheduler's `AnomalousPrediction` metric (published by
@@ -130,13 +144,35 @@ def render_schedulers_list(
     actions = scheduler_actions(source, publisher, links, alarms)
     what = source.terms.scheduler
     notice, notice_kind = run_action(widget, actions, "scheduler", what, signer)
-    schedulers = sorted(source.list_schedulers(), key=lambda item: (item.model_label, item.label))
+    buttons = Buttons(links.own(WIDGET), signer)
+    view = fleet_view(widget)
+    if view is not None:
+
+        def draw(fleet: Fleet, assets: Sequence[FleetAsset], kept: Buttons) -> Markup:
+            return _table(source.fleet_schedulers(fleet, assets), what, publisher, alarms, kept)
+
+        return fleet_view_page(view, source, buttons, draw, (notice, notice_kind))
+    schedulers = sorted(source.list_schedulers(folded=True), key=lambda item: (item.model_label, item.label))
     if not schedulers:
         return page(Markup(""), notice=notice or f"There is no {what} in this region.", notice_kind=notice_kind)
+    running = sum(1 for item in schedulers if item.status is SchedulerStatus.RUNNING and not item.fleet)
+    caption = f"{counted(len(schedulers), what)}, {running} running"
+    refused = [item for item in schedulers if item.start_refusal and item.status is SchedulerStatus.STOPPED]
+    if refused and not notice:
+        notice = f"Start is unavailable for {counted(len(refused), what)}: {refused[0].start_refusal}"
+    return page(_table(schedulers, what, publisher, alarms, buttons, caption), notice=notice, notice_kind=notice_kind)
+
+
+def _table(
+    schedulers: Sequence[SchedulerSummary],
+    what: str,
+    publisher: DashboardPublisher,
+    alarms: SchedulerAlarms,
+    buttons: Buttons,
+    caption: str | None = None,
+) -> Markup:
     existing = publisher.existing(DashboardKind.SCHEDULER)
     alarm_states = alarms.states()
-    running = sum(1 for item in schedulers if item.status is SchedulerStatus.RUNNING)
-    caption = f"{counted(len(schedulers), what)}, {running} running"
     named_apart = any(item.label != item.model_label for item in schedulers)
     headers = [
         "Model",
@@ -147,15 +183,10 @@ def render_schedulers_list(
         "Dashboard",
         "Alarm",
     ]
-    buttons = Buttons(links.own(WIDGET), signer)
     rows = _rows(schedulers, existing, publisher, buttons, named_apart)
     for row, scheduler in zip(rows, schedulers, strict=True):
-        row.append(_alarm(scheduler, alarms, alarm_states, buttons))
-    content = table(headers, rows, caption)
-    refused = [item for item in schedulers if item.start_refusal and item.status is SchedulerStatus.STOPPED]
-    if refused and not notice:
-        notice = f"Start is unavailable for {counted(len(refused), what)}: {refused[0].start_refusal}"
-    return page(content, notice=notice, notice_kind=notice_kind)
+        row.append("" if scheduler.fleet else _alarm(scheduler, alarms, alarm_states, buttons))
+    return table(headers, rows, caption)
 
 
 def _rows(
@@ -165,8 +196,14 @@ def _rows(
     buttons: Buttons,
     named_apart: bool,
 ) -> list[list[Any]]:
-    rows = []
+    rows: list[list[Any]] = []
     for scheduler in schedulers:
+        if scheduler.fleet is not None:
+            fleet = scheduler.fleet
+            latest = f"{fleet.anomalous:,} anomalous now" if fleet.anomalous else "none anomalous now"
+            cells = [summary_words(fleet), latest, fleet_button(buttons, scheduler.name), ""]
+            rows.append([scheduler.model_label, *([scheduler.label] if named_apart else []), *cells])
+            continue
         target = DashboardTarget(DashboardKind.SCHEDULER, scheduler.name, scheduler.display_name)
         rows.append(
             [

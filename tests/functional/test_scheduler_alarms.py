@@ -104,7 +104,8 @@ def test_sitewise_alarm_is_named_after_the_inference_and_dimensioned_by_asset(
             event = widget_event(params, start=DEMO_NOW - timedelta(days=7), end=DEMO_NOW, widget_params={})
             return WidgetPage(handler.lambda_handler(event, None))
 
-        button = show({}).button("Alarm", "Pump fleet anomalies on Pump 1")
+        fleet = {"fleet": demo.models["pump-fleet"]}
+        button = show(fleet).button("Alarm", "Pump fleet anomalies on Pump 1")
         page = show(button.payload or {})
         created = alarms()
 
@@ -115,6 +116,7 @@ def test_sitewise_alarm_is_named_after_the_inference_and_dimensioned_by_asset(
     assert page.button("Remove", "Pump fleet anomalies on Pump 1").asks == {
         "action": "remove_alarm",
         "scheduler": f"{demo.models['pump-fleet']}_{demo.assets['pump-1']}",
+        **{"fleet": demo.models["pump-fleet"], "page": 0, "filter": ""},  # drawn again on the fleet's page
     }
 
 

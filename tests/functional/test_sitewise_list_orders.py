@@ -104,10 +104,9 @@ def test_the_models_list_shows_each_model_s_newest_training(ordered_demo: Any) -
 
 
 def test_the_inference_list_offers_to_start_with_the_newest_start_settings(ordered_demo: Any) -> None:
-    page = render("list-schedulers", {})
-
-    stop = page.button("Stop", LONG_RUNNING)
-    start = page.button("Start", "Pump fleet anomalies on Pump 2")
+    stop = render("list-schedulers", {}).button("Stop", LONG_RUNNING)
+    fleet = render("list-schedulers", {"fleet": ordered_demo.models["pump-fleet"]})
+    start = fleet.button("Start", "Pump fleet anomalies on Pump 2")
     assert stop.confirmation and "Stop" in stop.confirmation
     assert "every 5 min, 2 min delay, time zone Europe/Paris" in (start.confirmation or "")
 

@@ -22,6 +22,8 @@ from tests.sitewise_models import add_model
 from tests.widget_calls import act, click, render
 from tests.widget_page import WidgetPage
 
+#: The calls that read a fleet, each once whatever its number of assets (a page of 250 assets each).
+FLEET_CALLS = ("ListAssets", "ListComputationModelResolveToResources", "BatchGetAssetPropertyValue")
 PUMP_1 = "Pump fleet anomalies on Pump 1"
 PUMP_2 = "Pump fleet anomalies on Pump 2"
 DASHBOARD_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
@@ -36,6 +38,11 @@ def listed(page: WidgetPage) -> list[str]:
 
 def row(page: WidgetPage, model: str) -> list[str]:
     return next(cells for cells in page.rows if model in cells)
+
+
+def fleet(demo: Any) -> dict[str, Any]:
+    """The params of the pump fleet's first page, as its Assets button asks."""
+    return {"fleet": demo.models["pump-fleet"], "page": 0}
 
 
 def payloads(demo: Any) -> list[str]:
@@ -54,16 +61,17 @@ def test_every_model_of_every_page_is_listed_and_calls_grow_with_pages_not_rows(
 
     made = demo.fake.calls[before:]
     rows = listed(page)
-    assert sorted(rows) == sorted(
-        [HOSTILE, PUMP_1, PUMP_2, "Pump fleet anomalies on Pump 3", "Pump 1 and compressor", *extra]
-    )
+    # the model bound at asset-model level is one row, its fleet's
+    assert sorted(rows) == sorted([HOSTILE, "Pump fleet anomalies", "Pump 1 and compressor", *extra])
     assert models > 2 * demo.fake.page_size
     assert made.count("ListComputationModels") == math.ceil(models / demo.fake.page_size) == 3
     assert made.count("DescribeComputationModel") == models  # one per model, not one per row
-    assert made.count("ListComputationModelResolveToResources") == 1  # the one model bound at asset-model level
-    assert made.count("ListExecutions") == len(rows)  # a row's trainings: the documented cost of a row
-    assert made.count("DescribeAsset") == len(demo.assets)  # once each, though rows read in parallel share them
+    # the fleet: its asset model's assets, those actions ran on and their latest results, none per asset
+    assert [made.count(call) for call in FLEET_CALLS] == [1, 1, 1]
+    assert made.count("ListExecutions") == len(rows) - 1  # a row's trainings: the documented cost of a row
+    assert made.count("DescribeAsset") == 4  # the other rows' assets, once each though rows read in parallel
     assert page.captions[0].startswith(f"{len(rows)} models created between")
+    assert row(page, "Pump fleet anomalies")[2].startswith("3 assets: 3 trained or training, ")
 
 
 def test_every_inference_of_every_page_with_the_state_read_once_per_row(
@@ -78,24 +86,27 @@ def test_every_inference_of_every_page_with_the_state_read_once_per_row(
 
     made = demo.fake.calls[before:]
     rows = listed(page)
-    assert len(rows) == 10 and "Pump fleet anomalies on Pump 3" not in rows  # never trained on pump 3
-    assert page.captions == ["10 inferences, 6 running"]
+    assert len(rows) == 9 and "Pump fleet anomalies" in rows  # the fleet is one row
+    assert page.captions == ["9 inferences, 5 running"]  # the fleet's assets are counted in its row
     assert made.count("ListComputationModels") == 3
-    # one state per (model, asset), pump 3's included: an empty state is how "never trained" reads
-    assert made.count("DescribeComputationModelExecutionSummary") == len(rows) + 1
+    # one state per row that is not a fleet: an empty state is how "never trained" reads
+    assert made.count("DescribeComputationModelExecutionSummary") == len(rows) - 1
     assert made.count("ListExecutions") == 0  # the state says trained or not: no row lists its trainings
-    assert made.count("BatchGetAssetPropertyValue") == 1
-    assert made.count("ListActions") == 4  # only stopped rows: can Start re-send their settings?
+    assert made.count("BatchGetAssetPropertyValue") == 2  # the rows' latest results, and the fleet's
+    assert made.count("ListActions") == 3  # only stopped rows: can Start re-send their settings?
     again = len(demo.fake.calls)
     later = expiring.clock() + LISTING_TTL_S
     monkeypatch.setattr(expiring, "clock", lambda: later)  # a later render: the listings of this one are stale
     render("list-schedulers", {})
     warm = demo.fake.calls[again:]
-    assert warm.count("ListActions") == 4  # a START may have been sent since: the stopped rows are listed again
+    assert warm.count("ListActions") == 3  # a START may have been sent since: the stopped rows are listed again
     assert warm.count("DescribeAction") == 0  # but every action listed was described once, and kept
-    assert row(page, PUMP_1)[1:3] == ["running", "normal"]
     assert row(page, "Extra model 0")[1:3] == ["running", "no result yet"]
-    assert row(page, PUMP_2)[1] == "stopped"
+    assert row(page, "Pump fleet anomalies")[2] == "none anomalous now"
+    assert page.button("Assets", "Pump fleet anomalies").payload == fleet(demo)  # a view: nothing to sign
+    pumps = render("list-schedulers", fleet(demo))
+    assert row(pumps, PUMP_1)[1:3] == ["running", "normal"]
+    assert row(pumps, PUMP_2)[1] == "stopped"
 
 
 def titled(kind: str, key: str, title: str) -> str:
@@ -106,10 +117,16 @@ def titled(kind: str, key: str, title: str) -> str:
 def test_models_list_create_view_delete_through_the_returned_payloads(sitewise_demo: Any) -> None:
     key = sitewise_demo.key("pump-fleet", "pump-1")
     cloudwatch, synthetics = make_client("cloudwatch"), make_client("synthetics")
-    before = render("list-models", {})
+    before = render("list-models", fleet(sitewise_demo))
     assert before.button("View", PUMP_1).disabled
-    assert before.button("Create", PUMP_1).asks == {"action": "create_dashboard", "model": key}
-    assert row(before, "Pump 1 and compressor")[2:] == ["failed", "Training failed: no results to show."]
+    assert before.button("Create", PUMP_1).asks == {
+        "action": "create_dashboard",
+        "model": key,
+        **fleet(sitewise_demo),
+        "filter": "",
+    }
+    failed = row(render("list-models", {}), "Pump 1 and compressor")
+    assert failed[2:] == ["failed", "Training failed: no results to show."]
 
     created = click(before.button("Create", PUMP_1), "list-models")
 
@@ -171,7 +188,7 @@ def test_stop_then_start_change_the_timer_and_the_table_and_start_resends_the_la
         for action in demo.fake.actions.values()
         if action.get("resolveTo") == {"assetId": pair[1]} and '"START"' in action["actionPayload"]["stringValue"]
     ]
-    stop = render("list-schedulers", {}).button("Stop", PUMP_1)
+    stop = render("list-schedulers", fleet(demo)).button("Stop", PUMP_1)
     assert "billed" in (stop.confirmation or "")
     actions = len(demo.fake.actions)
 
@@ -207,7 +224,7 @@ def test_start_is_disabled_and_says_why_for_an_inference_never_started(sitewise_
     assert start.disabled and start.payload is None
     assert start.why is not None and "was never started" in start.why
     assert page.messages[0] == ("info", f"Start is unavailable for 1 inference: {start.why}")
-    assert not page.button("Start", PUMP_2).disabled  # stopped, but started once: Start re-sends that
+    assert not render("list-schedulers", fleet(sitewise_demo)).button("Start", PUMP_2).disabled  # started once
     assert forced.messages[0][0] == "error" and "was never started" in forced.messages[0][1]
     assert len(sitewise_demo.fake.actions) == actions
 
@@ -230,8 +247,8 @@ def test_hostile_names_are_escaped_in_rows_confirmations_and_payloads(sitewise_d
 def test_dashboards_and_canaries_of_a_hostile_model_have_valid_distinct_names(sitewise_demo: Any) -> None:
     cloudwatch, synthetics = make_client("cloudwatch"), make_client("synthetics")
 
-    for label in (HOSTILE, PUMP_1):
-        click(render("list-models", {}).button("Create", label), "list-models")
+    click(render("list-models", {}).button("Create", HOSTILE), "list-models")
+    click(render("list-models", fleet(sitewise_demo)).button("Create", PUMP_1), "list-models")
     click(render("list-schedulers", {}).button("Create", HOSTILE), "list-schedulers")
 
     dashboards = [entry["DashboardName"] for entry in cloudwatch.list_dashboards()["DashboardEntries"]]

@@ -129,6 +129,11 @@ def facts(items: Sequence[tuple[str, str]], highlight: str | None = None) -> Mar
     return render("facts.html", facts=list(items), highlight=highlight)
 
 
+def text_form(name: str, label: str, value: str, maxlength: int) -> Markup:
+    """A one-field text form; CloudWatch sends what is typed in `forms.all` with the next call of the widget."""
+    return _components().text_form(name, label, value, maxlength)
+
+
 def select_form(name: str, label: str, options: Sequence[tuple[str, str]], selected: str) -> Markup:
     """A one-field form; CloudWatch sends its value in `forms.all` with every call of the widget."""
     return _components().select_form(name, label, list(options), selected)

@@ -1,9 +1,9 @@
-"""What the models list and the schedulers list share: their action table and dashboard buttons."""
+"""What the models list and the schedulers list share: their action table, dashboard buttons and fleet pages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup
@@ -13,9 +13,11 @@ from .dashboard_publisher import DashboardPublisher
 from .dashboards import DashboardTarget
 from .errors import WidgetError
 from .events import WidgetEvent
-from .html import MessageKind, action_button, dashboard_link
+from .fleets import Fleet, FleetAsset, FleetView, fleet_page, summary_words
+from .html import MessageKind, action_button, dashboard_link, facts, page, text_form
 from .outcomes import ActionOutcome
-from .validation import choice, resource_name
+from .source import AnomalySource
+from .validation import QUOTED_LENGTH, choice, resource_name
 
 Action = Callable[[str], ActionOutcome]
 
@@ -26,9 +28,15 @@ class Buttons:
 
     endpoint: str
     signer: ButtonSigner
+    #: What every payload carries besides its action: the fleet page it was drawn on, drawn again after.
+    keep: Mapping[str, Any] = field(default_factory=dict)
 
     def action(self, label: str, payload: Mapping[str, Any], **options: Any) -> Markup:
-        return action_button(label, self.endpoint, self.signer.sign(payload), **options)
+        return action_button(label, self.endpoint, self.signer.sign({**self.keep, **payload}), **options)
+
+    def view(self, label: str, payload: Mapping[str, Any], **options: Any) -> Markup:
+        """A button that only changes what the list shows (a fleet's page): read-only, so not signed."""
+        return action_button(label, self.endpoint, payload, primary=False, **options)
 
 
 def run_action(
@@ -72,3 +80,43 @@ def dashboard_buttons(
             )
         )
     return Markup(" ").join(drawn)
+
+
+def fleet_button(buttons: Buttons, fleet_name: str) -> Markup:
+    return buttons.view("Assets", {"fleet": fleet_name, "page": 0})
+
+
+def fleet_view_page(
+    view: FleetView,
+    source: AnomalySource,
+    buttons: Buttons,
+    draw: Callable[[Fleet, Sequence[FleetAsset], Buttons], Markup],
+    notice: tuple[str | None, MessageKind],
+) -> str:
+    """One page of a fleet's assets under its summary, the name filter and the page buttons; `draw`
+    makes the page's table with buttons whose actions bring the widget back to this page."""
+    fleet = source.fleet(view.fleet)
+    shown = fleet_page(fleet.assets, view)
+    here = FleetView(view.fleet, shown.page, view.filter, view.size)
+    kept = Buttons(buttons.endpoint, buttons.signer, here.payload())
+    paging = [
+        buttons.view("All rows", {}),
+        buttons.view("Filter", here.payload(page=0)),
+        buttons.view("Previous", here.payload(page=shown.page - 1), disabled=shown.page == 0),
+        buttons.view("Next", here.payload(page=shown.page + 1), disabled=shown.page >= shown.pages - 1),
+    ]
+    header = Markup("").join(
+        [
+            facts([("Fleet", fleet.display_name), ("Assets", summary_words(fleet.summary()))]),
+            text_form("filter", "Asset name contains", here.filter, QUOTED_LENGTH),
+            Markup(" ").join(paging),
+        ]
+    )
+    matching = f"{shown.matching:,} of {len(fleet.assets):,} assets"
+    matching += f" match “{here.filter}”" if here.filter else ""
+    footnote = f"Page {shown.page + 1} of {shown.pages}: {matching}, anomalous now first, then by name."
+    table = draw(fleet, shown.assets, kept) if shown.assets else Markup("")
+    text, kind = notice
+    if not shown.assets and not text:
+        text, kind = f"No asset of {fleet.display_name} has “{here.filter}” in its name.", "info"
+    return page(header + table, notice=text, notice_kind=kind, footnote=footnote)
