@@ -42,6 +42,8 @@ class SiteWiseDemoSize:
     results_days: int
     inference_execution_hours: int
     page_size: int
+    #: Pumps of the demo's fleet (`demo.fleets["pumps"]`): a few anomalous now, a couple stopped.
+    fleet_pumps: int = 40
 
 
 SMALL = SiteWiseDemoSize("small", 10, 7, 12, 4)
@@ -134,6 +136,7 @@ def build_sitewise_demo(fake: FakeSiteWise, s3: Any, size: SiteWiseDemoSize, now
     _add_models(demo)
     _add_trainings(demo, s3, rng, start)
     _add_inference(demo, rng)
+    add_fleet(demo, "pumps", size.fleet_pumps, anomalous=3, stopped=2)
     return demo
 
 

@@ -68,7 +68,10 @@ def test_assets_and_models_of_the_station(demo: SiteWiseDemo) -> None:
     cross_assets = {item["assetProperty"]["assetId"] for item in cross["computationModelDataBinding"]["inputs"]["list"]}
 
     assert sorted(pump["name"] for pump in pumps) == ["Pump 1", "Pump 2", "Pump 3"]
-    assert {model["type"] for model in computation} == {"ANOMALY_DETECTION"} and len(computation) == 3
+    assert {model["type"] for model in computation} == {"ANOMALY_DETECTION"} and len(computation) == 4
+    assert {model["id"] for model in computation} == {*demo.models.values(), demo.fleets["pumps"].model_id}
+    fleet_pumps = all_pages("list_assets", "assetSummaries", assetModelId=demo.fleets["pumps"].asset_model_id)
+    assert len(fleet_pumps) == 40 and (len(demo.fleets["pumps"].anomalous), len(demo.fleets["pumps"].stopped)) == (3, 2)
     assert "assetModelProperty" in pump_fleet["computationModelDataBinding"]["inputs"]["list"][0]
     assert {item["resolveTo"]["assetId"] for item in resolved} == {demo.assets[f"pump-{n}"] for n in (1, 2, 3)}
     assert cross_assets == {demo.assets["pump-1"], demo.assets["compressor"]}
