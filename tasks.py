@@ -102,10 +102,16 @@ def test(c: Context, args: str = "") -> None:
         "output": "where the Markdown table goes",
         "widgets": "comma-separated widget folders; all of them when empty",
         "source": "lookout, sitewise or both: each on its demo account, in its section of the output",
+        "fleets": "SiteWise: comma-separated fleet sizes (assets) the list widgets are measured on; none if empty",
     }
 )
 def bench(
-    c: Context, size: str = "large", output: str = "bench/results.md", widgets: str = "", source: str = "both"
+    c: Context,
+    size: str = "large",
+    output: str = "bench/results.md",
+    widgets: str = "",
+    source: str = "both",
+    fleets: str = "10,100,1000",
 ) -> None:
     """Cold start from the built layers, render time, memory, calls and response size per widget on the demo account."""
     from tools.bench import HOST_PLATFORM, SOURCES, host_layers, run_bench
@@ -114,7 +120,10 @@ def bench(
         raise SystemExit(f"--source must be one of {', '.join(SOURCES)} or both, not {source!r}")
     zips, notes = host_layers(c.config.layers, lambda layer, zip_path: create_layer(c, layer, zip_path, *HOST_PLATFORM))
     sources = SOURCES if source == "both" else (source,)
-    run_bench(size, ROOT / output, tuple(name for name in widgets.split(",") if name), zips, notes, sources)
+    fleet_sizes = tuple(int(assets) for assets in fleets.split(",") if assets)
+    run_bench(
+        size, ROOT / output, tuple(name for name in widgets.split(",") if name), zips, notes, sources, fleet_sizes
+    )
 
 
 @task(

@@ -42,11 +42,25 @@ class SiteWiseDemoSize:
     results_days: int
     inference_execution_hours: int
     page_size: int
+    #: Pumps of the demo's fleet (`demo.fleets["pumps"]`): a few anomalous now, a couple stopped.
+    fleet_pumps: int = 40
 
 
 SMALL = SiteWiseDemoSize("small", 10, 7, 12, 4)
 LARGE = SiteWiseDemoSize("large", 182, 42, 48, 50)
 SIZES = {size.name: size for size in (SMALL, LARGE)}
+
+
+@dataclass(frozen=True)
+class DemoFleet:
+    """A fleet of the demo: one computation model bound at asset-model level, its asset model and assets
+    (in name order), and which of them are anomalous now or stopped."""
+
+    model_id: str
+    asset_model_id: str
+    assets: tuple[str, ...]
+    anomalous: frozenset[str]
+    stopped: frozenset[str]
 
 
 @dataclass
@@ -63,6 +77,7 @@ class SiteWiseDemo:
     running: list[tuple[str, str | None]] = field(default_factory=list)
     stopped: list[tuple[str, str | None]] = field(default_factory=list)
     metrics_keys: dict[tuple[str, str | None], str] = field(default_factory=dict)
+    fleets: dict[str, DemoFleet] = field(default_factory=dict)
 
     def property_id(self, asset: str, name: str) -> str:
         return self.fake.property_id(self.assets[asset], name)
@@ -98,17 +113,11 @@ def build_sitewise_demo(fake: FakeSiteWise, s3: Any, size: SiteWiseDemoSize, now
     demo = SiteWiseDemo(fake=fake, size=size, now=now)
     start = now - timedelta(days=size.history_days)
     created = start - timedelta(days=1)
-    units = {"temperature": "Cel", "pressure": "bar", "vibration": "mm/s", "flow": "m3/h"}
-
-    def properties(sensors: tuple[str, ...]) -> list[tuple[str, str, str | None]]:
-        unit = {name: next((u for word, u in units.items() if word in name), None) for name in sensors}
-        return [(name, "DOUBLE", unit[name]) for name in sensors] + [(RESULT, "STRING", None)]
-
     demo.asset_models["pump"] = fake.add_asset_model(
-        "Pumping station pump", properties(PUMP_SENSORS), created_at=created
+        "Pumping station pump", _properties(PUMP_SENSORS), created_at=created
     )
     demo.asset_models["compressor"] = fake.add_asset_model(
-        "Compressor", properties(COMPRESSOR_SENSORS), created_at=created
+        "Compressor", _properties(COMPRESSOR_SENSORS), created_at=created
     )
     for number in (1, 2, 3):
         demo.assets[f"pump-{number}"] = fake.add_asset(f"Pump {number}", demo.asset_models["pump"], created_at=created)
@@ -127,7 +136,15 @@ def build_sitewise_demo(fake: FakeSiteWise, s3: Any, size: SiteWiseDemoSize, now
     _add_models(demo)
     _add_trainings(demo, s3, rng, start)
     _add_inference(demo, rng)
+    add_fleet(demo, "pumps", size.fleet_pumps, anomalous=3, stopped=2)
     return demo
+
+
+def _properties(sensors: tuple[str, ...]) -> list[tuple[str, str, str | None]]:
+    """An asset model's properties: the sensors (DOUBLE, with the unit their name suggests) and the result."""
+    units = {"temperature": "Cel", "pressure": "bar", "vibration": "mm/s", "flow": "m3/h"}
+    unit = {name: next((u for word, u in units.items() if word in name), None) for name in sensors}
+    return [(name, "DOUBLE", unit[name]) for name in sensors] + [(RESULT, "STRING", None)]
 
 
 def _anomaly_windows(rng: np.random.Generator, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
@@ -498,3 +515,126 @@ def add_long_running_model(demo: SiteWiseDemo, days: int = 40) -> str:
     records = _result_records(demo, np.random.default_rng(40), model_id, None, times)
     fake.put_points(asset_id, result_property, times, records)
     return model_id
+
+
+#: A fleet's results: the last three hours at five minutes, enough for the latest result and a short chart.
+FLEET_RESULTS = timedelta(hours=3)
+#: When a fleet's stopped assets stopped: their last result is older than the list's reporting window.
+FLEET_STOPPED_AGO = timedelta(hours=2, minutes=30)
+
+
+def add_fleet(
+    demo: SiteWiseDemo,
+    key: str,
+    assets: int,
+    *,
+    anomalous: int,
+    stopped: int,
+    name: str = "Fleet pump",
+    asset_prefix: str = "Pump F-",
+) -> DemoFleet:
+    """A fleet under `demo.fleets[key]`: an asset model `name` with the pumps' sensors and a result, `assets` pumps
+    (`Pump F-001`...), one model bound at asset-model level, trained on each pump, inference started on each and
+    stopped on `stopped` of them; the latest result of `anomalous` running pumps is anomalous, the others' normal.
+
+    Seeded by the key, vectorized over the assets: a thousand pumps take about a second."""
+    fake, now = demo.fake, demo.now
+    rng = np.random.default_rng([2025, *key.encode()])
+    created = now - timedelta(days=30)
+    asset_model_id = fake.add_asset_model(name, _properties(PUMP_SENSORS), created_at=created)
+    width = max(3, len(str(assets)))
+    asset_ids = tuple(
+        fake.add_asset(f"{asset_prefix}{number:0{width}d}", asset_model_id, created_at=created)
+        for number in range(1, assets + 1)
+    )
+    model_properties = {prop["name"]: prop["id"] for prop in fake.asset_models[asset_model_id]["assetModelProperties"]}
+
+    def reference(prop: str) -> dict[str, Any]:
+        return {"assetModelProperty": {"assetModelId": asset_model_id, "propertyId": model_properties[prop]}}
+
+    binding = {"inputs": {"list": [reference(sensor) for sensor in PUMP_SENSORS]}, "result": reference(RESULT)}
+    model_id = fake.add_computation_model(
+        f"{name} anomalies", binding, created_at=created, description=f"One model, trained on each of {assets:,} pumps"
+    )
+    picked = rng.permutation(assets)
+    stopped_ids = frozenset(asset_ids[i] for i in picked[:stopped])
+    anomalous_ids = frozenset(asset_ids[i] for i in picked[stopped : stopped + anomalous])
+
+    trained_at, started_at = now - timedelta(days=7), now - timedelta(days=6)
+    training = {"trainingMode": "TRAIN_MODEL", "targetSamplingRate": "PT5M"}
+    start = {"inferenceMode": "START", "dataUploadFrequency": "PT5M", "dataDelayOffsetInMinutes": 2}
+    for asset_id in asset_ids:
+        fake.add_action(model_id, TRAINING, training, at=trained_at, asset_id=asset_id)
+        end = trained_at + timedelta(minutes=40)
+        fake.add_execution(model_id, TRAINING, state="COMPLETED", start=trained_at, end=end, asset_id=asset_id)
+        fake.add_action(model_id, INFERENCE, start, at=started_at, asset_id=asset_id)
+        if asset_id in stopped_ids:
+            fake.add_action(
+                model_id, INFERENCE, {"inferenceMode": "STOP"}, at=now - FLEET_STOPPED_AGO, asset_id=asset_id
+            )
+    _add_fleet_results(demo, rng, asset_ids, model_properties, anomalous_ids, stopped_ids)
+    fleet = DemoFleet(model_id, asset_model_id, asset_ids, anomalous_ids, stopped_ids)
+    demo.fleets[key] = fleet
+    return fleet
+
+
+def _add_fleet_results(
+    demo: SiteWiseDemo,
+    rng: np.random.Generator,
+    asset_ids: tuple[str, ...],
+    properties: dict[str, str],
+    anomalous: frozenset[str],
+    stopped: frozenset[str],
+) -> None:
+    """Each pump's results over `FLEET_RESULTS`, up to now (or its stop): the anomalous pumps' last three
+    are anomalous, every other result normal. Scores and diagnostics are drawn for all pumps at once."""
+    now = demo.now.timestamp()
+    times = np.arange(now - FLEET_RESULTS.total_seconds(), now + 1, RESULT_STEP.total_seconds())
+    flags = np.zeros((len(asset_ids), len(times)), dtype=bool)
+    flags[[index for index, asset_id in enumerate(asset_ids) if asset_id in anomalous], -3:] = True
+    scores = np.where(flags, rng.uniform(0.7, 0.99, flags.shape), rng.uniform(0.05, 0.45, flags.shape)).round(4)
+    dominant = np.asarray([sensor in DOMINANT["pump"] for sensor in PUMP_SENSORS])
+    weights = rng.uniform(0.5, 1.5, size=(*flags.shape, len(PUMP_SENSORS)))
+    weights[flags[..., None] & dominant] *= 8
+    weights = np.round(weights / weights.sum(axis=2, keepdims=True), 4)
+    stamps = [_timestamp(datetime.fromtimestamp(moment, UTC)) for moment in times.tolist()]
+    end = np.searchsorted(times, now - FLEET_STOPPED_AGO.total_seconds(), "right")
+    for index, asset_id in enumerate(asset_ids):
+        names = [f"{asset_id}\\{properties[sensor]}" for sensor in PUMP_SENSORS]
+        records = [
+            json.dumps(
+                {
+                    "timestamp": stamp,
+                    "prediction": int(flag),
+                    "prediction_reason": "ANOMALY_DETECTED" if flag else "NO_ANOMALY_DETECTED",
+                    "anomaly_score": score,
+                    "diagnostics": _named(names, row),
+                },
+                separators=(",", ":"),
+            )
+            for stamp, flag, score, row in zip(
+                stamps, flags[index].tolist(), scores[index].tolist(), weights[index].tolist(), strict=True
+            )
+        ]
+        count = end if asset_id in stopped else len(times)
+        demo.fake.put_points(asset_id, properties[RESULT], times[:count], records[:count])
+
+
+def remove_fleet(demo: SiteWiseDemo, key: str) -> None:
+    """Take a fleet out of the account again (SiteWise's deletes, done on the fake's state): the bench measures
+    each fleet size on the demo with that fleet only."""
+    fleet, fake = demo.fleets.pop(key), demo.fake
+    for table in (fake.actions, fake.executions):
+        for record_id in [
+            i for i, r in table.items() if r["targetResource"].get("computationModelId") == fleet.model_id
+        ]:
+            del table[record_id]
+    for summary in [target for target in fake.summaries if target[0] == fleet.model_id]:
+        del fake.summaries[summary]
+    assets = set(fleet.assets)
+    for asset_id in assets:
+        del fake.assets[asset_id]
+    for point_key in [k for k in fake.points if k[0] in assets]:
+        del fake.points[point_key]
+    del fake.computation_models[fleet.model_id]
+    del fake.asset_models[fleet.asset_model_id]

@@ -1,5 +1,6 @@
 """The SiteWise demo account holds every case the widgets must show, read back through real boto3 clients."""
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -7,9 +8,20 @@ from typing import Any
 import boto3
 import pytest
 
-from local.demo_sitewise import HOSTILE, LARGE, RESULT, SITEWISE_BUCKET, SiteWiseDemo, sitewise_demo_account
+from local.demo import default_now
+from local.demo_sitewise import (
+    HOSTILE,
+    LARGE,
+    RESULT,
+    SITEWISE_BUCKET,
+    SiteWiseDemo,
+    add_fleet,
+    remove_fleet,
+    sitewise_demo_account,
+)
 from local.fake_sitewise import INFERENCE, TRAINING
-from lookout_dashboards.sources import sitewise_formats
+from lookout_dashboards.domain import InferenceOutcome
+from lookout_dashboards.sources import default_source, sitewise_formats
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
@@ -56,7 +68,10 @@ def test_assets_and_models_of_the_station(demo: SiteWiseDemo) -> None:
     cross_assets = {item["assetProperty"]["assetId"] for item in cross["computationModelDataBinding"]["inputs"]["list"]}
 
     assert sorted(pump["name"] for pump in pumps) == ["Pump 1", "Pump 2", "Pump 3"]
-    assert {model["type"] for model in computation} == {"ANOMALY_DETECTION"} and len(computation) == 3
+    assert {model["type"] for model in computation} == {"ANOMALY_DETECTION"} and len(computation) == 4
+    assert {model["id"] for model in computation} == {*demo.models.values(), demo.fleets["pumps"].model_id}
+    fleet_pumps = all_pages("list_assets", "assetSummaries", assetModelId=demo.fleets["pumps"].asset_model_id)
+    assert len(fleet_pumps) == 40 and (len(demo.fleets["pumps"].anomalous), len(demo.fleets["pumps"].stopped)) == (3, 2)
     assert "assetModelProperty" in pump_fleet["computationModelDataBinding"]["inputs"]["list"][0]
     assert {item["resolveTo"]["assetId"] for item in resolved} == {demo.assets[f"pump-{n}"] for n in (1, 2, 3)}
     assert cross_assets == {demo.assets["pump-1"], demo.assets["compressor"]}
@@ -214,6 +229,53 @@ def test_same_build_every_time(demo: SiteWiseDemo) -> None:
         assert again.fake.points.keys() == demo.fake.points.keys()
         key = (demo.assets["pump-1"], demo.property_id("pump-1", RESULT))
         assert again.fake.points[key].values == demo.fake.points[key].values
+
+
+def test_a_fleet_is_one_model_bound_at_asset_model_level_on_every_pump(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Built at the real clock: the source says an asset reports by its latest result's age, from now."""
+    monkeypatch.setenv("DATA_SOURCE", "IoTSiteWise")
+    with sitewise_demo_account(now=default_now()) as demo:
+        models = len(demo.fake.computation_models)
+        fleet = add_fleet(demo, "pumps", 30, anomalous=4, stopped=2)
+        described = sitewise().describe_computation_model(computationModelId=fleet.model_id)
+        binding = described["computationModelDataBinding"]
+        read = default_source().fleet(fleet.model_id)
+        by_id = {asset.asset_id: asset for asset in read.assets}
+        summary = read.summary()
+
+        assert len(demo.fake.computation_models) == models + 1 and demo.fleets["pumps"] == fleet
+        assert {item["assetModelProperty"]["assetModelId"] for item in binding["inputs"]["list"]} == {
+            fleet.asset_model_id
+        }
+        assert binding["result"]["assetModelProperty"]["assetModelId"] == fleet.asset_model_id
+        assert sorted(asset.name for asset in read.assets) == [f"Pump F-{n:03d}" for n in range(1, 31)]
+        assert (summary.assets, summary.with_actions, summary.reporting, summary.anomalous) == (30, 30, 28, 4)
+        assert {a for a, asset in by_id.items() if asset.latest_outcome is InferenceOutcome.ANOMALOUS} == set(
+            fleet.anomalous
+        )
+        assert not fleet.anomalous & fleet.stopped and {
+            a for a in by_id if not by_id[a].reporting(read.checked_at)
+        } == set(fleet.stopped)
+        timers = {
+            asset_id: sitewise().describe_computation_model_execution_summary(
+                computationModelId=fleet.model_id, resolveToResourceType="ASSET", resolveToResourceId=asset_id
+            )["computationModelExecutionSummary"]["inferenceTimerActive"]
+            for asset_id in fleet.assets
+        }
+        assert {a for a, active in timers.items() if active == "FALSE"} == set(fleet.stopped)
+
+        remove_fleet(demo, "pumps")
+        assert len(demo.fake.computation_models) == models and not set(fleet.assets) & set(demo.fake.assets)
+
+
+def test_a_thousand_pump_fleet_builds_in_seconds() -> None:
+    with sitewise_demo_account(now=NOW) as demo:
+        started = time.perf_counter()
+        fleet = add_fleet(demo, "large", 1000, anomalous=10, stopped=20)
+        elapsed = time.perf_counter() - started
+
+    assert len(fleet.assets) == 1000 and len(fleet.anomalous) == 10 and len(fleet.stopped) == 20
+    assert elapsed < 5, f"{elapsed:.1f} s"
 
 
 @pytest.mark.slow

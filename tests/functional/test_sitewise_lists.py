@@ -62,16 +62,21 @@ def test_every_model_of_every_page_is_listed_and_calls_grow_with_pages_not_rows(
     made = demo.fake.calls[before:]
     rows = listed(page)
     # the model bound at asset-model level is one row, its fleet's
-    assert sorted(rows) == sorted([HOSTILE, "Pump fleet anomalies", "Pump 1 and compressor", *extra])
+    assert sorted(rows) == sorted(
+        [HOSTILE, "Pump fleet anomalies", "Fleet pump anomalies", "Pump 1 and compressor", *extra]
+    )
     assert models > 2 * demo.fake.page_size
     assert made.count("ListComputationModels") == math.ceil(models / demo.fake.page_size) == 3
     assert made.count("DescribeComputationModel") == models  # one per model, not one per row
-    # the fleet: its asset model's assets, those actions ran on and their latest results, none per asset
-    assert [made.count(call) for call in FLEET_CALLS] == [1, 1, 1]
-    assert made.count("ListExecutions") == len(rows) - 1  # a row's trainings: the documented cost of a row
+    # each fleet (3 pumps, 40 pumps): its asset model's assets and those actions ran on a list page at a time,
+    # their latest results 16 a page, none per asset
+    pages = [math.ceil(pumps / demo.fake.page_size) for pumps in (3, 40)]
+    assert [made.count(call) for call in FLEET_CALLS] == [sum(pages), sum(pages), 1 + math.ceil(40 / 16)]
+    assert made.count("ListExecutions") == len(rows) - 2  # a row's trainings: the documented cost of a row
     assert made.count("DescribeAsset") == 4  # the other rows' assets, once each though rows read in parallel
     assert page.captions[0].startswith(f"{len(rows)} models created between")
     assert row(page, "Pump fleet anomalies")[2].startswith("3 assets: 3 trained or training, ")
+    assert row(page, "Fleet pump anomalies")[2].startswith("40 assets: 40 trained or training, ")
 
 
 def test_every_inference_of_every_page_with_the_state_read_once_per_row(
@@ -86,13 +91,14 @@ def test_every_inference_of_every_page_with_the_state_read_once_per_row(
 
     made = demo.fake.calls[before:]
     rows = listed(page)
-    assert len(rows) == 9 and "Pump fleet anomalies" in rows  # the fleet is one row
-    assert page.captions == ["9 inferences, 5 running"]  # the fleet's assets are counted in its row
+    assert len(rows) == 10 and {"Pump fleet anomalies", "Fleet pump anomalies"} <= set(rows)  # a fleet is one row
+    assert page.captions == ["10 inferences, 5 running"]  # the fleets' assets are counted in their rows
     assert made.count("ListComputationModels") == 3
     # one state per row that is not a fleet: an empty state is how "never trained" reads
-    assert made.count("DescribeComputationModelExecutionSummary") == len(rows) - 1
+    assert made.count("DescribeComputationModelExecutionSummary") == len(rows) - 2
     assert made.count("ListExecutions") == 0  # the state says trained or not: no row lists its trainings
-    assert made.count("BatchGetAssetPropertyValue") == 2  # the rows' latest results, and the fleet's
+    # the rows' latest results, the 3-pump fleet's, and the 40-pump fleet's (16 a page)
+    assert made.count("BatchGetAssetPropertyValue") == 1 + 1 + math.ceil(40 / 16)
     assert made.count("ListActions") == 3  # only stopped rows: can Start re-send their settings?
     again = len(demo.fake.calls)
     later = expiring.clock() + LISTING_TTL_S
@@ -103,6 +109,7 @@ def test_every_inference_of_every_page_with_the_state_read_once_per_row(
     assert warm.count("DescribeAction") == 0  # but every action listed was described once, and kept
     assert row(page, "Extra model 0")[1:3] == ["running", "no result yet"]
     assert row(page, "Pump fleet anomalies")[2] == "none anomalous now"
+    assert row(page, "Fleet pump anomalies")[2] == "3 anomalous now"
     assert page.button("Assets", "Pump fleet anomalies").payload == fleet(demo)  # a view: nothing to sign
     pumps = render("list-schedulers", fleet(demo))
     assert row(pumps, PUMP_1)[1:3] == ["running", "normal"]

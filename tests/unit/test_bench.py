@@ -22,7 +22,7 @@ from tools.bench import (
     memory_for,
     projected_cold_start,
 )
-from tools.bench.cases import SITEWISE_DEMO
+from tools.bench.cases import FLEET_FILTER, SITEWISE_DEMO, SITEWISE_FLEET_CASES, fleet_cases, fleet_request
 from tools.bench.layers import HOST_PLATFORM
 from tools.bench.measure import Measure, table_rows
 from tools.bench.report import merged_report
@@ -326,3 +326,60 @@ def test_sitewise_calls_are_judged_cold_and_warm_and_say_which_calls_were_made()
     assert (cold.met, cold.measured, cold.limit) == (False, "4", "≤ 2")
     assert cold.why == "DescribeComputationModel 1, DescribeAsset 1, ListExecutions 1, GetAssetPropertyAggregates 1"
     assert warm.met and not cpu.met and cpu.measured == "400 ms" and size.met
+
+
+def test_fleet_cases_ask_each_list_widget_for_the_folded_list_and_three_pages_of_assets() -> None:
+    cases = {(case.widget, case.fleet_view): case for case in fleet_cases(1_000)}
+
+    assert len(cases) == 8 and {case.page_size for case in cases.values()} == {250}
+    assert fleet_request(cases[("list-models", "list")], "cm-1", 19) == ({}, {})
+    assert fleet_request(cases[("list-models", "first")], "cm-1", 19) == ({"fleet": "cm-1", "page": 0}, {})
+    assert fleet_request(cases[("list-schedulers", "last")], "cm-1", 19) == ({"fleet": "cm-1", "page": 52}, {})
+    assert fleet_request(cases[("list-models", "filter")], "cm-1", 19) == (
+        {"fleet": "cm-1", "page": 0},
+        {"filter": FLEET_FILTER},
+    )
+    assert fleet_request(fleet_cases(10)[2], "cm-1", 19)[0]["page"] == 0  # one page: the first is the last
+    assert {(case.calls_allowed, case.warm_calls_allowed) for case in cases.values()} == {(60, 40)}
+    assert {(case.calls_allowed, case.warm_calls_allowed) for case in fleet_cases(100)} == {(None, None)}
+
+
+def fleet_measure(assets: int, cold: int, warm: int, response_kb: int) -> Measure:
+    case = next(c for c in SITEWISE_FLEET_CASES if c.fleet_assets == assets and c.fleet_view == "last")
+    return measure(
+        case.widget,
+        case.case,
+        chart=False,
+        rows=19,
+        service_calls=cold,
+        warm_service_calls=warm,
+        first_operations={"BatchGetAssetPropertyValue": cold - 4, "ListAssets": 4},
+        warm_operations={"BatchGetAssetPropertyValue": warm},
+        response_bytes=response_kb * 1024,
+    )
+
+
+def test_fleet_verdicts_judge_calls_at_a_thousand_assets_and_every_response() -> None:
+    small, large = fleet_measure(100, 90, 90, 20), fleet_measure(1_000, 67, 40, 160)
+    demo = sitewise_list(4, {}, 1)
+
+    verdicts = sitewise_verdicts([demo, small, large])
+    fleets = verdicts["fleets"]
+
+    assert [(v.target.rpartition(": ")[2], v.measured, v.limit, v.met) for v in fleets] == [
+        ("response", "20.0 KB", "≤ 150.0 KB", True),
+        ("SiteWise calls, cold", "67", "≤ 60", False),
+        ("SiteWise calls, warm", "40", "≤ 40", True),
+        ("response", "160.0 KB", "≤ 150.0 KB", False),
+    ]
+    assert fleets[1].why == "BatchGetAssetPropertyValue 63, ListAssets 4"
+    assert not any("per row" in v.target for v in verdicts["list widgets"])  # a fleet's page is not more rows
+
+
+def test_fleet_table_lists_each_size_and_view_once() -> None:
+    lines = tools.bench.report._fleet_lines([fleet_measure(1_000, 67, 40, 160), fleet_measure(10, 8, 5, 12)])
+
+    rows = [line for line in lines if line.startswith("| list-")]
+    assert rows[0].startswith("| list-models | fleet of 10: assets, last page | 19 | 8 / 5 |")
+    assert "| BatchGetAssetPropertyValue 63, ListAssets 4 | BatchGetAssetPropertyValue 40 | 160.0 KB |" in rows[1]
+    assert tools.bench.report._fleet_lines([sitewise_list(4, {}, 1)]) == []

@@ -70,15 +70,16 @@ def test_bench_builds_the_layers_for_this_machine_once_and_measures_with_them(tm
 
     c.run.side_effect = create_layer
 
-    tasks.bench(c, size="small", widgets="list-models,model-anomalies", source="sitewise")
+    tasks.bench(c, size="small", widgets="list-models,model-anomalies", source="sitewise", fleets="10,100")
     tasks.bench(c, size="small")
 
     commands = [call.args[0] for call in c.run.call_args_list]
     runtime = f"python{sys.version_info.major}.{sys.version_info.minor}"
     assert len(commands) == 2 and all(f"-r {runtime} -a {bench.HOST_PLATFORM[1]}" in command for command in commands)
     assert "layers/lookout-equipment/python" in commands[0] and "matplotlib==" in commands[1]
-    (size, output, widgets, zips, _, sources), again = benched
+    (size, output, widgets, zips, _, sources, fleet_sizes), again = benched
     assert (size, widgets, again[2]) == ("small", ("list-models", "model-anomalies"), ())
+    assert fleet_sizes == (10, 100) and again[6] == (10, 100, 1000)
     assert sources == ("sitewise",) and again[5] == ("lookout", "sitewise")
     assert output == tasks.ROOT / "bench" / "results.md"
     assert [zipfile.ZipFile(path).read("python/packages.txt").decode() for path in zips] == commands

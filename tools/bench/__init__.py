@@ -42,7 +42,9 @@ How each figure is taken, so that "cold" means what Lambda means by it:
 - *IoT SiteWise* (`--source sitewise`): the same figures on the SiteWise demo account with
   DATA_SOURCE=IoTSiteWise, plus the SiteWise calls of the first render and of the next (warm) one,
   by operation, and every S3 call; the list widgets again after `SITEWISE_MORE_MODELS` more models,
-  so that what grows with rows shows.
+  so that what grows with rows shows; and the list widgets on a fleet of each of `--fleets` assets (one
+  model bound at asset-model level, AWS's 250 items per list page): folded list, first, last and
+  filtered page of assets, cold and warm.
 """
 
 from tools.bench.cases import SOURCES

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import math
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 MODEL_WIDGETS = (
     "model-details",
@@ -35,6 +37,10 @@ class SiteWiseCase(NamedTuple):
     #: The demo model the case renders (`pump 1`'s by default), and the items a list page holds (AWS's 250).
     model: str = ""
     page_size: int | None = None
+    #: Fleet cases: the warm calls allowed, the fleet's assets, and the view (one of `FLEET_VIEWS`).
+    warm_calls_allowed: int | None = None
+    fleet_assets: int = 0
+    fleet_view: str = ""
 
 
 SITEWISE_DEMO = "demo"
@@ -56,3 +62,53 @@ SITEWISE_CASES = (
 )
 #: Models added to the SiteWise demo for the list widgets' second account: more rows, and pages.
 SITEWISE_MORE_MODELS = 60
+
+#: Assets of the one fleet each fleet case adds to the demo (and removes after), measured with AWS-sized pages.
+SITEWISE_FLEET_SIZES = (10, 100, 1_000)
+#: The list widgets' views of a fleet: the folded list, its assets' first and last page, and a filter typed in the form.
+FLEET_VIEWS = {
+    "list": "folded list",
+    "first": "assets, first page",
+    "last": "assets, last page",
+    "filter": "assets filtered by '{filter}'",
+}
+FLEET_FILTER = "7"
+FLEET_HEIGHT = 900
+#: What a render may cost at `FLEET_TARGET_ASSETS` assets: SiteWise calls cold and warm (the response ≤ 150 KB
+#: as everywhere).
+FLEET_TARGET_ASSETS, FLEET_CALLS_COLD, FLEET_CALLS_WARM = 1_000, 60, 40
+FLEET_PAGE_SIZE = 250
+
+
+def fleet_cases(assets: int) -> tuple[SiteWiseCase, ...]:
+    """Each list widget in each view of a fleet of `assets`, with the calls allowed at the target's size."""
+    cold, warm = (FLEET_CALLS_COLD, FLEET_CALLS_WARM) if assets >= FLEET_TARGET_ASSETS else (None, None)
+    return tuple(
+        SiteWiseCase(
+            widget,
+            f"fleet of {assets:,}: {label.format(filter=FLEET_FILTER)}",
+            None,
+            90 if widget == "list-models" else 1,  # the demo list's ranges: the models list shows those created in it
+            FLEET_HEIGHT,
+            cold,
+            page_size=FLEET_PAGE_SIZE,
+            warm_calls_allowed=warm,
+            fleet_assets=assets,
+            fleet_view=view,
+        )
+        for view, label in FLEET_VIEWS.items()
+        for widget in ("list-models", "list-schedulers")
+    )
+
+
+SITEWISE_FLEET_CASES = tuple(case for assets in SITEWISE_FLEET_SIZES for case in fleet_cases(assets))
+
+
+def fleet_request(case: SiteWiseCase, fleet_id: str, rows_per_page: int) -> tuple[dict[str, Any], Mapping[str, str]]:
+    """The widget's params and form for a fleet case's view, when a page holds `rows_per_page` assets."""
+    if case.fleet_view == "list":
+        return {}, {}
+    pages = max(1, math.ceil(case.fleet_assets / rows_per_page))
+    page = pages - 1 if case.fleet_view == "last" else 0
+    form = {"filter": FLEET_FILTER} if case.fleet_view == "filter" else {}
+    return {"fleet": fleet_id, "page": page}, form

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from tools.bench.cases import ALL_WIDGETS, SITEWISE_REFRESH_S, SOURCES
+from tools.bench.cases import ALL_WIDGETS, SITEWISE_FLEET_CASES, SITEWISE_REFRESH_S, SOURCES
 from tools.bench.layers import HOST_PLATFORM
 from tools.bench.verdicts import (
     COLD_START_TARGET_S,
@@ -146,6 +146,38 @@ def _verdict_tables(groups: Mapping[str, Sequence[Verdict]]) -> list[str]:
     return lines
 
 
+def _fleet_lines(measures: Sequence[Measure]) -> list[str]:
+    """The fleet cases by size, view and widget: calls cold and warm by operation, response, CPU."""
+    cases = {(case.widget, case.case): case for case in SITEWISE_FLEET_CASES}
+    fleet = sorted(
+        (m for m in measures if (m.widget, m.case) in cases),
+        key=lambda m: (cases[(m.widget, m.case)].fleet_assets, SITEWISE_FLEET_CASES.index(cases[(m.widget, m.case)])),
+    )
+    if not fleet:
+        return []
+    lines = [
+        "",
+        "## Fleets",
+        "",
+        "One model bound at asset-model level, run on every asset of its asset model, added to the demo for its "
+        "cases (and removed after): the list widgets' folded list (the fleet one row), and its assets' first and "
+        "last page and a filtered page, in a widget 900 px high. The fake answers 250 items per list page (AWS's) "
+        "and BatchGetAssetPropertyValue 16 entries per page (AWS documents 128 entries per request, not the "
+        "entries per answer).",
+        "",
+        "| widget | case | rows | SiteWise calls cold / warm | cold calls by operation | warm calls by operation "
+        "| response | cold render CPU | warm CPU |",
+        "|---|---|---:|---:|---|---|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {m.widget} | {m.case} | {m.rows or '-'} | {m.service_calls} / {m.warm_service_calls} | "
+        f"{_operations(m.first_operations)} | {_operations(m.warm_operations)} | {_kb(m.response_bytes)} | "
+        f"{_ms(m.first_cpu_s)} | {_ms(m.warm_cpu_s)} |"
+        for m in fleet
+    ]
+    return lines
+
+
 def _sitewise_report(
     measures: Sequence[Measure], size_name: str, built_s: float, account: str, notes: Sequence[str]
 ) -> str:
@@ -181,10 +213,13 @@ def _sitewise_report(
             f"{m.service_calls} / {m.warm_service_calls} | {m.s3_calls} |"
         )
     lines += ["", "## SiteWise calls by operation", "", "| widget | case | cold | warm |", "|---|---|---|---|"]
+    fleets = {(case.widget, case.case) for case in SITEWISE_FLEET_CASES}  # in their own table below
     lines += [
         f"| {m.widget} | {m.case} | {_operations(m.first_operations)} | {_operations(m.warm_operations)} |"
         for m in ordered
+        if (m.widget, m.case) not in fleets
     ]
+    lines += _fleet_lines(measures)
     lines += [
         "",
         "## Targets",

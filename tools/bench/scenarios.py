@@ -15,15 +15,19 @@ from typing import Any
 
 from tools.bench.cases import (
     ALL_WIDGETS,
+    FLEET_PAGE_SIZE,
     MODEL_WIDGETS,
     SCHEDULER_OF,
     SCHEDULER_WIDGETS,
     SITEWISE_CASES,
     SITEWISE_DEMO,
+    SITEWISE_FLEET_SIZES,
     SITEWISE_MORE_MODELS,
     SITEWISE_REFRESH_S,
     SOURCES,
     SiteWiseCase,
+    fleet_cases,
+    fleet_request,
 )
 from tools.bench.layers import ROOT, runtime_modules, shipped_packages, unzip_layers
 from tools.bench.measure import BuiltLayers, Measure, csv_read_and_parse, in_fork, put_objects, render_in_fork
@@ -40,8 +44,10 @@ def run_bench(
     layer_zips: Sequence[Path],
     notes: Sequence[str] = (),
     sources: Sequence[str] = SOURCES,
+    fleet_sizes: Sequence[int] = SITEWISE_FLEET_SIZES,
 ) -> list[Measure]:
-    """Bench each of `sources` on its demo account; its section of `output` is rewritten, the others kept."""
+    """Bench each of `sources` on its demo account; its section of `output` is rewritten, the others kept.
+    SiteWise's list widgets are measured on a fleet of each of `fleet_sizes` assets."""
     sys.path[:0] = [str(LIBRARY), str(ROOT)]
     chosen = widgets or ALL_WIDGETS
     measures: list[Measure] = []
@@ -52,7 +58,7 @@ def run_bench(
             layer, runtime_modules(Path(scratch) / "runtime"), shipped_packages(layer), function_settings()
         )
         for source in sources:
-            bench_source = {"lookout": _bench_lookout, "sitewise": _bench_sitewise}[source]
+            bench_source = {"lookout": _bench_lookout, "sitewise": partial(_bench_sitewise, fleet_sizes)}[source]
             found, sections[source] = bench_source(size_name, chosen, built, Path(scratch), notes)
             measures += found
     report = merged_report(output.read_text() if output and output.exists() else "", sections)
@@ -108,12 +114,25 @@ def _bench_lookout(
 
 
 def _bench_sitewise(
-    size_name: str, chosen: Sequence[str], built: BuiltLayers, scratch: Path, notes: Sequence[str]
+    fleet_sizes: Sequence[int],
+    size_name: str,
+    chosen: Sequence[str],
+    built: BuiltLayers,
+    scratch: Path,
+    notes: Sequence[str],
 ) -> tuple[list[Measure], str]:
     import lookout_dashboards.sources.iot_sitewise  # noqa: F401 - loaded here, a fork's render counts its import
-    from local.demo_sitewise import SIZES, add_fleet_models, add_long_running_model, sitewise_demo_account
+    from local.demo_sitewise import (
+        SIZES,
+        add_fleet,
+        add_fleet_models,
+        add_long_running_model,
+        remove_fleet,
+        sitewise_demo_account,
+    )
     from local.widget_events import widget_event
     from lookout_dashboards.config import IOT_SITEWISE
+    from lookout_dashboards.fleets import page_size as rows_per_page
 
     environment = {"DATA_SOURCE": IOT_SITEWISE}
     before = os.environ.get("DATA_SOURCE")
@@ -127,11 +146,13 @@ def _bench_sitewise(
             keys["long-running"] = add_long_running_model(demo)
             page_size = demo.fake.page_size
 
-            def run(cases: Sequence[SiteWiseCase]) -> None:
+            def run(cases: Sequence[SiteWiseCase], fleet_id: str = "") -> None:
                 for case in (case for case in cases if case.widget in chosen):
-                    params = {case.parameter: keys[case.model]} if case.parameter else {}
+                    params, forms = {case.parameter: keys[case.model]} if case.parameter else {}, {}
+                    if case.fleet_view:
+                        params, forms = fleet_request(case, fleet_id, rows_per_page(case.height))
                     start = demo.now - timedelta(days=case.days)
-                    event = widget_event(params, start=start, end=demo.now, width=1200, height=case.height)
+                    event = widget_event(params, start=start, end=demo.now, width=1200, height=case.height, forms=forms)
                     written = scratch / f"written-sitewise-{case.widget}.pickle"
                     demo.fake.page_size = case.page_size or page_size
                     render = partial(render_in_fork, later_s=SITEWISE_REFRESH_S)
@@ -146,6 +167,10 @@ def _bench_sitewise(
 
             run(SITEWISE_CASES)
             models = len(demo.fake.computation_models)
+            for assets in fleet_sizes:  # each on the demo with that fleet only
+                fleet = add_fleet(demo, "bench", assets, anomalous=max(2, assets // 50), stopped=max(1, assets // 40))
+                run(fleet_cases(assets), fleet.model_id)
+                remove_fleet(demo, "bench")
             add_fleet_models(demo, SITEWISE_MORE_MODELS)
             more = f"demo + {SITEWISE_MORE_MODELS} models"
             run([case._replace(case=more) for case in SITEWISE_CASES if case.case == SITEWISE_DEMO])
@@ -153,7 +178,8 @@ def _bench_sitewise(
                 f"{len(demo.assets)} assets, {sum(1 for key in demo.fake.points if key[0])} properties with values "
                 f"(one-minute sensor history over {demo.size.history_days} days, PT5M results over "
                 f"{demo.size.results_days} days), {models} computation models ({len(demo.fake.computation_models)} "
-                f"in the `{more}` rows); the fake answers {demo.fake.page_size} items per list page"
+                f"in the `{more}` rows); the fake answers {page_size} items per list page, "
+                f"{FLEET_PAGE_SIZE} (AWS's) in the fleet cases and the run history's"
             )
     finally:
         os.environ.pop("DATA_SOURCE")

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tools.bench.cases import SITEWISE_CASES, SITEWISE_DEMO, SITEWISE_RUN_HISTORY
+from tools.bench.cases import SITEWISE_CASES, SITEWISE_DEMO, SITEWISE_FLEET_CASES, SITEWISE_RUN_HISTORY
 
 if TYPE_CHECKING:
     from tools.bench.measure import Measure
@@ -114,21 +114,31 @@ def _operations(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{operation} {count}" for operation, count in sorted(counts.items(), key=lambda i: -i[1])) or "-"
 
 
-def _calls_verdicts(m: Measure, allowed: int) -> list[Verdict]:
-    """Cold (a new container's first render) and warm calls against `allowed`; why: the calls made."""
+def _calls_verdicts(m: Measure, allowed: int, warm_allowed: int | None = None) -> list[Verdict]:
+    """Cold (a new container's first render) calls against `allowed`, warm ones against `warm_allowed` (the same
+    if not given); why: the calls made."""
     return [
         Verdict(
             f"`{m.widget}` {m.case}: SiteWise calls, {kind}",
             str(calls),
-            f"≤ {allowed}",
-            calls <= allowed,
-            "" if calls <= allowed else _operations(operations),
+            f"≤ {limit}",
+            calls <= limit,
+            "" if calls <= limit else _operations(operations),
         )
-        for kind, calls, operations in (
-            ("cold", m.service_calls, m.first_operations),
-            ("warm", m.warm_service_calls, m.warm_operations),
+        for kind, calls, operations, limit in (
+            ("cold", m.service_calls, m.first_operations, allowed),
+            ("warm", m.warm_service_calls, m.warm_operations, warm_allowed or allowed),
         )
     ]
+
+
+def _response_verdict(m: Measure) -> Verdict:
+    return Verdict(
+        f"`{m.widget}` {m.case}: response",
+        _kb(m.response_bytes),
+        f"≤ {_kb(RESPONSE_TARGET_BYTES)}",
+        m.response_bytes <= RESPONSE_TARGET_BYTES,
+    )
 
 
 def growth_per_row(few: Measure, many: Measure, warm: bool) -> dict[str, float]:
@@ -161,8 +171,15 @@ def _list_verdicts(few: Measure, many: Measure) -> list[Verdict]:
 def sitewise_verdicts(measures: Sequence[Measure]) -> dict[str, list[Verdict]]:
     """The issue's SiteWise targets, by widget: calls, warm CPU, response, list widgets' imports and growth."""
     allowed = {(case.widget, case.case): case.calls_allowed for case in SITEWISE_CASES}
+    fleets = {(case.widget, case.case): case for case in SITEWISE_FLEET_CASES}
     groups: dict[str, list[Verdict]] = {}
     for m in measures:
+        if fleet := fleets.get((m.widget, m.case)):
+            verdicts = groups.setdefault("fleets", [])
+            if fleet.calls_allowed:
+                verdicts += _calls_verdicts(m, fleet.calls_allowed, fleet.warm_calls_allowed)
+            verdicts.append(_response_verdict(m))
+            continue
         verdicts = groups.setdefault("list widgets" if m.widget.startswith("list-") else f"`{m.widget}`", [])
         if calls := allowed.get((m.widget, m.case)):
             verdicts += _calls_verdicts(m, calls)
@@ -184,14 +201,7 @@ def sitewise_verdicts(measures: Sequence[Measure]) -> dict[str, list[Verdict]]:
                     m.warm_cpu_s <= RENDER_AFTER_IMPORTS_TARGET_S,
                 )
             )
-            verdicts.append(
-                Verdict(
-                    f"`{m.widget}` {m.case}: response",
-                    _kb(m.response_bytes),
-                    f"≤ {_kb(RESPONSE_TARGET_BYTES)}",
-                    m.response_bytes <= RESPONSE_TARGET_BYTES,
-                )
-            )
+            verdicts.append(_response_verdict(m))
         if m.widget.startswith("list-") and m.case == SITEWISE_DEMO:
             heavy = sorted(set(m.later_imports) & set(HEAVY_LIBRARIES))
             verdicts += [
@@ -210,7 +220,11 @@ def sitewise_verdicts(measures: Sequence[Measure]) -> dict[str, list[Verdict]]:
                     f"the render imports {', '.join(heavy)}" if heavy else "",
                 ),
             ]
-            many = [other for other in measures if other.widget == m.widget and other.rows > m.rows]
+            many = [
+                other
+                for other in measures
+                if other.widget == m.widget and other.rows > m.rows and (other.widget, other.case) not in fleets
+            ]
             if many:
                 verdicts += _list_verdicts(m, many[0])
     return {name: verdicts for name, verdicts in groups.items() if verdicts}
