@@ -130,6 +130,9 @@ class FakeSiteWise:
     history_page_bytes: int = HISTORY_PAGE_BYTES
     aggregates_page_size: int = AGGREGATES_LIMIT
     batch_aggregates_page_size: int = BATCH_AGGREGATES_LIMIT
+    #: Entries of a `BatchGetAssetPropertyValue` request answered per page: AWS documents no number; small by
+    #: default so the pages are followed, up to all 128 of a request (the benchmark's assumption).
+    latest_page_size: int = LATEST_PAGE_SIZE
     asset_models: dict[str, dict[str, Any]] = field(default_factory=dict)
     assets: dict[str, dict[str, Any]] = field(default_factory=dict)
     points: dict[tuple[str, str], Series] = field(default_factory=dict)
@@ -609,14 +612,14 @@ class FakeSiteWise:
         return {"propertyValue": _tqv(prop, series, len(series.times) - 1)}
 
     def _batch_get_value(self, params: dict[str, Any]) -> dict[str, Any]:
-        """The latest value of each entry, `LATEST_PAGE_SIZE` entries a page; one without values is
+        """The latest value of each entry, `latest_page_size` entries a page; one without values is
         answered with no value, an unknown property as an error entry."""
         entries = params["entries"]
         if len(entries) > LATEST_ENTRIES_LIMIT:
             raise _invalid(f"at most {LATEST_ENTRIES_LIMIT} entries")
         offset = _decode_token(params.get("nextToken"))
         page: dict[str, Any] = {"successEntries": [], "skippedEntries": [], "errorEntries": []}
-        for entry in entries[offset : offset + LATEST_PAGE_SIZE]:
+        for entry in entries[offset : offset + self.latest_page_size]:
             try:
                 latest = self._get_value(entry)
             except FakeServiceError as error:
@@ -629,7 +632,7 @@ class FakeSiteWise:
         page["skippedEntries"] = [
             {"entryId": entry["entryId"], "completionStatus": "SUCCESS"} for entry in entries[:offset]
         ]
-        return _with_token(page, offset + LATEST_PAGE_SIZE, len(entries))
+        return _with_token(page, offset + self.latest_page_size, len(entries))
 
     def _get_history(self, params: dict[str, Any]) -> dict[str, Any]:
         """A page closes at maxResults values or at `history_page_bytes` of their JSON, whichever comes

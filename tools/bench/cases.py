@@ -78,6 +78,8 @@ FLEET_HEIGHT = 900
 #: as everywhere).
 FLEET_TARGET_ASSETS, FLEET_CALLS_COLD, FLEET_CALLS_WARM = 1_000, 60, 40
 FLEET_PAGE_SIZE = 250
+#: Entries of a BatchGetAssetPropertyValue request the fleet cases' fake answers in one page: all of them (128).
+FLEET_LATEST_PAGE = 128
 
 
 def fleet_cases(assets: int) -> tuple[SiteWiseCase, ...]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from tools.bench.cases import (
     ALL_WIDGETS,
+    FLEET_LATEST_PAGE,
     FLEET_PAGE_SIZE,
     MODEL_WIDGETS,
     SCHEDULER_OF,
@@ -130,6 +131,7 @@ def _bench_sitewise(
         remove_fleet,
         sitewise_demo_account,
     )
+    from local.fake_sitewise import LATEST_PAGE_SIZE
     from local.widget_events import widget_event
     from lookout_dashboards.config import IOT_SITEWISE
     from lookout_dashboards.fleets import page_size as rows_per_page
@@ -155,6 +157,7 @@ def _bench_sitewise(
                     event = widget_event(params, start=start, end=demo.now, width=1200, height=case.height, forms=forms)
                     written = scratch / f"written-sitewise-{case.widget}.pickle"
                     demo.fake.page_size = case.page_size or page_size
+                    demo.fake.latest_page_size = FLEET_LATEST_PAGE if case.fleet_assets else LATEST_PAGE_SIZE
                     render = partial(render_in_fork, later_s=SITEWISE_REFRESH_S)
                     result = render(case.widget, event, demo.fake, built.shipped, written)
                     if result["objects_written"]:  # a model's facts: later containers read them from the bucket
@@ -179,7 +182,9 @@ def _bench_sitewise(
                 f"(one-minute sensor history over {demo.size.history_days} days, PT5M results over "
                 f"{demo.size.results_days} days), {models} computation models ({len(demo.fake.computation_models)} "
                 f"in the `{more}` rows); the fake answers {page_size} items per list page, "
-                f"{FLEET_PAGE_SIZE} (AWS's) in the fleet cases and the run history's"
+                f"{FLEET_PAGE_SIZE} (AWS's) in the fleet cases and the run history's; the fleet cases' "
+                f"BatchGetAssetPropertyValue answers all {FLEET_LATEST_PAGE} entries of a request in one page "
+                "(AWS documents no page size for it: an assumption)"
             )
     finally:
         os.environ.pop("DATA_SOURCE")

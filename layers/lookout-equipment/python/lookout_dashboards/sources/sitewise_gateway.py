@@ -136,6 +136,7 @@ class SiteWiseGateway:
         self._descriptions: ExpiringCache[str, Description] = ExpiringCache(DESCRIPTION_TTL_S, now=clock)
         self._assets: ExpiringCache[str, Asset] = ExpiringCache(ASSET_TTL_S, now=clock)
         self._fleets: ExpiringCache[str, tuple[tuple[str, str], ...]] = ExpiringCache(ASSET_TTL_S, now=clock)
+        self._resolved: ExpiringCache[str, list[str]] = ExpiringCache(DESCRIPTION_TTL_S, now=clock)
         self._runs: ExpiringCache[tuple[str, str], tuple[Run, ...]] = ExpiringCache(LISTING_TTL_S, now=clock)
         self._action_ids: ExpiringCache[str, tuple[tuple[str, str], ...]] = ExpiringCache(LISTING_TTL_S, now=clock)
         self._actions: ExpiringCache[str, Action] = ExpiringCache(SETTLED_TTL_S, now=clock)
@@ -181,7 +182,11 @@ class SiteWiseGateway:
         )
 
     def resolved_assets(self, model_id: str, name: str) -> list[str]:
-        """The assets actions ran on for a model bound at asset-model level, each once."""
+        """The assets actions ran on for a model bound at asset-model level, each once; kept as long as a
+        description (an asset's first action shows within 5 minutes)."""
+        return self._resolved.get(model_id, lambda: self._list_resolved_assets(model_id, name))
+
+    def _list_resolved_assets(self, model_id: str, name: str) -> list[str]:
         with translated_errors(f"the assets of {name}"):
             assets = [
                 item["resolveTo"]["assetId"]
