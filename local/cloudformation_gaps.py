@@ -70,9 +70,11 @@ def _nested_output(self: Stack, attribute_name: str) -> Any:
 
 
 def folder_of(function_name: str) -> str:
-    """The `lambdas/` folder a deployed function was built from (its name ends with it)."""
+    """The `lambdas/` folder a deployed function was built from: its name ends with it, or with it and a
+    part of its own (`publish-metrics-chunks`, another handler of `publish-metrics`)."""
     folders = sorted((path.parent.name for path in LAMBDAS.glob("*/handler.py")), key=len, reverse=True)
-    return next(folder for folder in folders if function_name.endswith(folder))
+    ending = [folder for folder in folders if function_name.endswith(folder)]
+    return (ending or [folder for folder in folders if f"-{folder}-" in function_name])[0]
 
 
 @contextmanager

@@ -15,8 +15,9 @@ WIDGETS = sorted(
     for path in LAMBDAS.glob("*/handler.py")
     if path.parent.name.startswith(("list-", "model-", "scheduler-"))
 )
-#: The parameter each widget's examples must show: the lists' buttons name an action, the others their resource.
-PARAMETER = {"list-models": "action", "list-schedulers": "action"}
+#: The parameters each widget's examples must show one of: the lists' buttons name an action or a fleet's page,
+#: the others their resource.
+PARAMETERS = {"list-models": {"action", "fleet"}, "list-schedulers": {"action", "fleet"}}
 EXAMPLES = re.compile(r"```json\n(.*?)```", re.S)
 
 
@@ -30,9 +31,9 @@ def test_describe_gives_a_title_a_description_and_parameter_examples_that_parse(
     documentation = load_handler(widget).lambda_handler({"describe": True}, None)
 
     title, _, description = documentation.partition("\n\n")
-    parameter = PARAMETER.get(widget, widget.partition("-")[0])
+    parameters = PARAMETERS.get(widget, {widget.partition("-")[0]})
     assert re.fullmatch(r"## \S.+", title) and len(description.split()) >= 20
-    assert examples(documentation) and all(parameter in example for example in examples(documentation))
+    assert examples(documentation) and all(parameters & set(example) for example in examples(documentation))
 
 
 def test_every_widget_is_documented() -> None:
