@@ -202,6 +202,36 @@ def test_sitewise_scheduler_dashboard_shows_metric_widgets_and_an_alarm_can_be_a
     assert page.locator(".widget-error").count() == 0
 
 
+def test_a_fleet_pages_forward_filters_and_opens_an_asset_s_dashboard(preview_url: str, page: Any) -> None:
+    accept_and_remember(page)
+    open_dashboard(page, preview_url, SITEWISE_SCHEDULERS)
+    fleet = page.locator("tr", has_text="Fleet pump anomalies").first
+    assert "40 assets" in fleet.text_content() and "anomalous now" in fleet.text_content()
+    open_fleet(page, "Fleet pump anomalies")
+    first = [row.text_content() for row in page.locator("tbody tr").all()]
+    assert "anomalous" in first[0] and "Page 1 of " in page.content()
+
+    page.locator("a.btn", has_text="Next").click()
+    wait_for_widgets(page)
+    assert "Page 2 of " in page.content() and [row.text_content() for row in page.locator("tbody tr").all()] != first
+
+    page.fill("input[name=filter]", "F-03")
+    page.locator("a.btn", has_text="Filter").click()
+    wait_for_widgets(page)
+    rows = page.locator("tbody tr").all()
+    assert rows and all("Pump F-03" in row.text_content() for row in rows)
+    assert "match “F-03”" in page.content()
+
+    row = page.locator("tr", has_text="Pump F-031")
+    row.locator("a.btn", has_text="Create").click()
+    wait_for_widgets(page)
+    assert "match “F-03”" in page.content()  # the outcome is drawn on the same page
+    page.locator("tr", has_text="Pump F-031").locator("a.btn", has_text="View").click()
+    page.wait_for_url("**/dashboards/IoT-SiteWise-Anomalies-Scheduler-Fleet-pump-anomalies-on-Pump-F-031-*")
+    wait_for_widgets(page)
+    assert page.locator(".widget-error").count() == 0
+
+
 def test_every_dashboard_renders_without_a_widget_in_error(preview_url: str, page: Any) -> None:
     accept_and_remember(page)
     page.goto(preview_url)
