@@ -39,7 +39,7 @@ from lookout_dashboards.logs import function_logger
 from lookout_dashboards.metrics import series_of
 from lookout_dashboards.metrics_publisher import LONGEST_RUN, MetricsPublisher, PublishReport
 from lookout_dashboards.source import AnomalySource
-from lookout_dashboards.sources.sitewise_fleet_results import Fleet, FleetReader
+from lookout_dashboards.sources.sitewise_fleet_results import FleetReader, PublishedFleet
 from lookout_dashboards.sources.sitewise_gateway import SiteWiseGateway
 from lookout_dashboards.watermarks import WatermarkStore
 
@@ -93,7 +93,7 @@ def publish_each(
 
 
 def publish_fleets(
-    fleets: list[Fleet],
+    fleets: list[PublishedFleet],
     publisher: FleetPublisher,
     now: datetime,
     time_left: Callable[[], float],

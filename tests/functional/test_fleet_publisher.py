@@ -19,7 +19,7 @@ from local.fake_sitewise import FakeSiteWise
 from lookout_dashboards.aws import make_client
 from lookout_dashboards.fleet_publisher import CHUNK_ASSETS, FleetPublisher, FleetWatermark, asset_series, fleet_prefix
 from lookout_dashboards.metrics import ANOMALOUS_PREDICTION, NAMESPACE, SENSOR_CONTRIBUTION
-from lookout_dashboards.sources.sitewise_fleet_results import Fleet, FleetReader
+from lookout_dashboards.sources.sitewise_fleet_results import FleetReader, PublishedFleet
 from lookout_dashboards.sources.sitewise_gateway import SiteWiseGateway
 from lookout_dashboards.sources.sitewise_values import RESULT_LAG
 from lookout_dashboards.watermarks import WatermarkStore
@@ -193,7 +193,7 @@ def test_an_asset_stopped_before_this_stack_saw_it_is_not_published_and_new_asse
 
     published = {asset for asset in fleet.assets if samples(account.cloudwatch, fleet, asset)}
     assert published == set(fleet.assets[:3]) and report.results == 3 * 2 * 288
-    grown = Fleet(listed.model_id, listed.result_property, ("0" * 8 + listed.assets[0][8:], *listed.assets))
+    grown = PublishedFleet(listed.model_id, listed.result_property, ("0" * 8 + listed.assets[0][8:], *listed.assets))
     chunks = publisher.chunks(grown)
     assert [c.fleet.assets for c in chunks] == [(*listed.assets, grown.assets[0])]  # appended, never re-sorted
 

@@ -284,6 +284,9 @@ def test_the_function_publishes_running_sitewise_inference_with_the_asset(
 
     running = {f"{model}_{asset}" if asset else model for model, asset in demo.running}
     stopped = {f"{model}_{asset}" if asset else model for model, asset in demo.stopped}
+    fleet = demo.fleets["pumps"]  # its running pumps too, through the per-scheduler path this run takes
+    running |= {f"{fleet.model_id}_{asset}" for asset in fleet.assets if asset not in fleet.stopped}
+    stopped |= {f"{fleet.model_id}_{asset}" for asset in fleet.stopped}
     assert schedulers == running and not schedulers & stopped
     assert demo.assets["pump-1"] in assets
     assert summary["results"] >= 7 * 288  # a week of five-minute results at least, per running inference

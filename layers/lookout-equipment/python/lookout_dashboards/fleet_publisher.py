@@ -35,7 +35,7 @@ from .metrics_publisher import (
     noted_damage,
     without_refused,
 )
-from .sources.sitewise_fleet_results import Fleet
+from .sources.sitewise_fleet_results import PublishedFleet
 from .watermarks import WATERMARK_PREFIX, AnotherRunError, DamagedWatermarkError, StoredWatermark, WatermarkStore
 
 logger = logging.getLogger(__name__)
@@ -49,17 +49,17 @@ class FleetResults(Protocol):
     """What the publisher reads of a fleet (`sources.sitewise_fleet_results.FleetReader`)."""
 
     def results(
-        self, fleet: Fleet, windows: Mapping[str, tuple[datetime, datetime]]
+        self, fleet: PublishedFleet, windows: Mapping[str, tuple[datetime, datetime]]
     ) -> tuple[dict[str, list[InferenceResult]], dict[str, str]]: ...
 
-    def newest(self, fleet: Fleet, assets: Sequence[str]) -> dict[str, datetime]: ...
+    def newest(self, fleet: PublishedFleet, assets: Sequence[str]) -> dict[str, datetime]: ...
 
 
 @dataclass(frozen=True)
 class Chunk:
     """Some assets of a fleet, published by one invocation: what a queue message carries."""
 
-    fleet: Fleet
+    fleet: PublishedFleet
     index: int
 
     def to_message(self) -> str:
@@ -71,7 +71,7 @@ class Chunk:
     @classmethod
     def from_message(cls, body: str) -> Chunk:
         document = json.loads(body)
-        fleet = Fleet(str(document["model"]), str(document["property"]), tuple(map(str, document["assets"])))
+        fleet = PublishedFleet(str(document["model"]), str(document["property"]), tuple(map(str, document["assets"])))
         return cls(fleet, int(document["chunk"]))
 
 
@@ -182,7 +182,7 @@ class FleetPublisher:
         self._result_lag, self._run_time, self._with_sensors = result_lag, run_time, with_sensors
         self._values_per_call, self._backlog, self._window = values_per_call, backlog, window
 
-    def chunks(self, fleet: Fleet) -> list[Chunk]:
+    def chunks(self, fleet: PublishedFleet) -> list[Chunk]:
         """The fleet's listed assets by chunk; new ones are placed, and the index written, first. Only the
         scheduled run calls this (runs never overlap); a damaged index raises rather than re-place assets."""
         stored = self._store.open_object(

@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Fleet:
+class PublishedFleet:
     """A model bound at asset-model level, the property its results are written to, and its assets."""
 
     model_id: str
@@ -41,7 +41,7 @@ class FleetReader:
     def __init__(self, gateway: SiteWiseGateway) -> None:
         self._gateway = gateway
 
-    def models(self) -> tuple[list[Fleet], list[SchedulerSummary]]:
+    def models(self) -> tuple[list[PublishedFleet], list[SchedulerSummary]]:
         """The fleets, and the models bound to assets as schedulers (trained ones, with their state)."""
         fleets, schedulers = [], []
         for model_id in self._gateway.model_ids():
@@ -49,7 +49,8 @@ class FleetReader:
             if description.binding.at_model_level:
                 assets = self._gateway.resolved_assets(model_id, description.name)
                 if assets:
-                    fleets.append(Fleet(model_id, description.binding.result.property_id, tuple(sorted(assets))))
+                    result = description.binding.result.property_id
+                    fleets.append(PublishedFleet(model_id, result, tuple(sorted(assets))))
                 continue
             summary = self._gateway.summary(Target(model_id))
             if not summary.empty:
@@ -58,7 +59,7 @@ class FleetReader:
         return fleets, schedulers
 
     def results(
-        self, fleet: Fleet, windows: Mapping[str, tuple[datetime, datetime]]
+        self, fleet: PublishedFleet, windows: Mapping[str, tuple[datetime, datetime]]
     ) -> tuple[dict[str, list[InferenceResult]], dict[str, str]]:
         """Each asset's results timed in its window (start, end], oldest first, and the assets SiteWise
         refused (deleted since it was listed, say). A result is stored when written, up to `result_lag`
@@ -78,7 +79,7 @@ class FleetReader:
             results[asset] = [_own(result, asset) for result in parsed if start < result.timestamp <= end]
         return results, {assets[index]: error for index, error in errors.items()}
 
-    def newest(self, fleet: Fleet, assets: Sequence[str]) -> dict[str, datetime]:
+    def newest(self, fleet: PublishedFleet, assets: Sequence[str]) -> dict[str, datetime]:
         """The time of each asset's newest result, 128 assets a request (assets without one are left out)."""
         latest = self._gateway.latest_values([(asset, fleet.result_property) for asset in assets])
         times = {}
@@ -89,7 +90,7 @@ class FleetReader:
                 times[assets[index]] = value_time(value)
         return times
 
-    def _property_names(self, fleet: Fleet) -> Mapping[str, str]:
+    def _property_names(self, fleet: PublishedFleet) -> Mapping[str, str]:
         """Property ids to names, from one asset: an asset's property ids are its asset model's."""
         return dict(self._gateway.asset(fleet.assets[0]).properties) if fleet.assets else {}
 
