@@ -181,7 +181,7 @@ def test_alarm_on_a_fleet_row_creates_one_query_alarm_for_all_its_assets(sitewis
     model = sitewise_demo.models["pump-fleet"]
     button = render("list-schedulers", {}, 7).button("Alarm", FLEET)
     assert button.asks == {"action": "create_fleet_alarm", "scheduler": model}
-    assert "at least 3 of 6 5-minute periods hold an anomalous result" in (button.confirmation or "")
+    assert "at least 3 of 6 periods of 5 minutes hold an anomalous result" in (button.confirmation or "")
     assert "contributors are the assets in alarm" in (button.confirmation or "")
 
     page = click(button, "list-schedulers", 7)
@@ -283,7 +283,7 @@ def test_the_confirmation_says_when_the_periods_were_cut(aws_credentials: None) 
     settings = load_settings()
     cut = SchedulerAlarms(None, replace(settings, alarm_periods=48)).fleet_rule()
 
-    assert "at least 3 of 36 5-minute periods (cut from 48: CloudWatch evaluates a query alarm" in cut
+    assert "at least 3 of 36 periods of 5 minutes (cut from 48: CloudWatch evaluates a query alarm" in cut
     assert "cut from" not in SchedulerAlarms(None, settings).fleet_rule()
 
 

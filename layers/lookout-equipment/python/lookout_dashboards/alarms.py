@@ -75,7 +75,7 @@ class SchedulerAlarms:
         )
         return (
             f"One alarm watches every asset of the fleet: it goes off when, on any asset, at least {anomalous} of "
-            f"{periods} {minutes}-minute periods{cut} hold an anomalous result, and emails "
+            f"{periods} periods of {minutes} minutes{cut} hold an anomalous result, and emails "
             f"{self._settings.target_email or 'the alarm topic'}. Its contributors are the assets in alarm."
         )
 
