@@ -82,12 +82,15 @@ page the payload also carries `fleet`, `page` and `filter`):
 {"action": "delete_dashboard", "scheduler": "<name>"}
 {"action": "create_alarm", "scheduler": "<name>"}
 {"action": "remove_alarm", "scheduler": "<name>"}
+{"action": "create_fleet_alarm", "scheduler": "<fleet's computation model id>"}
+{"action": "remove_fleet_alarm", "scheduler": "<fleet's computation model id>"}
 {"fleet": "<computation model id>", "page": 0, "filter": ""}
 ```
 
 **Alarm** creates a CloudWatch alarm on the scheduler's `AnomalousPrediction` metric (published by
 the stack's `publish-metrics` function) that notifies the stack's alarm topic; the column then shows
-its state and **Remove**.
+its state and **Remove**. On a fleet's row it creates one alarm for all its assets, on a Metrics
+Insights query grouped by asset: the assets in alarm are its contributors.
 """
 COST_WARNING = "A running inference is billed for every hour it runs, whether or not data arrives."
 
@@ -122,6 +125,13 @@ def scheduler_actions(
     def remove_alarm(name: str) -> ActionOutcome:
         return alarms.delete(requested_target(DashboardKind.SCHEDULER, name, source.terms))
 
+    def create_fleet_alarm(name: str) -> ActionOutcome:
+        fleet = source.fleet(name)
+        return alarms.create_fleet(DashboardTarget(DashboardKind.FLEET, name, fleet.display_name), fleet.model_name)
+
+    def remove_fleet_alarm(name: str) -> ActionOutcome:
+        return alarms.delete(requested_target(DashboardKind.FLEET, name, source.terms))
+
     return {
         "start_scheduler": start_scheduler,
         "stop_scheduler": stop_scheduler,
@@ -129,6 +139,8 @@ def scheduler_actions(
         "delete_dashboard": delete_dashboard,
         "create_alarm": create_alarm,
         "remove_alarm": remove_alarm,
+        "create_fleet_alarm": create_fleet_alarm,
+        "remove_fleet_alarm": remove_fleet_alarm,
     }
 
 
@@ -185,7 +197,7 @@ def _table(
     ]
     rows = _rows(schedulers, existing, publisher, buttons, named_apart)
     for row, scheduler in zip(rows, schedulers, strict=True):
-        row.append("" if scheduler.fleet else _alarm(scheduler, alarms, alarm_states, buttons))
+        row.append(_alarm(scheduler, alarms, alarm_states, buttons))
     return table(headers, rows, caption)
 
 
@@ -244,24 +256,26 @@ def _start_or_stop(scheduler: SchedulerSummary, buttons: Buttons) -> Markup:
 def _alarm(
     scheduler: SchedulerSummary, alarms: SchedulerAlarms, states: Mapping[str, AlarmState], buttons: Buttons
 ) -> Markup:
-    """The alarm's state and Remove once it exists, else the Alarm button (the rule in its confirmation)."""
-    target = DashboardTarget(DashboardKind.SCHEDULER, scheduler.name, scheduler.display_name)
+    """The alarm's state and Remove once it exists, else the Alarm button (the rule in its confirmation);
+    a fleet's row arms one alarm on all its assets."""
+    kind, suffix = (DashboardKind.FLEET, "fleet_alarm") if scheduler.fleet else (DashboardKind.SCHEDULER, "alarm")
+    target = DashboardTarget(kind, scheduler.name, scheduler.display_name)
     name = alarms.name(target, set(states))
     payload = {"scheduler": scheduler.name}
     if name in states:
         remove = buttons.action(
             "Remove",
-            {"action": "remove_alarm", **payload},
+            {"action": f"remove_{suffix}", **payload},
             primary=False,
             confirmation=f"Remove alarm {name}? Its history goes with it.",
         )
         return Markup(" ").join([status_label(states[name]), remove])
-    rule = alarms.rule()
+    what = f"fleet {scheduler.label}" if scheduler.fleet else scheduler.label
     return buttons.action(
         "Alarm",
-        {"action": "create_alarm", **payload},
+        {"action": f"create_{suffix}", **payload},
         primary=False,
-        confirmation=f"Create an alarm on {scheduler.label}? {rule}",
+        confirmation=f"Create an alarm on {what}? {alarms.fleet_rule() if scheduler.fleet else alarms.rule()}",
     )
 
 

@@ -4,6 +4,7 @@ Remove deletes it, and the stack's clean-up removes its alarms and nothing else.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -167,3 +168,127 @@ def test_each_stack_s_alarm_and_metric_widgets_select_its_own_stack_s_metrics(
         )
         metrics = [w["properties"]["metrics"][0] for w in body["widgets"] if w["type"] == "metric"]
         assert len(metrics) == 2 and all(metric[2:4] == ["Stack", key] for metric in metrics)
+
+
+FLEET = "Pump fleet anomalies"
+
+
+def fleet_alarm_cell(page: WidgetPage, label: str = FLEET) -> str:
+    return next(cells for cells in page.rows if cells and cells[0] == label)[-1]
+
+
+def test_alarm_on_a_fleet_row_creates_one_query_alarm_for_all_its_assets(sitewise_demo: Any) -> None:
+    model = sitewise_demo.models["pump-fleet"]
+    button = render("list-schedulers", {}, 7).button("Alarm", FLEET)
+    assert button.asks == {"action": "create_fleet_alarm", "scheduler": model}
+    assert "at least 3 of 6 periods of 5 minutes hold an anomalous result" in (button.confirmation or "")
+    assert "contributors are the assets in alarm" in (button.confirmation or "")
+
+    page = click(button, "list-schedulers", 7)
+
+    ((name, alarm),) = alarms().items()
+    assert name.startswith("IoT-SiteWise-Anomalies-Alarm-Fleet-Pump-fleet-anomalies-")
+    (query,) = [(item["Id"], item["Expression"], item["Period"], item["ReturnData"]) for item in alarm["Metrics"]]
+    assert query == (
+        "fleet",
+        f'SELECT MAX(AnomalousPrediction) FROM SCHEMA("LookoutDashboards", Asset, Model, Scheduler, Stack) '  # noqa: S608 - the expected query
+        f"WHERE Model = '{model}' AND Stack = '{DEMO_ENVIRONMENT['STACK_KEY']}' "
+        "GROUP BY Asset ORDER BY MAX() DESC",
+        300,
+        True,
+    )
+    assert alarm.get("MetricName") is None and not alarm.get("Dimensions")  # the query, not one series
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1.0, "GreaterThanOrEqualToThreshold")
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"], alarm["TreatMissingData"]) == (6, 3, "notBreaching")
+    assert alarm["AlarmActions"] == [TOPIC]
+    assert page.button("Remove", FLEET).asks == {"action": "remove_fleet_alarm", "scheduler": model}
+
+
+def test_a_fleet_alarm_shows_its_state_and_remove_deletes_it(sitewise_demo: Any) -> None:
+    click(render("list-schedulers", {}, 7).button("Alarm", FLEET), "list-schedulers", 7)
+    (name,) = alarms()
+    make_client("cloudwatch").set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="2 of 40 assets")
+
+    page = render("list-schedulers", {}, 7)
+    assert fleet_alarm_cell(page).startswith("in alarm")
+    assert (page.button("Remove", FLEET).confirmation or "") == f"Remove alarm {name}? Its history goes with it."
+
+    after = click(page.button("Remove", FLEET), "list-schedulers", 7)
+
+    assert alarms() == {} and after.button("Alarm", FLEET).asks["action"] == "create_fleet_alarm"  # type: ignore[index]
+
+
+def test_an_unsigned_fleet_alarm_payload_does_nothing(sitewise_demo: Any) -> None:
+    model = sitewise_demo.models["pump-fleet"]
+
+    forged = render("list-schedulers", {"action": "create_fleet_alarm", "scheduler": model}, 7, widget_params={})
+
+    assert alarms() == {} and forged.messages[0][0] == "error"
+    assert "not asked for by a button of this list" in forged.messages[0][1]
+
+
+def test_stack_deletion_removes_the_fleet_alarm_and_leaves_another_stack_s(sitewise_demo: Any) -> None:
+    click(render("list-schedulers", {}, 7).button("Alarm", FLEET), "list-schedulers", 7)
+    other = "IoT-SiteWise-Anomalies-9f8e7d6c-Alarm-Fleet-Pump-fleet-anomalies-0123456789ab"
+    make_client("cloudwatch").put_metric_alarm(
+        AlarmName=other,
+        Metrics=[{"Id": "q", "Expression": "SELECT MAX(AnomalousPrediction) FROM LookoutDashboards", "Period": 300}],
+        EvaluationPeriods=1,
+        Threshold=1.0,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+
+    answer = run(request("Delete"))
+
+    assert answer["Status"] == "SUCCESS" and list(alarms()) == [other]
+
+
+def test_a_hostile_fleet_name_is_escaped_and_its_alarm_named_within_cloudwatch_s_characters(sitewise_demo: Any) -> None:
+    from markupsafe import escape
+
+    from local.demo_sitewise import HOSTILE, add_fleet
+
+    add_fleet(sitewise_demo, "hostile", 3, anomalous=1, stopped=0, name=HOSTILE)
+    label = f"{HOSTILE} anomalies"
+    page = render("list-schedulers", {}, 7)
+    button = page.button("Alarm", label)
+    assert f"Create an alarm on fleet {label}?" in (button.confirmation or "")
+    assert HOSTILE not in page.markup and str(escape(HOSTILE)) in page.markup
+
+    after = click(button, "list-schedulers", 7)
+
+    ((name, alarm),) = alarms().items()
+    assert name.startswith("IoT-SiteWise-Anomalies-Alarm-Fleet-img-src-x-onerror-alert-1-quoted-single-x-2-Unic")
+    assert all(character.isascii() and (character.isalnum() or character in "-_") for character in name)
+    assert f"'{sitewise_demo.fleets['hostile'].model_id}'" in alarm["Metrics"][0]["Expression"]
+    assert fleet_alarm_cell(after, label).startswith("alarm OK") and after.button("Remove", label).asks == {
+        "action": "remove_fleet_alarm",
+        "scheduler": sitewise_demo.fleets["hostile"].model_id,
+    }
+
+
+@pytest.mark.parametrize(("periods", "anomalous", "kept"), [(6, 3, (6, 3)), (36, 40, (36, 36)), (50, 4, (36, 4))])
+def test_a_fleet_alarm_s_periods_fit_the_3_hours_cloudwatch_evaluates_a_query_over(
+    periods: int, anomalous: int, kept: tuple[int, int]
+) -> None:
+    from lookout_dashboards.alarms import fleet_periods
+
+    assert fleet_periods(periods, anomalous) == kept and kept[0] * 300 <= 3 * 3600
+
+
+def test_the_confirmation_says_when_the_periods_were_cut(aws_credentials: None) -> None:
+    from lookout_dashboards.alarms import SchedulerAlarms
+    from lookout_dashboards.config import load_settings
+
+    settings = load_settings()
+    cut = SchedulerAlarms(None, replace(settings, alarm_periods=48)).fleet_rule()
+
+    assert "at least 3 of 36 periods of 5 minutes (cut from 48: CloudWatch evaluates a query alarm" in cut
+    assert "cut from" not in SchedulerAlarms(None, settings).fleet_rule()
+
+
+def test_a_fleet_query_takes_ids_only() -> None:
+    from lookout_dashboards.alarms import fleet_query
+
+    with pytest.raises(ValueError, match="not an id"):
+        fleet_query("m' OR Stack = 'x", "1a2b3c4d")

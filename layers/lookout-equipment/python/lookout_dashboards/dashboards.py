@@ -48,6 +48,7 @@ RUN_ONCE = "rate(0 minute)"
 class DashboardKind(StrEnum):
     MODEL = "Model"
     SCHEDULER = "Scheduler"
+    FLEET = "Fleet"
 
 
 @dataclass(frozen=True)
