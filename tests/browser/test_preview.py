@@ -202,11 +202,18 @@ def test_sitewise_scheduler_dashboard_shows_metric_widgets_and_an_alarm_can_be_a
     assert page.locator(".widget-error").count() == 0
 
 
-def test_a_fleet_pages_forward_filters_and_opens_an_asset_s_dashboard(preview_url: str, page: Any) -> None:
-    accept_and_remember(page)
+def test_a_fleet_arms_one_alarm_pages_forward_filters_and_opens_an_asset_s_dashboard(
+    preview_url: str, page: Any
+) -> None:
+    messages = accept_and_remember(page)
     open_dashboard(page, preview_url, SITEWISE_SCHEDULERS)
     fleet = page.locator("tr", has_text="Fleet pump anomalies").first
     assert "40 assets" in fleet.text_content() and "anomalous now" in fleet.text_content()
+    fleet.locator("a.btn", has_text="Alarm").click()
+    wait_for_widgets(page)
+    assert messages and "every asset of the fleet" in messages[-1]
+    fleet = page.locator("tr", has_text="Fleet pump anomalies").first
+    assert fleet.locator("a.btn", has_text="Remove").count() == 1
     open_fleet(page, "Fleet pump anomalies")
     first = [row.text_content() for row in page.locator("tbody tr").all()]
     assert "anomalous" in first[0] and "Page 1 of " in page.content()
