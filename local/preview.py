@@ -291,7 +291,7 @@ def demo_console(now: datetime | None = None) -> Iterator[PreviewConsole]:
     """Both demo accounts, each with the two list dashboards a deployed stack of its source would have."""
     from lookout_dashboards.aws import make_client
     from lookout_dashboards.config import DASHBOARD_PREFIXES, DEMO_ACCOUNT_ID, IOT_SITEWISE, load_settings
-    from lookout_dashboards.dashboards import DashboardKind, list_dashboard_body, list_dashboard_name
+    from lookout_dashboards.dashboards import LIST_DASHBOARDS, list_dashboard_body, list_dashboard_name
     from lookout_dashboards.widget import function_endpoint
 
     from .demo import default_now
@@ -304,7 +304,7 @@ def demo_console(now: datetime | None = None) -> Iterator[PreviewConsole]:
         cloudwatch = make_client("cloudwatch", settings)
         for data_source, prefix in DASHBOARD_PREFIXES.items():
             function_prefix = SITEWISE_DEMO_PREFIX if data_source == IOT_SITEWISE else ""
-            for kind in DashboardKind:
+            for kind in LIST_DASHBOARDS:
                 body = list_dashboard_body(
                     kind,
                     lambda widget, start=function_prefix: function_endpoint(
