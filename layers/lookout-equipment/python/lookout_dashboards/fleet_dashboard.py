@@ -26,6 +26,7 @@ from .formatting import local_time
 from .html import render
 from .metrics import ANOMALOUS_PREDICTION, NAMESPACE, Series
 from .themes import ChartTheme
+from .validation import quoted
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -249,16 +250,16 @@ def fleet_dashboard_body(
 def heatmap_html(
     heatmap: Heatmap, buttons: Sequence[Markup], theme: ChartTheme, width_px: int, offset: timedelta
 ) -> Markup:
-    """The labels (each with its button) beside one SVG row per asset: a path per shade, one
-    rectangle per run of equal shade, on whole pixels, so the bytes grow with rows and runs only."""
+    """The labels (each with its button, the name cut to what the column shows) beside one SVG row per
+    asset: a path per shade, one thick stroke per run of equal shade on whole pixels, so the bytes grow
+    with rows and runs only (at most `MAX_ROWS` × `MAX_COLUMNS`)."""
     label_px = min(LABEL_PX, width_px // 3)
     column_px = max(1, (width_px - label_px - 16) // heatmap.grid.columns)
     paths: list[list[str]] = [[] for _ in SHADES]
     for index, row in enumerate(heatmap.rows):
-        top = index * ROW_PX + 1
+        middle = index * ROW_PX + ROW_PX // 2
         for first, columns, shade in runs(row.shares):
-            width = columns * column_px
-            paths[shade].append(f"M{first * column_px} {top}h{width}v{ROW_PX - 2}h-{width}z")
+            paths[shade].append(f"M{first * column_px} {middle}h{columns * column_px}")
     shades = [
         {"label": label, "opacity": opacity, "color": theme.below if shade == 0 else theme.above, "path": "".join(path)}
         for shade, ((label, opacity), path) in enumerate(zip(SHADES, paths, strict=True))
@@ -274,8 +275,9 @@ def heatmap_html(
     ]
     return render(
         "heatmap.html",
-        rows=[{"name": row.name, "button": button} for row, button in zip(heatmap.rows, buttons, strict=True)],
+        rows=[{"name": quoted(row.name), "button": button} for row, button in zip(heatmap.rows, buttons, strict=True)],
         row_px=ROW_PX,
+        stroke_px=ROW_PX - 2,
         label_px=label_px,
         width=column_px * grid.columns,
         height=len(heatmap.rows) * ROW_PX + 20,
