@@ -135,12 +135,10 @@ class SiteWiseSource:
 
     def fleet(self, model_name: str) -> Fleet:
         """A model bound at asset-model level, with every asset of its asset model (16 calls for 1,000)."""
-        return read_fleet(
-            self._gateway, sitewise_fleets.fleet_description(self._gateway, model_name), datetime.now(UTC)
-        )
+        return read_fleet(self._gateway, model_name, datetime.now(UTC))
 
     def fleet_members(self, model_name: str) -> FleetMembers:
-        return sitewise_fleets.read_members(self._gateway, sitewise_fleets.fleet_description(self._gateway, model_name))
+        return sitewise_fleets.read_members(self._gateway, model_name)
 
     def fleet_models(self, fleet: Fleet, assets: Sequence[FleetAsset]) -> list[ModelSummary]:
         """The page's rows: each asset's newest training (one listing each); one the service does not

@@ -33,7 +33,7 @@ class Latest:
     at: datetime
 
 
-def fleet_description(gateway: SiteWiseGateway, model_name: str) -> Description:
+def _fleet_description(gateway: SiteWiseGateway, model_name: str) -> Description:
     """The description of the fleet a request names by its model id (not one asset's `<model>_<asset>`)."""
     target = Target.parse(model_name)
     if target.asset_id is not None:
@@ -41,14 +41,16 @@ def fleet_description(gateway: SiteWiseGateway, model_name: str) -> Description:
     return gateway.description(target.model_id)
 
 
-def read_members(gateway: SiteWiseGateway, description: Description) -> FleetMembers:
+def read_members(gateway: SiteWiseGateway, model_name: str) -> FleetMembers:
     """The fleet's assets and their names, nothing per asset: the description and `ListAssets`, 250 a call."""
+    description = _fleet_description(gateway, model_name)
     listed = gateway.assets_of_model(_asset_model(description), description.name)
     return FleetMembers(description.model_id, description.name, listed)
 
 
-def read_fleet(gateway: SiteWiseGateway, description: Description, now: datetime) -> Fleet:
+def read_fleet(gateway: SiteWiseGateway, model_name: str, now: datetime) -> Fleet:
     """Every asset of the model's asset model, with what the fleet-wide calls tell of it."""
+    description = _fleet_description(gateway, model_name)
     listed = gateway.assets_of_model(_asset_model(description), description.name)
     with_actions = set(gateway.resolved_assets(description.model_id, description.name))
     targets = [Target(description.model_id, asset_id) for asset_id, _ in listed]
