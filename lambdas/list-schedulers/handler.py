@@ -27,6 +27,7 @@ from lookout_dashboards.dashboard_publisher import DashboardPublisher
 from lookout_dashboards.dashboards import DashboardKind, DashboardTarget, requested_target
 from lookout_dashboards.domain import AlarmState, SchedulerStatus, SchedulerSummary
 from lookout_dashboards.events import WidgetEvent
+from lookout_dashboards.fleet_dashboard import FLEET_HEATMAP, fleet_dashboard_body
 from lookout_dashboards.fleets import Fleet, FleetAsset, fleet_view, summary_words
 from lookout_dashboards.formatting import counted
 from lookout_dashboards.html import action_button, page, status_label, status_word, table
@@ -53,7 +54,7 @@ REQUIRED_SETTINGS = (
     *CANARY_SETTINGS,
     *ALARM_SETTINGS,
     *METRIC_SETTINGS,
-    *function_variables(widget for widget, *_ in SCHEDULER_DASHBOARD_LAYOUT),
+    *function_variables(widget for widget, *_ in (*SCHEDULER_DASHBOARD_LAYOUT, FLEET_HEATMAP)),
 )
 require_settings(REQUIRED_SETTINGS)
 
@@ -69,7 +70,8 @@ the settings of its newest START, without a model version, and its confirmation 
 schedule, **View** opens it, **Delete** removes both. On IoT SiteWise a model bound at asset-model
 level (a fleet) is one row with its fleet's summary; **Assets** shows its assets a page at a time
 (as many rows as the widget's height holds, anomalous now first), each with Start or Stop, with a
-name filter, **Previous** and **Next**.
+name filter, **Previous** and **Next**. A fleet's **Create** writes one dashboard for the whole fleet:
+a heatmap of its assets by time and its ten most anomalous assets.
 
 Parameters: none, or a fleet's page to show: `fleet` (its computation model id), `page` (from 0)
 and `filter` (part of an asset's name). Buttons call this function back with one of (on a fleet's
@@ -82,6 +84,8 @@ page the payload also carries `fleet`, `page` and `filter`):
 {"action": "delete_dashboard", "scheduler": "<name>"}
 {"action": "create_alarm", "scheduler": "<name>"}
 {"action": "remove_alarm", "scheduler": "<name>"}
+{"action": "create_fleet_dashboard", "scheduler": "<computation model id>"}
+{"action": "delete_fleet_dashboard", "scheduler": "<computation model id>"}
 {"action": "create_fleet_alarm", "scheduler": "<fleet's computation model id>"}
 {"action": "remove_fleet_alarm", "scheduler": "<fleet's computation model id>"}
 {"fleet": "<computation model id>", "page": 0, "filter": ""}
@@ -117,6 +121,14 @@ def scheduler_actions(
     def delete_dashboard(name: str) -> ActionOutcome:
         return publisher.delete(requested_target(DashboardKind.SCHEDULER, name, source.terms))
 
+    def create_fleet_dashboard(name: str) -> ActionOutcome:
+        members = source.fleet_members(name)
+        body = fleet_dashboard_body(members, links.of, links.settings.region, links.settings.stack_key)
+        return publisher.create(DashboardTarget(DashboardKind.FLEET, name, members.display_name), body)
+
+    def delete_fleet_dashboard(name: str) -> ActionOutcome:
+        return publisher.delete(requested_target(DashboardKind.FLEET, name, source.terms))
+
     def create_alarm(name: str) -> ActionOutcome:
         scheduler = requested_scheduler(source, {"scheduler": name})
         target = DashboardTarget(DashboardKind.SCHEDULER, name, scheduler.display_name)
@@ -137,6 +149,8 @@ def scheduler_actions(
         "stop_scheduler": stop_scheduler,
         "create_dashboard": create_dashboard,
         "delete_dashboard": delete_dashboard,
+        "create_fleet_dashboard": create_fleet_dashboard,
+        "delete_fleet_dashboard": delete_fleet_dashboard,
         "create_alarm": create_alarm,
         "remove_alarm": remove_alarm,
         "create_fleet_alarm": create_fleet_alarm,
@@ -184,6 +198,8 @@ def _table(
     caption: str | None = None,
 ) -> Markup:
     existing = publisher.existing(DashboardKind.SCHEDULER)
+    if any(item.fleet for item in schedulers):
+        existing |= publisher.existing(DashboardKind.FLEET)
     alarm_states = alarms.states()
     named_apart = any(item.label != item.model_label for item in schedulers)
     headers = [
@@ -213,7 +229,9 @@ def _rows(
         if scheduler.fleet is not None:
             fleet = scheduler.fleet
             latest = f"{fleet.anomalous:,} anomalous now" if fleet.anomalous else "none anomalous now"
-            cells = [summary_words(fleet), latest, fleet_button(buttons, scheduler.name), ""]
+            target = DashboardTarget(DashboardKind.FLEET, scheduler.name, scheduler.display_name)
+            dashboard = dashboard_buttons(target, publisher, existing, buttons, "scheduler")
+            cells = [summary_words(fleet), latest, fleet_button(buttons, scheduler.name), dashboard]
             rows.append([scheduler.model_label, *([scheduler.label] if named_apart else []), *cells])
             continue
         target = DashboardTarget(DashboardKind.SCHEDULER, scheduler.name, scheduler.display_name)

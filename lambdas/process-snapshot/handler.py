@@ -36,7 +36,11 @@ from lookout_dashboards.logs import function_logger
 logger = function_logger(__name__)
 #: SES refuses raw messages above 10 MB; a bigger screenshot is linked instead of attached.
 INLINE_LIMIT = 9 * 1024 * 1024
-SUBJECT_TAGS = (("l4e-dashboards:model", "model"), ("l4e-dashboards:scheduler", "inference scheduler"))
+SUBJECT_TAGS = (
+    ("l4e-dashboards:model", "model"),
+    ("l4e-dashboards:scheduler", "inference scheduler"),
+    ("l4e-dashboards:fleet", "fleet"),
+)
 REQUIRED_SETTINGS = (*STACK_SETTINGS, "TARGET_EMAIL")
 require_settings(REQUIRED_SETTINGS)
 #: The marks' keys: `emailed/<screenshot's key>`, read and written by this function only.

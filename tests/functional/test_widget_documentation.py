@@ -13,7 +13,7 @@ from local.widget_events import LAMBDAS, load_handler
 WIDGETS = sorted(
     path.parent.name
     for path in LAMBDAS.glob("*/handler.py")
-    if path.parent.name.startswith(("list-", "model-", "scheduler-"))
+    if path.parent.name.startswith(("list-", "model-", "scheduler-", "fleet-"))
 )
 #: The parameters each widget's examples must show one of: the lists' buttons name an action or a fleet's page,
 #: the others their resource.
@@ -37,4 +37,4 @@ def test_describe_gives_a_title_a_description_and_parameter_examples_that_parse(
 
 
 def test_every_widget_is_documented() -> None:
-    assert len(WIDGETS) == 10
+    assert len(WIDGETS) == 11

@@ -19,7 +19,7 @@ from tools.publish import BuildFacts
 
 CLOUDFORMATION = ROOT / "cloudformation"
 FUNCTIONS = sorted(path.parent.name for path in (ROOT / "lambdas").glob("*/handler.py"))
-WIDGETS = [name for name in FUNCTIONS if name.split("-")[0] in ("list", "model", "scheduler")]
+WIDGETS = [name for name in FUNCTIONS if name.split("-")[0] in ("list", "model", "scheduler", "fleet")]
 
 
 def template(name: str) -> dict[str, Any]:

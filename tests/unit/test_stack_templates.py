@@ -49,7 +49,9 @@ ROLES = [
 #: The roles that read the source; the others never call it.
 SOURCE_READERS = ROLES[:4]
 FUNCTIONS = sorted(path.parent.name for path in CLOUDFORMATION.parent.glob("lambdas/*/handler.py"))
-WIDGETS = [name for name in FUNCTIONS if name.split("-")[0] in ("list", "model", "scheduler")]
+WIDGETS = [name for name in FUNCTIONS if name.split("-")[0] in ("list", "model", "scheduler", "fleet")]
+#: Widgets with a role of their own that reads of the source only what they use (not the reader policy).
+OWN_SOURCE_READS = {"fleet-heatmap": {"iotsitewise:DescribeComputationModel", "iotsitewise:ListAssets"}}
 #: The alarms of this stack, as IAM and the topic name them: the library's prefix under the stack's key.
 OWN_ALARMS = (
     "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:"
@@ -96,7 +98,7 @@ def test_each_role_may_call_the_chosen_source_only(source: str) -> None:
         expected = {service} if role in SOURCE_READERS else set()
         assert sources_of(actions_of(resources, role)) == expected, role
     readers = {folder for folder, role in roles_of_functions(resources).items() if role in SOURCE_READERS}
-    assert readers == {*WIDGETS, "publish-metrics"}
+    assert readers == {*WIDGETS, "publish-metrics"} - set(OWN_SOURCE_READS)
     assert ("SiteWiseReadPolicy" in resources) == (source == IOT_SITEWISE)
     assert ("LookoutForEquipmentReadPolicy" in resources) == (source == LOOKOUT_FOR_EQUIPMENT)
 
@@ -127,6 +129,24 @@ def test_the_sitewise_readers_may_make_exactly_the_adapters_calls_on_this_accoun
             assert not set(statement["Action"]) & SITEWISE_WITHOUT_RESOURCE
             kinds = ("computation-model/*", "asset/*", "asset-model/*")
             assert arns == [SITEWISE_ARN + kind for kind in kinds]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_the_fleet_heatmap_reads_a_fleet_s_members_its_metrics_and_dashboard_names_only(source: str) -> None:
+    resources = functions(source)
+    assert roles_of_functions(resources)["fleet-heatmap"] == "FleetHeatmapRole"
+    actions = actions_of(resources, "FleetHeatmapRole")
+    members = OWN_SOURCE_READS["fleet-heatmap"] if source == IOT_SITEWISE else set()
+    assert {action for action in actions if action.startswith(("iotsitewise:", "lookoutequipment:"))} == members
+    assert {"cloudwatch:GetMetricData", "cloudwatch:ListDashboards"} <= actions
+    assert not {
+        action for action in actions if action.startswith(("cloudwatch:Put", "cloudwatch:Delete", "synthetics:"))
+    }
+    statements = policy_statements(resources, "FleetHeatmapRole")
+    for statement in statements:
+        if set(listed(statement["Action"])) & members:
+            arns = [arn[1] for arn in listed(statement["Resource"])]
+            assert arns == [SITEWISE_ARN + "computation-model/*", SITEWISE_ARN + "asset-model/*"]
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -423,6 +443,7 @@ def bucket_uses(source: str) -> dict[str, tuple[BucketUse, ...]]:
         # A SiteWise model's row is built from the model's facts; Lookout for Equipment's lists read no object.
         "list-models": (*(caches if source == IOT_SITEWISE else ()), BUTTON_KEY),
         "list-schedulers": (BUTTON_KEY,),
+        "fleet-heatmap": (BUTTON_KEY,),
         "publish-metrics": (*caches, WATERMARKS),
         "process-snapshot": (SCREENSHOTS, SENT_MARKS),
         "cleanup": (),
@@ -532,7 +553,7 @@ def test_the_canary_role_invokes_only_the_widgets_it_photographs() -> None:
     [invoke] = [s for s in policy_statements(resources, "CanaryRole") if s["Action"] == "lambda:InvokeFunction"]
     invoked = {arn[1].removesuffix(".Arn") for arn in invoke["Resource"] if arn[0] == "GetAtt"}
     aliases = {arn[1] for arn in invoke["Resource"] if arn[0] == "Sub"}
-    assert aliases == {"${" + name + ".Arn}:live" for name in invoked} and len(invoke["Resource"]) == 16
+    assert aliases == {"${" + name + ".Arn}:live" for name in invoked} and len(invoke["Resource"]) == 18
     assert invoked == {
         f"{''.join(part.title() for part in w.split('-'))}Function" for w in WIDGETS if not w.startswith("list-")
     }

@@ -68,6 +68,7 @@ FUNCTION_VARIABLES = {
     "scheduler-details": "SCHEDULER_DETAILS_FUNCTION",
     "scheduler-last-diagnostics": "SCHEDULER_LAST_DIAGNOSTICS_FUNCTION",
     "scheduler-anomalies": "SCHEDULER_ANOMALIES_FUNCTION",
+    "fleet-heatmap": "FLEET_HEATMAP_FUNCTION",
 }
 
 #: What every function of the stack is given: its bucket, and the names that mark what it created.

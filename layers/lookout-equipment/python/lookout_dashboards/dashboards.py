@@ -48,12 +48,13 @@ RUN_ONCE = "rate(0 minute)"
 class DashboardKind(StrEnum):
     MODEL = "Model"
     SCHEDULER = "Scheduler"
+    #: A fleet's one dashboard and one alarm (a SiteWise model bound at asset-model level), beside its assets' own.
     FLEET = "Fleet"
 
 
 @dataclass(frozen=True)
 class DashboardTarget:
-    """What a dashboard is about: a model or a scheduler, by name; `title` when people read another
+    """What a dashboard is about: a model, a scheduler or a fleet, by name; `title` when people read another
     name than requests use (SiteWise's free-text names, where requests use ids)."""
 
     kind: DashboardKind
@@ -139,7 +140,7 @@ def canary_of_screenshot(key: str) -> str | None:
 
 
 def snapshot_schedule(kind: DashboardKind, snapshot_runs: str) -> str | None:
-    """Model dashboards are photographed once; scheduler dashboards on the stack's schedule, or never."""
+    """Model dashboards are photographed once; scheduler and fleet dashboards on the stack's schedule, or never."""
     if kind is DashboardKind.MODEL:
         return RUN_ONCE
     if snapshot_runs not in SNAPSHOT_SCHEDULES:

@@ -62,6 +62,16 @@ class Fleet:
 
 
 @dataclass(frozen=True)
+class FleetMembers:
+    """A fleet's assets and their names only, read without a call per asset or a value (the fleet dashboard)."""
+
+    model_name: str
+    display_name: str
+    #: (asset id, asset name) of every asset of the asset model.
+    assets: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class FleetView:
     """Which page of which fleet a list widget shows, and the asset-name filter."""
 

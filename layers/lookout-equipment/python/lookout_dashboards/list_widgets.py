@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from .clicks import ButtonSigner
 from .dashboard_publisher import DashboardPublisher
-from .dashboards import DashboardTarget
+from .dashboards import DashboardKind, DashboardTarget
 from .errors import WidgetError
 from .events import WidgetEvent
 from .fleets import Fleet, FleetAsset, FleetView, fleet_page, summary_words
@@ -60,21 +60,26 @@ def run_action(
     return outcome.text, "info" if outcome.complete else "error"
 
 
+#: The actions of a kind's Create and Delete, where they are not `create_dashboard` and `delete_dashboard`.
+DASHBOARD_ACTIONS = {DashboardKind.FLEET: ("create_fleet_dashboard", "delete_fleet_dashboard")}
+
+
 def dashboard_buttons(
     target: DashboardTarget, publisher: DashboardPublisher, existing: set[str], buttons: Buttons, name_key: str
 ) -> Markup:
     """Create (disabled once the dashboard exists), View (enabled then) and Delete (with a confirmation)."""
     name = publisher.dashboard_name(target, existing)
     exists = name in existing
+    create, delete = DASHBOARD_ACTIONS.get(target.kind, ("create_dashboard", "delete_dashboard"))
     drawn = [
-        buttons.action("Create", {"action": "create_dashboard", name_key: target.resource_name}, disabled=exists),
+        buttons.action("Create", {"action": create, name_key: target.resource_name}, disabled=exists),
         dashboard_link("View", name, disabled=not exists),
     ]
     if exists:
         drawn.append(
             buttons.action(
                 "Delete",
-                {"action": "delete_dashboard", name_key: target.resource_name},
+                {"action": delete, name_key: target.resource_name},
                 primary=False,
                 confirmation=f"Delete dashboard {name} and its snapshot canary? Snapshots already emailed are kept.",
             )

@@ -28,7 +28,7 @@ from .domain import (
     Terms,
     TimeRange,
 )
-from .fleets import Fleet, FleetAsset
+from .fleets import Fleet, FleetAsset, FleetMembers
 
 
 class AnomalySource(Protocol):
@@ -60,6 +60,11 @@ class AnomalySource(Protocol):
     def fleet(self, model_name: str) -> Fleet:
         """A fleet's assets, from calls that answer for many assets at once; not found where the source
         has no fleets."""
+        ...
+
+    def fleet_members(self, model_name: str) -> FleetMembers:
+        """A fleet's assets and names only (no values), at a few calls per thousand assets; not found where the
+        source has no fleets."""
         ...
 
     def fleet_models(self, fleet: Fleet, assets: Sequence[FleetAsset]) -> list[ModelSummary]:

@@ -45,8 +45,8 @@ from ..domain import (
 )
 from ..errors import InvalidInputError, ResourceNotFoundError, SourceUnavailableError, WidgetError
 from ..expiring import ExpiringCache
-from ..fleets import Fleet, FleetAsset
-from . import sitewise_values
+from ..fleets import Fleet, FleetAsset, FleetMembers
+from . import sitewise_fleets, sitewise_values
 from .sitewise_fleets import NO_START, fleet_model_row, fleet_scheduler_row, latest_results, read_fleet, scheduler_row
 from .sitewise_formats import (
     SiteWiseFormatError,
@@ -135,10 +135,10 @@ class SiteWiseSource:
 
     def fleet(self, model_name: str) -> Fleet:
         """A model bound at asset-model level, with every asset of its asset model (16 calls for 1,000)."""
-        target = Target.parse(model_name)
-        if target.asset_id is not None:
-            raise InvalidInputError(f"`{model_name[:80]}` names one asset of a fleet: name the fleet by its model id.")
-        return read_fleet(self._gateway, self._gateway.description(target.model_id), datetime.now(UTC))
+        return read_fleet(self._gateway, model_name, datetime.now(UTC))
+
+    def fleet_members(self, model_name: str) -> FleetMembers:
+        return sitewise_fleets.read_members(self._gateway, model_name)
 
     def fleet_models(self, fleet: Fleet, assets: Sequence[FleetAsset]) -> list[ModelSummary]:
         """The page's rows: each asset's newest training (one listing each); one the service does not

@@ -41,7 +41,7 @@ from ..domain import (
     TimeRange,
 )
 from ..errors import NothingToShowError, ResourceNotFoundError
-from ..fleets import Fleet, FleetAsset
+from ..fleets import Fleet, FleetAsset, FleetMembers
 from ..results_cache import InferenceResultsCache, ObjectVersion
 from ..sensor_cache import ComponentHistory, SensorHistoryCache, fingerprint
 from . import lookout_inference
@@ -216,7 +216,10 @@ class LookoutEquipmentSource:
     # Lookout for Equipment has no fleets: each model is trained on its own dataset, so `folded` changes nothing.
 
     def fleet(self, model_name: str) -> Fleet:
-        raise ResourceNotFoundError(f"Not found: fleet {model_name}. Lookout for Equipment has no fleets.")
+        raise _no_fleet(model_name)
+
+    def fleet_members(self, model_name: str) -> FleetMembers:
+        raise _no_fleet(model_name)
 
     def fleet_models(self, fleet: Fleet, assets: Sequence[FleetAsset]) -> list[ModelSummary]:
         return []
@@ -454,3 +457,7 @@ def _time_range(start: datetime | None, end: datetime | None) -> TimeRange | Non
 
 def _outcome(value: str | None) -> InferenceOutcome | None:
     return InferenceOutcome(value) if value in InferenceOutcome.__members__ else None
+
+
+def _no_fleet(model_name: str) -> ResourceNotFoundError:
+    return ResourceNotFoundError(f"Not found: fleet {model_name}. Lookout for Equipment has no fleets.")

@@ -2,7 +2,8 @@
 
 Its assets come from `ListAssets` by asset model (names included, 250 a call), the assets any
 action ran on from `ListComputationModelResolveToResources`, and each asset's latest result from
-`BatchGetAssetPropertyValue` (128 a call): 16 calls for 1,000 assets, none per asset.
+`BatchGetAssetPropertyValue` (128 a call): 16 calls for 1,000 assets, none per asset. Its members
+alone (ids and names, for the fleet dashboard) take the description and `ListAssets`: 5 calls.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..domain import InferenceOutcome, ModelStatus, ModelSummary, SchedulerStatus, SchedulerSummary
-from ..errors import NothingToShowError, ResourceNotFoundError
-from ..fleets import Fleet, FleetAsset
+from ..errors import InvalidInputError, NothingToShowError, ResourceNotFoundError
+from ..fleets import Fleet, FleetAsset, FleetMembers
 from .sitewise_formats import SiteWiseFormatError, inference_payload, inference_result, start_words
 from .sitewise_gateway import Action, Description, SiteWiseGateway, Target
 from .sitewise_values import value_time
@@ -32,20 +33,25 @@ class Latest:
     at: datetime
 
 
-def read_fleet(gateway: SiteWiseGateway, description: Description, now: datetime) -> Fleet:
+def _fleet_description(gateway: SiteWiseGateway, model_name: str) -> Description:
+    """The description of the fleet a request names by its model id (not one asset's `<model>_<asset>`)."""
+    target = Target.parse(model_name)
+    if target.asset_id is not None:
+        raise InvalidInputError(f"`{model_name[:80]}` names one asset of a fleet: name the fleet by its model id.")
+    return gateway.description(target.model_id)
+
+
+def read_members(gateway: SiteWiseGateway, model_name: str) -> FleetMembers:
+    """The fleet's assets and their names, nothing per asset: the description and `ListAssets`, 250 a call."""
+    description = _fleet_description(gateway, model_name)
+    listed = gateway.assets_of_model(_asset_model(description), description.name)
+    return FleetMembers(description.model_id, description.name, listed)
+
+
+def read_fleet(gateway: SiteWiseGateway, model_name: str, now: datetime) -> Fleet:
     """Every asset of the model's asset model, with what the fleet-wide calls tell of it."""
-    if not description.binding.at_model_level:
-        raise ResourceNotFoundError(
-            f"Not found: fleet {description.model_id}. Computation model {description.name} is bound to assets, "
-            "not at asset-model level: it is a row of the list, not a fleet."
-        )
-    asset_model = description.binding.asset_model_id
-    if asset_model is None:
-        raise NothingToShowError(
-            f"Computation model {description.name} names no asset model in its data binding: "
-            "its assets cannot be listed."
-        )
-    listed = gateway.assets_of_model(asset_model, description.name)
+    description = _fleet_description(gateway, model_name)
+    listed = gateway.assets_of_model(_asset_model(description), description.name)
     with_actions = set(gateway.resolved_assets(description.model_id, description.name))
     targets = [Target(description.model_id, asset_id) for asset_id, _ in listed]
     latest = latest_results(gateway, [description] * len(targets), targets)
@@ -61,6 +67,22 @@ def read_fleet(gateway: SiteWiseGateway, description: Description, now: datetime
         for target, (asset_id, name) in zip(targets, listed, strict=True)
     )
     return Fleet(description.model_id, description.name, assets, now)
+
+
+def _asset_model(description: Description) -> str:
+    """The asset model a fleet runs on; refused for a model bound to assets, or naming none."""
+    if not description.binding.at_model_level:
+        raise ResourceNotFoundError(
+            f"Not found: fleet {description.model_id}. Computation model {description.name} is bound to assets, "
+            "not at asset-model level: it is a row of the list, not a fleet."
+        )
+    asset_model = description.binding.asset_model_id
+    if asset_model is None:
+        raise NothingToShowError(
+            f"Computation model {description.name} names no asset model in its data binding: "
+            "its assets cannot be listed."
+        )
+    return asset_model
 
 
 def latest_results(
