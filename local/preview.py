@@ -170,6 +170,13 @@ def metric_chart(
     from lookout_dashboards.html import page
     from lookout_dashboards.themes import theme_for
 
+    expressions = [item[0]["expression"] for item in properties.get("metrics", []) if isinstance(item[0], dict)]
+    if expressions:  # moto runs no Metrics Insights query: the widget says what CloudWatch would draw
+        from lookout_dashboards.html import message
+
+        return message(
+            "CloudWatch draws this Metrics Insights query; the preview's moto cannot run it.", "empty", expressions[0]
+        )
     base = max(60, int(properties.get("period", 300)))
     period = base * max(1, math.ceil((end - start).total_seconds() / 1400 / base))  # multiples of the widget's period
     queries = []

@@ -214,6 +214,15 @@ def test_a_fleet_arms_one_alarm_pages_forward_filters_and_opens_an_asset_s_dashb
     assert messages and "every asset of the fleet" in messages[-1]
     fleet = page.locator("tr", has_text="Fleet pump anomalies").first
     assert fleet.locator("a.btn", has_text="Remove").count() == 1
+    fleet.locator("a.btn", has_text="Create").click()
+    wait_for_widgets(page)
+    page.locator("tr", has_text="Fleet pump anomalies").first.locator("a.btn", has_text="View").click()
+    page.wait_for_url("**/dashboards/IoT-SiteWise-Anomalies-Fleet-Fleet-pump-anomalies-*")
+    wait_for_widgets(page)
+    heatmap = page.locator("section.widget").first
+    assert heatmap.locator("svg").count() == 1 and "Pump F-0" in heatmap.text_content()
+    assert page.locator(".widget-error").count() == 0
+    open_dashboard(page, preview_url, SITEWISE_SCHEDULERS)
     open_fleet(page, "Fleet pump anomalies")
     first = [row.text_content() for row in page.locator("tbody tr").all()]
     assert "anomalous" in first[0] and "Page 1 of " in page.content()
