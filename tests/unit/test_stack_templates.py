@@ -442,8 +442,9 @@ def bucket_uses(source: str) -> dict[str, tuple[BucketUse, ...]]:
         **dict.fromkeys(WIDGETS_READING_THE_SOURCE, caches),
         # A SiteWise model's row is built from the model's facts; Lookout for Equipment's lists read no object.
         "list-models": (*(caches if source == IOT_SITEWISE else ()), BUTTON_KEY),
-        "list-schedulers": (BUTTON_KEY,),
-        "fleet-heatmap": (BUTTON_KEY,),
+        # A fleet's asset names are kept with the models' facts.
+        "list-schedulers": (*(caches if source == IOT_SITEWISE else ()), BUTTON_KEY),
+        "fleet-heatmap": (*(caches if source == IOT_SITEWISE else ()), BUTTON_KEY),
         "publish-metrics": (*caches, WATERMARKS),
         "process-snapshot": (SCREENSHOTS, SENT_MARKS),
         "cleanup": (),

@@ -101,7 +101,7 @@ class SiteWiseSource:
         facts: ModelFactsCache | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        self._gateway = SiteWiseGateway(sitewise, s3, clock)
+        self._gateway = SiteWiseGateway(sitewise, s3, clock, facts)
         self._facts = facts
         #: A model and its sensors, per (model key, newest training's id and status).
         self._models: ExpiringCache[tuple[str, str], tuple[Model, Sensors]] = ExpiringCache(SETTLED_TTL_S, now=clock)

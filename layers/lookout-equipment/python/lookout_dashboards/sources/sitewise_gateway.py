@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from mypy_boto3_iotsitewise import IoTSiteWiseClient
     from mypy_boto3_s3 import S3Client
 
+    from .sitewise_model_cache import ModelFactsCache
+
 logger = logging.getLogger(__name__)
 TRAINING = "AWS/ANOMALY_DETECTION_TRAINING"
 INFERENCE = "AWS/ANOMALY_DETECTION_INFERENCE"
@@ -130,9 +132,16 @@ class Action:
 class SiteWiseGateway:
     """SiteWise's answers as the adapter needs them, each call made once per what a warm container keeps."""
 
-    def __init__(self, sitewise: IoTSiteWiseClient, s3: S3Client, clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        sitewise: IoTSiteWiseClient,
+        s3: S3Client,
+        clock: Callable[[], float] | None = None,
+        facts: ModelFactsCache | None = None,
+    ) -> None:
         self._sitewise = sitewise
         self._s3 = s3
+        self._facts = facts
         self._descriptions: ExpiringCache[str, Description] = ExpiringCache(DESCRIPTION_TTL_S, now=clock)
         self._assets: ExpiringCache[str, Asset] = ExpiringCache(ASSET_TTL_S, now=clock)
         self._fleets: ExpiringCache[str, tuple[tuple[str, str], ...]] = ExpiringCache(ASSET_TTL_S, now=clock)
@@ -200,11 +209,15 @@ class SiteWiseGateway:
         return list(dict.fromkeys(assets))
 
     def assets_of_model(self, asset_model_id: str, name: str) -> tuple[tuple[str, str], ...]:
-        """(id, name) of every asset of an asset model, 250 a call: a fleet's assets and their names at once."""
+        """(id, name) of every asset of an asset model, 250 a call: a fleet's assets and their names at once;
+        kept in this container and, for a new one, in the bucket (`ModelFactsCache.fleet_assets`)."""
 
         def listed() -> tuple[tuple[str, str], ...]:
+            kept = self._facts.fleet_assets(asset_model_id) if self._facts else None
+            if kept is not None:
+                return kept
             with translated_errors(f"the assets of {name}"):
-                return tuple(
+                assets = tuple(
                     (item["id"], item.get("name", item["id"]))
                     for item in _pages(
                         self._sitewise.list_assets,
@@ -214,6 +227,9 @@ class SiteWiseGateway:
                         maxResults=LIST_PAGE_SIZE,
                     )
                 )
+            if self._facts:
+                self._facts.put_fleet_assets(asset_model_id, assets)
+            return assets
 
         return self._fleets.get(asset_model_id, listed)
 

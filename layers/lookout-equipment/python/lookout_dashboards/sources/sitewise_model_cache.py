@@ -4,6 +4,9 @@ Building a model takes five SiteWise calls and two S3 reads (its binding, asset 
 action and metrics); none of it changes until it trains again. A container that finds the facts
 of the same newest training here reads one object instead. Facts older than `MAX_AGE` are built
 again, so a renamed asset or model shows its new name within a day.
+
+A fleet's assets (ids and names of an asset model's assets: 4 `ListAssets` calls for 1,000) are
+kept the same way for `FLEET_MAX_AGE`, so a new asset joins its fleet's rows within the hour.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from ..domain import (
 logger = logging.getLogger(__name__)
 PREFIX = "cache/sitewise-models/v2/"
 MAX_AGE = timedelta(days=1)
+FLEET_MAX_AGE = timedelta(hours=1)
+FleetAssets = tuple[tuple[str, str], ...]
 Sensors = Mapping[Sensor, tuple[str, str]]
 
 
@@ -55,6 +60,28 @@ class ModelFactsCache:
         except (ValueError, KeyError, TypeError, IndexError) as error:
             logger.warning("unreadable model facts %s: %s", self.key(model_key, training), error)
             return None
+
+    def fleet_assets(self, asset_model_id: str) -> FleetAssets | None:
+        """An asset model's (id, name) pairs, if kept less than `FLEET_MAX_AGE` ago."""
+        key = self.fleet_key(asset_model_id)
+        body = read_cache_object(self._s3, self._bucket, key)
+        if body is None:
+            return None
+        try:
+            document = json.loads(body)
+            if self._now() - datetime.fromisoformat(document["written_at"]) > FLEET_MAX_AGE:
+                return None
+            return tuple((str(asset_id), str(name)) for asset_id, name in document["assets"])
+        except (ValueError, KeyError, TypeError) as error:
+            logger.warning("unreadable fleet assets %s: %s", key, error)
+            return None
+
+    def put_fleet_assets(self, asset_model_id: str, assets: FleetAssets) -> None:
+        document = {"written_at": self._now().isoformat(), "assets": [list(pair) for pair in assets]}
+        write_cache_object(self._s3, self._bucket, self.fleet_key(asset_model_id), json.dumps(document).encode())
+
+    def fleet_key(self, asset_model_id: str) -> str:
+        return PREFIX + "fleet-" + hashlib.sha256(asset_model_id.encode()).hexdigest()[:40] + ".json"
 
     def put(self, model_key: str, training: str, model: Model, sensors: Sensors) -> None:
         document = {
