@@ -14,9 +14,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from ..aws import read_cache_object, write_cache_object
 from ..domain import (
@@ -36,6 +36,7 @@ PREFIX = "cache/sitewise-models/v2/"
 MAX_AGE = timedelta(days=1)
 FLEET_MAX_AGE = timedelta(hours=1)
 FleetAssets = tuple[tuple[str, str], ...]
+T = TypeVar("T")
 Sensors = Mapping[Sensor, tuple[str, str]]
 
 
@@ -49,47 +50,43 @@ class ModelFactsCache:
         return PREFIX + hashlib.sha256(f"{model_key}\n{training}".encode()).hexdigest()[:40] + ".json"
 
     def get(self, model_key: str, training: str) -> tuple[Model, dict[Sensor, tuple[str, str]]] | None:
-        body = read_cache_object(self._s3, self._bucket, self.key(model_key, training))
-        if body is None:
-            return None
-        try:
-            document = json.loads(body)
-            if self._now() - datetime.fromisoformat(document["written_at"]) > MAX_AGE:
-                return None
-            return model_from_document(document["model"]), sensors_from_document(document["sensors"])
-        except (ValueError, KeyError, TypeError, IndexError) as error:
-            logger.warning("unreadable model facts %s: %s", self.key(model_key, training), error)
-            return None
+        key = self.key(model_key, training)
+        return self._read(
+            key, MAX_AGE, lambda doc: (model_from_document(doc["model"]), sensors_from_document(doc["sensors"]))
+        )
 
     def fleet_assets(self, asset_model_id: str) -> FleetAssets | None:
         """An asset model's (id, name) pairs, if kept less than `FLEET_MAX_AGE` ago."""
         key = self.fleet_key(asset_model_id)
-        body = read_cache_object(self._s3, self._bucket, key)
-        if body is None:
-            return None
-        try:
-            document = json.loads(body)
-            if self._now() - datetime.fromisoformat(document["written_at"]) > FLEET_MAX_AGE:
-                return None
-            return tuple((str(asset_id), str(name)) for asset_id, name in document["assets"])
-        except (ValueError, KeyError, TypeError) as error:
-            logger.warning("unreadable fleet assets %s: %s", key, error)
-            return None
+        return self._read(key, FLEET_MAX_AGE, lambda doc: tuple((str(i), str(name)) for i, name in doc["assets"]))
 
     def put_fleet_assets(self, asset_model_id: str, assets: FleetAssets) -> None:
-        document = {"written_at": self._now().isoformat(), "assets": [list(pair) for pair in assets]}
-        write_cache_object(self._s3, self._bucket, self.fleet_key(asset_model_id), json.dumps(document).encode())
+        self._write(self.fleet_key(asset_model_id), {"assets": [list(pair) for pair in assets]})
 
     def fleet_key(self, asset_model_id: str) -> str:
         return PREFIX + "fleet-" + hashlib.sha256(asset_model_id.encode()).hexdigest()[:40] + ".json"
 
     def put(self, model_key: str, training: str, model: Model, sensors: Sensors) -> None:
-        document = {
-            "written_at": self._now().isoformat(),
-            "model": model_document(model),
-            "sensors": [[s.component, s.name, *where] for s, where in sensors.items()],
-        }
-        write_cache_object(self._s3, self._bucket, self.key(model_key, training), json.dumps(document).encode())
+        sensor_rows = [[s.component, s.name, *where] for s, where in sensors.items()]
+        self._write(self.key(model_key, training), {"model": model_document(model), "sensors": sensor_rows})
+
+    def _read(self, key: str, max_age: timedelta, parse: Callable[[Mapping[str, Any]], T]) -> T | None:
+        """The object's content if written less than `max_age` ago; a missing, stale or unreadable one is None."""
+        body = read_cache_object(self._s3, self._bucket, key)
+        if body is None:
+            return None
+        try:
+            document = json.loads(body)
+            if self._now() - datetime.fromisoformat(document["written_at"]) > max_age:
+                return None
+            return parse(document)
+        except (ValueError, KeyError, TypeError, IndexError) as error:
+            logger.warning("unreadable cache object %s: %s", key, error)
+            return None
+
+    def _write(self, key: str, content: Mapping[str, Any]) -> None:
+        document = {"written_at": self._now().isoformat(), **content}
+        write_cache_object(self._s3, self._bucket, key, json.dumps(document).encode())
 
 
 def model_document(model: Model) -> dict[str, Any]:
