@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from local.demo_sitewise_fleet import DemoFleet, add_fleet
+from local.demo_sitewise import DOMINANT, PUMP_SENSORS, RESULT_STEP, SMALL, DemoFleet, SiteWiseDemo, add_fleet
 from local.fake_sitewise import FakeSiteWise
 from lookout_dashboards.aws import make_client
 from lookout_dashboards.fleet_publisher import CHUNK_ASSETS, FleetPublisher, FleetWatermark, asset_series, fleet_prefix
@@ -30,10 +30,11 @@ STACK_KEY = "5e6f7a8b"
 
 
 class Account:
-    """The fake, moto's clients, and every call made to them by operation."""
+    """The fake (an empty demo, for the demo's fleets), moto's clients, and every call made to them by operation."""
 
     def __init__(self, fake: FakeSiteWise) -> None:
         self.fake = fake
+        self.demo = SiteWiseDemo(fake=fake, size=SMALL, now=DEMO_NOW)
         self.cloudwatch, self.s3 = make_client("cloudwatch"), make_client("s3")
         self.sitewise = make_client("iotsitewise")
         self.made: list[str] = []
@@ -88,8 +89,13 @@ def samples(cloudwatch: Any, fleet: DemoFleet, asset: str, metric: str = ANOMALO
     return dict(zip(result["Timestamps"], result["Values"], strict=True))
 
 
+def results_of(history: timedelta) -> int:
+    """Results per running asset of a demo fleet with `history`: every five minutes, both ends included."""
+    return history // RESULT_STEP + 1
+
+
 def test_a_steady_run_for_a_thousand_five_minute_assets_stays_within_its_call_budget(account: Account) -> None:
-    fleet = add_fleet(account.fake, DEMO_NOW, assets=1000, days=1)
+    fleet = add_fleet(account.demo, "steady", 1000, anomalous=20, stopped=0)
     reader = account.reader()
     publisher = account.publisher(reader)
     [listed], singles = reader.models()
@@ -121,7 +127,8 @@ def test_a_steady_run_for_a_thousand_five_minute_assets_stays_within_its_call_bu
 def test_a_crash_after_two_calls_is_resumed_without_loss_or_duplicate_beyond_the_call_reported(
     account: Account, stored: bool
 ) -> None:
-    fleet = add_fleet(account.fake, DEMO_NOW, assets=40, days=0.5, stopped=0)
+    history = timedelta(hours=12)
+    fleet = add_fleet(account.demo, "crash", 40, anomalous=4, stopped=0, history=history)
 
     class Dying:
         """moto's CloudWatch, and the function dying in its third call, before or after CloudWatch stored it."""
@@ -151,7 +158,7 @@ def test_a_crash_after_two_calls_is_resumed_without_loss_or_duplicate_beyond_the
     assert resumed.resent_at_most == dying.sizes[2] <= 500 and "may count twice" in resumed.notes[0]
     assert resumed.finished
     counts = {asset: samples(account.cloudwatch, fleet, asset) for asset in fleet.assets}
-    assert all(len(per_asset) == 144 for per_asset in counts.values())  # half a day of five-minute results: no loss
+    assert all(len(per_asset) == results_of(history) for per_asset in counts.values())  # no loss
     twice = sum(value == 2 for per_asset in counts.values() for value in per_asset.values())
     if stored:  # the call in flight counts twice (each result: a prediction and a score), and nothing else
         assert 0 < 2 * twice == resumed.resent_at_most
@@ -160,7 +167,7 @@ def test_a_crash_after_two_calls_is_resumed_without_loss_or_duplicate_beyond_the
 
 
 def test_sensor_contributions_only_with_the_detail_that_asks_for_them(account: Account) -> None:
-    fleet = add_fleet(account.fake, DEMO_NOW, assets=3, days=0.25)
+    fleet = add_fleet(account.demo, "sensors", 3, anomalous=3, stopped=0)
     reader = account.reader()
     [listed], _ = reader.models()
     for stack, with_sensors in (("0000cafe", False), ("0000beef", True)):
@@ -177,14 +184,16 @@ def test_sensor_contributions_only_with_the_detail_that_asks_for_them(account: A
     metrics = account.cloudwatch.list_metrics(Namespace=NAMESPACE, MetricName=SENSOR_CONTRIBUTION)["Metrics"]
     stacks = {d["Value"] for m in metrics for d in m["Dimensions"] if d["Name"] == "Stack"}
     sensors = {d["Value"] for m in metrics for d in m["Dimensions"] if d["Name"] == "Sensor"}
-    assert stacks == {"0000beef"} and sensors == {"flow", "pressure", "vibration"}  # named by property alone
+    assert stacks == {"0000beef"}  # named by property alone, the anomalies' dominant sensors among them
+    assert set(DOMINANT["pump"]) <= sensors <= set(PUMP_SENSORS)
     assert len({d["Value"] for m in metrics for d in m["Dimensions"] if d["Name"] == "Asset"}) == len(fleet.assets)
 
 
 def test_an_asset_stopped_before_this_stack_saw_it_is_not_published_and_new_assets_keep_their_chunk(
     account: Account,
 ) -> None:
-    fleet = add_fleet(account.fake, DEMO_NOW, assets=5, days=2, stopped=2)
+    history = timedelta(days=2)
+    fleet = add_fleet(account.demo, "stops", 5, anomalous=1, stopped=2, history=history)
     reader = account.reader()
     publisher = account.publisher(reader)
     [listed], _ = reader.models()
@@ -192,7 +201,7 @@ def test_an_asset_stopped_before_this_stack_saw_it_is_not_published_and_new_asse
     report = publisher.publish(chunk, DEMO_NOW)
 
     published = {asset for asset in fleet.assets if samples(account.cloudwatch, fleet, asset)}
-    assert published == set(fleet.assets[:3]) and report.results == 3 * 2 * 288
+    assert published == set(fleet.assets) - fleet.stopped and report.results == 3 * results_of(history)
     grown = PublishedFleet(listed.model_id, listed.result_property, ("0" * 8 + listed.assets[0][8:], *listed.assets))
     chunks = publisher.chunks(grown)
     assert [c.fleet.assets for c in chunks] == [(*listed.assets, grown.assets[0])]  # appended, never re-sorted
@@ -208,7 +217,8 @@ def test_a_fleet_larger_than_a_run_publishes_is_sent_chunk_by_chunk_and_the_chun
 
     handler = load_handler("publish-metrics")
     monkeypatch.setattr(handler, "INLINE_CHUNKS", 1)
-    fleet = add_fleet(account.fake, DEMO_NOW, assets=CHUNK_ASSETS + 20, days=0.05)
+    history = timedelta(hours=1)
+    fleet = add_fleet(account.demo, "queued", CHUNK_ASSETS + 20, anomalous=5, stopped=0, history=history)
     sqs = make_client("sqs")
     queue = sqs.create_queue(QueueName="fleet-chunks", Attributes={"SqsManagedSseEnabled": "true"})["QueueUrl"]
     reader = account.reader()
@@ -225,6 +235,6 @@ def test_a_fleet_larger_than_a_run_publishes_is_sent_chunk_by_chunk_and_the_chun
 
     assert scheduled["queued"] == len(messages) == 2 and scheduled["results"] == 0  # nothing published inline
     assert sorted(len(Chunk.from_message(m["Body"]).fleet.assets) for m in messages) == [20, CHUNK_ASSETS]
-    assert sum(summary["results"] for summary in consumed) == len(fleet.assets) * 14
+    assert sum(summary["results"] for summary in consumed) == len(fleet.assets) * results_of(history)
     assert not any(summary["failed"] or summary["busy"] for summary in consumed)
     assert set(samples(account.cloudwatch, fleet, fleet.assets[-1]).values()) == {1.0}
