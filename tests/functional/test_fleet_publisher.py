@@ -7,11 +7,12 @@ published once (CloudWatch's SampleCount is the proof).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from local.demo_sitewise import DOMINANT, PUMP_SENSORS, RESULT_STEP, SMALL, DemoFleet, SiteWiseDemo, add_fleet
@@ -19,10 +20,12 @@ from local.fake_sitewise import FakeSiteWise
 from lookout_dashboards.aws import make_client
 from lookout_dashboards.fleet_publisher import CHUNK_ASSETS, FleetPublisher, FleetWatermark, asset_series, fleet_prefix
 from lookout_dashboards.metrics import ANOMALOUS_PREDICTION, NAMESPACE, SENSOR_CONTRIBUTION
+from lookout_dashboards.metrics_publisher import MetricsPublisher
+from lookout_dashboards.sources.iot_sitewise import SiteWiseSource
 from lookout_dashboards.sources.sitewise_fleet_results import FleetReader, PublishedFleet
 from lookout_dashboards.sources.sitewise_gateway import SiteWiseGateway
 from lookout_dashboards.sources.sitewise_values import RESULT_LAG
-from lookout_dashboards.watermarks import WatermarkStore
+from lookout_dashboards.watermarks import Watermark, WatermarkStore
 from tests.conftest import DEMO_NOW
 
 BUCKET = "fleet-metrics-test"
@@ -238,3 +241,90 @@ def test_a_fleet_larger_than_a_run_publishes_is_sent_chunk_by_chunk_and_the_chun
     assert sum(summary["results"] for summary in consumed) == len(fleet.assets) * results_of(history)
     assert not any(summary["failed"] or summary["busy"] for summary in consumed)
     assert set(samples(account.cloudwatch, fleet, fleet.assets[-1]).values()) == {1.0}
+
+
+def published_by_the_per_scheduler_path(
+    account: Account, fleet: DemoFleet, assets: Sequence[str], through: Any
+) -> None:
+    """What a release before fleets had their own path did: each asset a scheduler, its watermark its own."""
+    source = SiteWiseSource(account.sitewise, account.s3)
+    old = MetricsPublisher(
+        account.cloudwatch, WatermarkStore(account.s3, BUCKET), source.results_between, result_lag=RESULT_LAG
+    )
+    for asset in assets:
+        assert old.publish(asset_series(fleet.model_id, asset, STACK_KEY), through).reached == through
+
+
+def test_on_upgrade_an_asset_goes_on_from_its_per_scheduler_watermark_and_every_point_counts_once(
+    account: Account,
+) -> None:
+    history, before = timedelta(hours=6), DEMO_NOW - timedelta(hours=2)
+    fleet = add_fleet(account.demo, "upgrade", 3, anomalous=3, stopped=0, history=history)
+    published_by_the_per_scheduler_path(account, fleet, fleet.assets[:2], before)
+    reader = account.reader()
+    [listed], _ = reader.models()
+    [chunk] = account.publisher(reader).chunks(listed)
+    account.forget_calls()
+    first = account.publisher(reader).publish(chunk, DEMO_NOW)
+    first_reads = Counter(account.made)["GetObject"]
+    account.forget_calls()
+    steady = account.publisher(reader).publish(chunk, DEMO_NOW + timedelta(minutes=5))
+
+    after = (DEMO_NOW - before) // RESULT_STEP  # each upgraded asset's results after its watermark
+    assert first.finished and steady.finished and first.resent_at_most == 0 and not first.notes
+    assert first.results == 2 * after + results_of(history)  # nothing before the watermark sent again
+    assert first_reads == 1 + len(fleet.assets)  # the chunk's watermark, then each asset's per-scheduler one
+    assert Counter(account.made)["GetObject"] == 1  # once: a steady run reads the chunk's watermark only
+    for asset in fleet.assets:  # nothing missing, nothing twice
+        counts = samples(account.cloudwatch, fleet, asset)
+        assert len(counts) == results_of(history) and set(counts.values()) == {1.0}, asset
+
+
+def test_on_upgrade_a_call_left_in_flight_is_sent_once_a_damaged_watermark_is_none_an_unreadable_one_waits(
+    account: Account,
+) -> None:
+    history, before = timedelta(hours=6), DEMO_NOW - timedelta(hours=2)
+    fleet = add_fleet(account.demo, "upgrade", 3, anomalous=0, stopped=0, history=history)
+    in_flight, damaged, unreadable = fleet.assets
+    published_by_the_per_scheduler_path(account, fleet, [in_flight], before)
+    store = WatermarkStore(account.s3, BUCKET)
+    stored = store.open(asset_series(fleet.model_id, in_flight, STACK_KEY))
+    sent = 6  # its last call's results arrived, then the run died before its watermark moved past them
+    stored.write(Watermark(before - sent * RESULT_STEP).sending(before, 2 * sent, (), before + timedelta(minutes=15)))
+    damaged_key = store.key(asset_series(fleet.model_id, damaged, STACK_KEY))
+    account.s3.put_object(Bucket=BUCKET, Key=damaged_key, Body=b"{not json")
+
+    class Refusing:
+        """moto's S3, refusing to read the unreadable asset's per-scheduler watermark."""
+
+        refused = store.key(asset_series(fleet.model_id, unreadable, STACK_KEY))
+
+        def get_object(self, **params: Any) -> Any:
+            if params["Key"] == self.refused:
+                raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "GetObject")
+            return account.s3.get_object(**params)
+
+        def put_object(self, **params: Any) -> Any:
+            return account.s3.put_object(**params)
+
+    reader = account.reader()
+    [listed], _ = reader.models()
+    [chunk] = account.publisher(reader).chunks(listed)
+    refusing = FleetPublisher(
+        account.cloudwatch, WatermarkStore(Refusing(), BUCKET), reader, STACK_KEY, result_lag=RESULT_LAG
+    )
+    first = refusing.publish(chunk, DEMO_NOW)
+    waited = samples(account.cloudwatch, fleet, unreadable)
+    second = account.publisher(reader).publish(chunk, DEMO_NOW + timedelta(minutes=5))
+
+    assert (
+        not first.finished and not waited and "1 assets' per-scheduler watermarks could not be read" in first.notes[-1]
+    )
+    assert first.resent_at_most == 2 * sent and any(note.startswith(f"{in_flight}, from") for note in first.notes)
+    assert any(note.startswith(f"{damaged}, from its per-scheduler watermark: damaged") for note in first.notes)
+    assert first.results == (DEMO_NOW - before) // RESULT_STEP + sent + results_of(history)
+    assert second.finished and second.results == results_of(history) and second.resent_at_most == 0
+    twice = samples(account.cloudwatch, fleet, in_flight)
+    assert len(twice) == results_of(history) and sum(value == 2 for value in twice.values()) == sent  # that call only
+    for asset in (damaged, unreadable):  # never published before: each point once
+        assert set(samples(account.cloudwatch, fleet, asset).values()) == {1.0}
