@@ -517,7 +517,7 @@ def add_long_running_model(demo: SiteWiseDemo, days: int = 40) -> str:
     return model_id
 
 
-#: A fleet's results: the last three hours at five minutes, enough for the latest result and a short chart.
+#: A fleet's results unless asked for more: three hours at five minutes, the latest result and a short chart.
 FLEET_RESULTS = timedelta(hours=3)
 #: When a fleet's stopped assets stopped: their last result is older than the list's reporting window.
 FLEET_STOPPED_AGO = timedelta(hours=2, minutes=30)
@@ -532,10 +532,12 @@ def add_fleet(
     stopped: int,
     name: str = "Fleet pump",
     asset_prefix: str = "Pump F-",
+    history: timedelta = FLEET_RESULTS,
 ) -> DemoFleet:
     """A fleet under `demo.fleets[key]`: an asset model `name` with the pumps' sensors and a result, `assets` pumps
     (`Pump F-001`...), one model bound at asset-model level, trained on each pump, inference started on each and
     stopped on `stopped` of them; the latest result of `anomalous` running pumps is anomalous, the others' normal.
+    Results every five minutes from `now - history` to `now`, both included (the publisher's tests ask for days).
 
     Seeded by the key, vectorized over the assets: a thousand pumps take about a second."""
     fake, now = demo.fake, demo.now
@@ -572,7 +574,7 @@ def add_fleet(
             fake.add_action(
                 model_id, INFERENCE, {"inferenceMode": "STOP"}, at=now - FLEET_STOPPED_AGO, asset_id=asset_id
             )
-    _add_fleet_results(demo, rng, asset_ids, model_properties, anomalous_ids, stopped_ids)
+    _add_fleet_results(demo, rng, asset_ids, model_properties, anomalous_ids, stopped_ids, history)
     fleet = DemoFleet(model_id, asset_model_id, asset_ids, anomalous_ids, stopped_ids)
     demo.fleets[key] = fleet
     return fleet
@@ -585,11 +587,12 @@ def _add_fleet_results(
     properties: dict[str, str],
     anomalous: frozenset[str],
     stopped: frozenset[str],
+    history: timedelta,
 ) -> None:
-    """Each pump's results over `FLEET_RESULTS`, up to now (or its stop): the anomalous pumps' last three
+    """Each pump's results over `history`, up to now (or its stop): the anomalous pumps' last three
     are anomalous, every other result normal. Scores and diagnostics are drawn for all pumps at once."""
     now = demo.now.timestamp()
-    times = np.arange(now - FLEET_RESULTS.total_seconds(), now + 1, RESULT_STEP.total_seconds())
+    times = np.arange(now - history.total_seconds(), now + 1, RESULT_STEP.total_seconds())
     flags = np.zeros((len(asset_ids), len(times)), dtype=bool)
     flags[[index for index, asset_id in enumerate(asset_ids) if asset_id in anomalous], -3:] = True
     scores = np.where(flags, rng.uniform(0.7, 0.99, flags.shape), rng.uniform(0.05, 0.45, flags.shape)).round(4)

@@ -6,7 +6,9 @@ each asset's position lives in exactly one object whatever the order SiteWise li
 how the fleet grows. A chunk's watermark object holds each of its assets' positions; parallel
 invocations publish different chunks and never write the same object. Within a chunk the guarantees
 are `metrics_publisher`'s: conditional writes, the call in flight recorded before it is sent and
-its run's until that run's end, at most one call sent again after a crash, and reported.
+its run's until that run's end, at most one call sent again after a crash, and reported. An asset
+the per-asset path published before (each asset a scheduler, with a watermark of its own) goes on
+from that watermark, read once, when the asset enters its chunk's.
 
 Whether an asset's inference runs is known only by one call per asset, so it is decided from
 values: an asset with results after its position is published; an asset this stack never published
@@ -25,6 +27,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .aws import error_text
 from .domain import InferenceResult
 from .metrics import MAX_VALUES_PER_CALL, NAMESPACE, Series, batches, by_result, grow_sensors
 from .metrics_publisher import (
@@ -33,10 +38,18 @@ from .metrics_publisher import (
     PublishReport,
     held_by_another_run,
     noted_damage,
+    resumed,
     without_refused,
 )
 from .sources.sitewise_fleet_results import PublishedFleet
-from .watermarks import WATERMARK_PREFIX, AnotherRunError, DamagedWatermarkError, StoredWatermark, WatermarkStore
+from .watermarks import (
+    WATERMARK_PREFIX,
+    AnotherRunError,
+    DamagedWatermarkError,
+    StoredWatermark,
+    Watermark,
+    WatermarkStore,
+)
 
 logger = logging.getLogger(__name__)
 #: Assets per chunk: one invocation's share (a steady run reads them in 32 requests, sends 1-2 calls).
@@ -215,7 +228,7 @@ class FleetPublisher:
                 ends = {
                     asset: self._end(watermark.positions[asset], now)
                     for asset in chunk.fleet.assets
-                    if asset not in done and watermark.positions[asset] < now
+                    if asset not in done and asset in watermark.positions and watermark.positions[asset] < now
                 }
                 if not ends:
                     break
@@ -223,7 +236,10 @@ class FleetPublisher:
                 if not complete:
                     break
                 done.update(asset for asset, end in ends.items() if end >= now or asset in refused)
-            report.finished = all(asset in done or watermark.positions[asset] >= now for asset in chunk.fleet.assets)
+            placed = watermark.positions  # an asset not placed waits for its per-scheduler watermark
+            report.finished = all(
+                asset in done or (asset in placed and placed[asset] >= now) for asset in chunk.fleet.assets
+            )
             if watermark != stored.watermark:
                 stored.write(watermark)
         except AnotherRunError as error:
@@ -243,8 +259,9 @@ class FleetPublisher:
         self, chunk: Chunk, stored: StoredWatermark, now: datetime, report: PublishReport
     ) -> FleetWatermark | None:
         """Where each asset starts, with the call a run that stopped left in flight sent again; None while
-        that run may still be sending it. An asset first seen starts at the backlog's start, unless its
-        newest result is older than `result_lag` (stopped: at that result, nothing of its past is sent)."""
+        that run may still be sending it. An asset first seen goes on from its per-scheduler watermark
+        (`_upgraded`); without one, it starts at the backlog's start, unless its newest result is older
+        than `result_lag` (stopped: at that result, nothing of its past is sent)."""
         floor = now - self._backlog
         previous: FleetWatermark = stored.watermark or FleetWatermark()
         noted_damage(stored.key, stored, floor, report)
@@ -259,13 +276,55 @@ class FleetPublisher:
             logger.warning("%s: %s", stored.key, note)
             report.notes.append(note)
         positions = {asset: max(floor, moment) for asset, moment in previous.positions.items()}
-        new = [asset for asset in chunk.fleet.assets if asset not in positions]
+        upgraded = self._upgraded(chunk.fleet, [a for a in chunk.fleet.assets if a not in positions], now, report)
+        new = [asset for asset, watermark in upgraded.items() if watermark is None]
         newest = self._reader.newest(chunk.fleet, new) if new else {}
         stopped_before = now - self._result_lag
         for asset in new:
             seen = newest.get(asset)
             positions[asset] = max(floor, seen) if seen is not None and seen < stopped_before else floor
-        return FleetWatermark(positions, previous.sensors)
+        sensors = dict(previous.sensors)
+        for asset, watermark in upgraded.items():
+            if watermark is not None:
+                positions[asset], sensors[asset] = watermark.published_through, watermark.sensors
+        return FleetWatermark(positions, sensors)
+
+    def _upgraded(
+        self, fleet: PublishedFleet, assets: Sequence[str], now: datetime, report: PublishReport
+    ) -> dict[str, Watermark | None]:
+        """Each asset's per-scheduler watermark, which the per-asset path kept before fleets had their own,
+        read once (one GET an asset, when it enters its chunk's watermark): its series go on from there, not
+        from the backlog's start, so nothing counts twice across the upgrade. That path's rules hold: a call
+        it left in flight is sent again, once, and reported (`resent_at_most`), after its run's claim (that
+        run ended before: the scheduled function runs one at a time); a damaged watermark is none, logged;
+        an unreadable one, or a claim not yet past, leaves its asset out of this run (publishing blind sends
+        twice). None: no per-scheduler watermark, a new asset."""
+        found: dict[str, Watermark | None] = {}
+        unreadable: dict[str, str] = {}
+        floor = now - self._backlog
+        for asset in assets:
+            series, own = asset_series(fleet.model_id, asset, self._stack), PublishReport()
+            try:
+                stored = self._store.open(series)
+            except (ClientError, BotoCoreError) as error:
+                unreadable[asset] = error_text(error)
+                continue
+            noted_damage(series.scheduler, stored, floor, own)
+            if stored.watermark is None:
+                found[asset] = None
+            elif (watermark := resumed(series.scheduler, stored.watermark, floor, now, own)) is not None:
+                found[asset] = watermark
+            report.resent_at_most += own.resent_at_most
+            report.notes += [f"{asset}, from its per-scheduler watermark: {note}" for note in own.notes]
+        if unreadable:
+            first, error = next(iter(unreadable.items()))
+            note = (
+                f"{len(unreadable)} assets' per-scheduler watermarks could not be read ({first}: {error}): "
+                "they wait for the next run"
+            )
+            logger.warning("%s: %s", fleet.model_id, note)
+            report.notes.append(note)
+        return found
 
     def _publish_window(
         self,

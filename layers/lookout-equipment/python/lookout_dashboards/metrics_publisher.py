@@ -129,23 +129,10 @@ class MetricsPublisher:
         """Where this run starts: after the stored watermark (none yet: at the backlog's start), with the
         call a run that stopped left in flight sent again. None while that run may still be sending it."""
         floor = now - self._backlog
-        previous = stored.watermark
         noted_damage(series.scheduler, stored, floor, report)
-        if previous is None:
+        if stored.watermark is None:
             return Watermark(floor)
-        if previous.sending_through is not None:
-            if held_by_another_run(previous.claimed_until, now, report):
-                return None
-            report.resent_at_most += previous.sending_values
-            note = (
-                f"a run stopped while sending {previous.sending_values} values of its results through "
-                f"{previous.sending_through:%Y-%m-%d %H:%M} UTC: they are sent again and may count twice"
-            )
-            logger.warning("%s: %s", series.scheduler, note)
-            report.notes.append(note)
-        if previous.published_through < floor:
-            report.notes.append(f"results before {floor:%Y-%m-%d %H:%M} UTC are too old for CloudWatch")
-        return previous.moved(max(floor, previous.published_through), previous.sensors)
+        return resumed(series.scheduler, stored.watermark, floor, now, report)
 
     def _publish_window(
         self,
@@ -176,6 +163,25 @@ class MetricsPublisher:
         settled = end <= now - self._result_lag
         through = end if settled else max([start, *(result.timestamp for result in results)])
         return watermark.moved(through, sensors), True
+
+
+def resumed(name: str, previous: Watermark, floor: datetime, now: datetime, report: PublishReport) -> Watermark | None:
+    """A scheduler's watermark to go on from (a fleet's asset's too, the first time the fleet path sees it):
+    the call a run that stopped left in flight is sent again, once, and reported. None while that run
+    may still be sending it."""
+    if previous.sending_through is not None:
+        if held_by_another_run(previous.claimed_until, now, report):
+            return None
+        report.resent_at_most += previous.sending_values
+        note = (
+            f"a run stopped while sending {previous.sending_values} values of its results through "
+            f"{previous.sending_through:%Y-%m-%d %H:%M} UTC: they are sent again and may count twice"
+        )
+        logger.warning("%s: %s", name, note)
+        report.notes.append(note)
+    if previous.published_through < floor and not previous.drained:
+        report.notes.append(f"results before {floor:%Y-%m-%d %H:%M} UTC are too old for CloudWatch")
+    return previous.moved(max(floor, previous.published_through), previous.sensors)
 
 
 def without_refused(
