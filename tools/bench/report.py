@@ -191,6 +191,8 @@ def _fleet_lines(measures: Sequence[Measure]) -> list[str]:
 
 def _publisher_lines(measures: Sequence[Measure]) -> list[str]:
     """The publisher's steady run on each fleet: its calls by service and operation, and its CPU."""
+    from lookout_dashboards.config import load_settings
+
     runs = [m for m in measures if m.widget == PUBLISHER]
     if not runs:
         return []
@@ -202,8 +204,9 @@ def _publisher_lines(measures: Sequence[Measure]) -> list[str]:
         "`publish_fleets`, chunks published inline): after a run five minutes earlier, the scheduled run in a new "
         "container (a fork with a new boto3 session and container) publishes one new five-minute result per "
         "running asset (the stopped ones have none). It lists the account's models (the demo's other models "
-        "too) but publishes this fleet alone. CPU as above, median of three containers; *projected* adds the "
-        "handler's import from the built layers at the template's MemorySize.",
+        f"too) but publishes this fleet alone, with METRIC_DETAIL={load_settings().metric_detail} (the demo's; the "
+        "template's default is Predictions, without the sensors' contributions). CPU as above, median of three "
+        "containers; *projected* adds the handler's import from the built layers at the template's MemorySize.",
         "",
         "| case | MemorySize | import CPU | run CPU (wall) | projected | results | SiteWise calls | by operation "
         "| CloudWatch calls | S3 calls (GetObject) |",
