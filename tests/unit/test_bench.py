@@ -22,7 +22,17 @@ from tools.bench import (
     memory_for,
     projected_cold_start,
 )
-from tools.bench.cases import FLEET_FILTER, SITEWISE_DEMO, SITEWISE_FLEET_CASES, fleet_cases, fleet_request
+from tools.bench.cases import (
+    FLEET_FILTER,
+    FLEET_HEATMAP,
+    PUBLISHER,
+    SITEWISE_DEMO,
+    SITEWISE_FLEET_CASES,
+    fleet_case_of,
+    fleet_cases,
+    fleet_request,
+    publisher_case,
+)
 from tools.bench.layers import HOST_PLATFORM
 from tools.bench.measure import Measure, table_rows
 from tools.bench.report import merged_report
@@ -328,8 +338,9 @@ def test_sitewise_calls_are_judged_cold_and_warm_and_say_which_calls_were_made()
     assert warm.met and not cpu.met and cpu.measured == "400 ms" and size.met
 
 
-def test_fleet_cases_ask_each_list_widget_for_the_folded_list_and_three_pages_of_assets() -> None:
+def test_fleet_cases_ask_each_list_widget_for_the_folded_list_and_three_pages_of_assets_then_the_heatmap() -> None:
     cases = {(case.widget, case.fleet_view): case for case in fleet_cases(1_000)}
+    heatmap = cases.pop((FLEET_HEATMAP, "heatmap"))
 
     assert len(cases) == 8 and {case.page_size for case in cases.values()} == {250}
     assert fleet_request(cases[("list-models", "list")], "cm-1", 19) == ({}, {})
@@ -342,6 +353,10 @@ def test_fleet_cases_ask_each_list_widget_for_the_folded_list_and_three_pages_of
     assert fleet_request(fleet_cases(10)[2], "cm-1", 19)[0]["page"] == 0  # one page: the first is the last
     assert {(case.calls_allowed, case.warm_calls_allowed) for case in cases.values()} == {(60, 40)}
     assert {(case.calls_allowed, case.warm_calls_allowed) for case in fleet_cases(100)} == {(None, None)}
+    assert fleet_request(heatmap, "cm-1", 19) == ({"fleet": "cm-1"}, {})
+    assert (heatmap.calls_allowed, heatmap.warm_calls_allowed, heatmap.days) == (10, 10, 1)
+    assert fleet_case_of(FLEET_HEATMAP, f"{heatmap.case}, first render ever") == heatmap
+    assert fleet_case_of(FLEET_HEATMAP, "demo") is None
 
 
 def fleet_measure(assets: int, cold: int, warm: int, response_kb: int) -> Measure:
@@ -381,5 +396,80 @@ def test_fleet_table_lists_each_size_and_view_once() -> None:
 
     rows = [line for line in lines if line.startswith("| list-")]
     assert rows[0].startswith("| list-models | fleet of 10: assets, last page | 19 | 8 / 5 |")
-    assert "| BatchGetAssetPropertyValue 63, ListAssets 4 | BatchGetAssetPropertyValue 40 | 160.0 KB |" in rows[1]
+    assert (
+        "| BatchGetAssetPropertyValue 63, ListAssets 4 | BatchGetAssetPropertyValue 40 | - / - | 160.0 KB |" in rows[1]
+    )
     assert tools.bench.report._fleet_lines([sitewise_list(4, {}, 1)]) == []
+
+
+def heatmap_measure(assets: int, cold: int, case_suffix: str = "") -> Measure:
+    [case] = [c for c in SITEWISE_FLEET_CASES if c.fleet_assets == assets and c.widget == FLEET_HEATMAP]
+    return measure(
+        FLEET_HEATMAP,
+        case.case + case_suffix,
+        chart=False,
+        service_calls=cold,
+        warm_service_calls=1,
+        first_operations={"DescribeComputationModel": 1, "ListAssets": cold - 1},
+        warm_operations={"ListAssets": 1},
+        metric_operations={"GetMetricData": 2, "ListDashboards": 1},
+        warm_metric_operations={"GetMetricData": 2, "ListDashboards": 1},
+        response_bytes=90 * 1024,
+    )
+
+
+def test_the_heatmap_is_judged_at_a_thousand_assets_its_first_render_ever_too_and_its_metric_calls_shown() -> None:
+    first, again = heatmap_measure(1_000, 12, ", first render ever"), heatmap_measure(1_000, 5)
+
+    fleets = sitewise_verdicts([first, again, heatmap_measure(100, 30)])["fleets"]
+    lines = tools.bench.report._fleet_lines([again, first])
+
+    assert [(v.measured, v.limit, v.met) for v in fleets if "SiteWise calls" in v.target] == [
+        ("12", "≤ 10", False),
+        ("1", "≤ 10", True),
+        ("5", "≤ 10", True),
+        ("1", "≤ 10", True),
+    ]
+    assert fleets[0].why == "ListAssets 11, DescribeComputationModel 1"
+    rows = [line for line in lines if line.startswith(f"| {FLEET_HEATMAP}")]
+    assert [row.split(" | ")[1] for row in rows] == [again.case, first.case]
+    assert "| GetMetricData 2, ListDashboards 1 / GetMetricData 2, ListDashboards 1 |" in rows[0]
+
+
+def publisher_measure(assets: int, sitewise: int, puts: int, s3: int) -> Measure:
+    return measure(
+        PUBLISHER,
+        publisher_case(assets),
+        chart=False,
+        memory_mb=512,
+        service_calls=sitewise,
+        first_operations={"BatchGetAssetPropertyValueHistory": sitewise - 4, "ListComputationModels": 4},
+        metric_operations={"PutMetricData": puts},
+        s3_calls=s3,
+        s3_reads=3,
+        rows=975,
+    )
+
+
+def test_the_publisher_is_judged_at_a_thousand_assets_on_each_service_and_has_a_table_of_its_own() -> None:
+    measures = [publisher_measure(10, 15, 1, 4), publisher_measure(1_000, 130, 2, 12)]
+
+    verdicts = sitewise_verdicts(measures)["fleet metrics publisher"]
+    report = tools.bench.report._sitewise_report(measures, "large", 1.0, "an account", ())
+
+    assert [(v.target.rpartition(": ")[2], v.measured, v.limit, v.met) for v in verdicts] == [
+        ("SiteWise calls", "130", "≤ 120", False),
+        ("PutMetricData calls", "2", "≤ 60", True),
+        ("S3 calls", "12", "≤ 10", False),
+    ]
+    assert verdicts[0].why == "BatchGetAssetPropertyValueHistory 126, ListComputationModels 4"
+    table = report.partition("## Fleet metrics publisher")[2].partition("## Targets")[0]
+    assert [line.split(" | ")[0] for line in table.splitlines() if line.startswith("| fleet")] == [
+        f"| {publisher_case(10)}",
+        f"| {publisher_case(1_000)}",
+    ]
+    assert (
+        "| 975 | 130 | BatchGetAssetPropertyValueHistory 126, ListComputationModels 4 | PutMetricData 2 | 12 (3) |"
+        in table
+    )
+    assert PUBLISHER not in report.partition("## SiteWise calls by operation")[0]  # not among the widgets

@@ -44,7 +44,11 @@ How each figure is taken, so that "cold" means what Lambda means by it:
   by operation, and every S3 call; the list widgets again after `SITEWISE_MORE_MODELS` more models,
   so that what grows with rows shows; and the list widgets on a fleet of each of `--fleets` assets (one
   model bound at asset-model level, AWS's 250 items per list page): folded list, first, last and
-  filtered page of assets, cold and warm.
+  filtered page of assets, cold and warm; then `publish-metrics` publishes the fleet as it would have
+  five minutes earlier, its steady run (one new result per asset) is measured in new containers
+  (SiteWise, PutMetricData and S3 calls, CPU), and `fleet-heatmap` renders the last day of those
+  metrics cold and warm, with its CloudWatch calls (moto answering each GetMetricData query from its
+  metric's datapoints alone, by moto's own code).
 """
 
 from tools.bench.cases import SOURCES

@@ -15,6 +15,9 @@ MODEL_WIDGETS = (
 )
 SCHEDULER_WIDGETS = ("scheduler-details", "scheduler-last-diagnostics", "scheduler-anomalies")
 ALL_WIDGETS = ("list-models", *MODEL_WIDGETS, "list-schedulers", *SCHEDULER_WIDGETS)
+#: The fleet widget and the fleet metrics publisher, measured on the SiteWise demo's fleets only.
+FLEET_HEATMAP, PUBLISHER = "fleet-heatmap", "publish-metrics"
+SITEWISE_WIDGETS = (*ALL_WIDGETS, FLEET_HEATMAP, PUBLISHER)
 #: The sources `invoke bench --source` measures, each on its demo account, and the report's section of each.
 SOURCES = ("lookout", "sitewise")
 #: Which scheduler of the large account each scheduler widget is measured on.
@@ -44,6 +47,8 @@ class SiteWiseCase(NamedTuple):
 
 
 SITEWISE_DEMO = "demo"
+#: Added to a case's name for the render of a function that writes to the bucket, before anything was cached there.
+FIRST_EVER = ", first render ever"
 #: The issue's account: 40 days of five-minute runs (11,520), listed oldest first in pages of 250.
 SITEWISE_RUN_HISTORY = "pump 3, 40 days of five-minute runs (11,520, oldest first, pages of 250)"
 #: A warm SiteWise render is a refresh: at least a minute later, when the listings of the first have expired.
@@ -72,19 +77,28 @@ FLEET_VIEWS = {
     "last": "assets, last page",
     "filter": "assets filtered by '{filter}'",
 }
+FLEET_LIST_WIDGETS = ("list-models", "list-schedulers")
+#: The heatmap's view: every asset's last day of `AnomalousPrediction`, as the publisher sent it.
+FLEET_HEATMAP_VIEW = ("heatmap", "heatmap, last day")
 FLEET_FILTER = "7"
 FLEET_HEIGHT = 900
 #: What a render may cost at `FLEET_TARGET_ASSETS` assets: SiteWise calls cold and warm (the response ≤ 150 KB
 #: as everywhere).
 FLEET_TARGET_ASSETS, FLEET_CALLS_COLD, FLEET_CALLS_WARM = 1_000, 60, 40
+#: The fleet heatmap's SiteWise calls, cold and warm, at `FLEET_TARGET_ASSETS` (its response ≤ 150 KB too).
+FLEET_HEATMAP_CALLS = 10
+#: A steady run of the publisher at `FLEET_TARGET_ASSETS` assets: SiteWise calls, PutMetricData calls, S3 calls.
+PUBLISHER_LIMITS = {"SiteWise calls": 120, "PutMetricData calls": 60, "S3 calls": 10}
 FLEET_PAGE_SIZE = 250
 #: Entries of a BatchGetAssetPropertyValue request the fleet cases' fake answers in one page: all of them (128).
 FLEET_LATEST_PAGE = 128
 
 
 def fleet_cases(assets: int) -> tuple[SiteWiseCase, ...]:
-    """Each list widget in each view of a fleet of `assets`, with the calls allowed at the target's size."""
-    cold, warm = (FLEET_CALLS_COLD, FLEET_CALLS_WARM) if assets >= FLEET_TARGET_ASSETS else (None, None)
+    """Each list widget in each view of a fleet of `assets`, then the heatmap, with the calls allowed at the
+    target's size."""
+    target = assets >= FLEET_TARGET_ASSETS
+    views = [(widget, view, label) for view, label in FLEET_VIEWS.items() for widget in FLEET_LIST_WIDGETS]
     return tuple(
         SiteWiseCase(
             widget,
@@ -92,24 +106,39 @@ def fleet_cases(assets: int) -> tuple[SiteWiseCase, ...]:
             None,
             90 if widget == "list-models" else 1,  # the demo list's ranges: the models list shows those created in it
             FLEET_HEIGHT,
-            cold,
+            (FLEET_HEATMAP_CALLS if widget == FLEET_HEATMAP else FLEET_CALLS_COLD) if target else None,
             page_size=FLEET_PAGE_SIZE,
-            warm_calls_allowed=warm,
+            warm_calls_allowed=(FLEET_HEATMAP_CALLS if widget == FLEET_HEATMAP else FLEET_CALLS_WARM)
+            if target
+            else None,
             fleet_assets=assets,
             fleet_view=view,
         )
-        for view, label in FLEET_VIEWS.items()
-        for widget in ("list-models", "list-schedulers")
+        for widget, view, label in [*views, (FLEET_HEATMAP, *FLEET_HEATMAP_VIEW)]
     )
 
 
+def publisher_case(assets: int) -> str:
+    """The publisher's case on a fleet of `assets`: a scheduled run five minutes after the last one."""
+    return f"fleet of {assets:,}: steady run (one new result per asset)"
+
+
 SITEWISE_FLEET_CASES = tuple(case for assets in SITEWISE_FLEET_SIZES for case in fleet_cases(assets))
+
+
+def fleet_case_of(widget: str, case: str) -> SiteWiseCase | None:
+    """The fleet case a measure is a render of (its first render ever too), if any."""
+    return next(
+        (c for c in SITEWISE_FLEET_CASES if (c.widget, c.case) == (widget, case.removesuffix(FIRST_EVER))), None
+    )
 
 
 def fleet_request(case: SiteWiseCase, fleet_id: str, rows_per_page: int) -> tuple[dict[str, Any], Mapping[str, str]]:
     """The widget's params and form for a fleet case's view, when a page holds `rows_per_page` assets."""
     if case.fleet_view == "list":
         return {}, {}
+    if case.fleet_view == FLEET_HEATMAP_VIEW[0]:
+        return {"fleet": fleet_id}, {}
     pages = max(1, math.ceil(case.fleet_assets / rows_per_page))
     page = pages - 1 if case.fleet_view == "last" else 0
     form = {"filter": FLEET_FILTER} if case.fleet_view == "filter" else {}

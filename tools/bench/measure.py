@@ -97,6 +97,22 @@ class BucketTraffic:
             body.seek(position)
 
 
+def thread_cpu_seconds() -> float:
+    """The calling thread's CPU seconds: a service answering in one of a render's threads is timed alone."""
+    return time.thread_time()
+
+
+class OperationCalls:
+    """The calls the clients of one boto3 session make to `service`, by operation, in order."""
+
+    def __init__(self, events: Any, service: str) -> None:
+        self.made: list[str] = []
+        events.register(f"before-call.{service}", self._call)
+
+    def _call(self, model: Any, **_: Any) -> None:
+        self.made.append(model.name)
+
+
 class ServiceTime:
     """CPU seconds that moto and the fakes spend answering requests, which AWS spends in Lambda's stead.
 
@@ -125,11 +141,11 @@ class ServiceTime:
 
     def _timed(self, handler: Callable[..., Any]) -> Callable[..., Any]:
         def timed(**kwargs: Any) -> Any:
-            start = cpu_seconds()
+            start = thread_cpu_seconds()  # the process's CPU would count the other threads' work as the service's
             try:
                 return handler(**kwargs)
             finally:
-                self.cpu_s += cpu_seconds() - start
+                self.cpu_s += thread_cpu_seconds() - start
 
         return timed
 
@@ -201,6 +217,7 @@ def render_in_fork(
         preloaded = set(sys.modules)
         boto3.DEFAULT_SESSION = None  # a new container reads the service models again
         traffic = BucketTraffic(boto3._get_default_session().events)
+        metrics = OperationCalls(boto3._get_default_session().events, "cloudwatch")
         handler = load_handler(widget)  # its import is measured in a clean process instead
         s3, bucket = boto3.session.Session().client("s3"), load_settings().snapshot_bucket
         before = bucket_objects(s3, bucket)
@@ -212,7 +229,7 @@ def render_in_fork(
             wait_for_threads()
             first_cpu_s = services.excluded(start_cpu, start_service)
         first_calls, first_reads, written = fake.calls[calls:], traffic.reads, traffic.written
-        first_s3_calls = traffic.calls
+        first_s3_calls, first_metric_calls = traffic.calls, list(metrics.made)
         if "l4e-message l4e-error" in first:
             raise RuntimeError(f"{widget} rendered an error: {first[:2000]}")
         changed = {key for key, etag in bucket_objects(s3, bucket).items() if before.get(key) != etag}
@@ -225,15 +242,15 @@ def render_in_fork(
 
             first_clock = expiring.clock
             expiring.clock = lambda: first_clock() + later_s  # this fork only
-        warm, warm_cpu, warm_calls = [], [], []
-        calls = len(fake.calls)
+        warm, warm_cpu, warm_calls, warm_metric_calls = [], [], [], []
+        calls, metric_calls = len(fake.calls), len(metrics.made)
         for run in range(WARM_RUNS):
             start, start_cpu, start_service = time.perf_counter(), cpu_seconds(), services.cpu_s
             handler.lambda_handler(event, None)
             warm_cpu.append(services.excluded(start_cpu, start_service))
             warm.append(time.perf_counter() - start)
             if run == 0:
-                warm_calls = fake.calls[calls:]
+                warm_calls, warm_metric_calls = fake.calls[calls:], metrics.made[metric_calls:]
         tracemalloc.start()
         handler.lambda_handler(event, None)
         peak = tracemalloc.get_traced_memory()[1]
@@ -249,6 +266,8 @@ def render_in_fork(
             "warm_service_calls": len(warm_calls),
             "first_operations": dict(Counter(first_calls)),
             "warm_operations": dict(Counter(warm_calls)),
+            "metric_operations": dict(Counter(first_metric_calls)),
+            "warm_metric_operations": dict(Counter(warm_metric_calls)),
             "s3_calls": first_s3_calls,
             "s3_reads": first_reads,
             "rows": table_rows(first),
@@ -264,6 +283,58 @@ def render_in_fork(
         **runs[0],
         **{name: statistics.median(run[name] for run in runs) for name in median_of if name in runs[0]},
         "peak_bytes": max(run["peak_bytes"] for run in runs),
+        "later_imports": sorted(set().union(*(run["later_imports"] for run in runs))),
+    }
+
+
+def run_in_fork(run: Callable[[], dict[str, Any]], fake: Any, shipped: set[str]) -> dict[str, Any]:
+    """A scheduled function's `run` in new containers (forks with a new boto3 session and container): its CPU
+    less the services', its SiteWise (the fake's), CloudWatch and S3 calls, and what `run` answers; median CPU
+    and wall time of `FRESH_CONTAINERS` forks."""
+
+    def work() -> dict[str, Any]:
+        with ServiceTime() as services:
+            os.environ["CACHE_DIR"] = tempfile.mkdtemp(prefix="l4e-bench-")
+            import boto3
+
+            from lookout_dashboards.container import reset_container
+
+            preloaded = set(sys.modules)
+            boto3.DEFAULT_SESSION = None
+            reset_container()
+            events = boto3._get_default_session().events
+            traffic, metrics = BucketTraffic(events), OperationCalls(events, "cloudwatch")
+            bucket_calls = OperationCalls(events, "s3")
+            calls = len(fake.calls)
+            with imports_already_loaded(preloaded, shipped) as later:
+                start, start_cpu, start_service = time.perf_counter(), cpu_seconds(), services.cpu_s
+                answer = run()
+                first_s = time.perf_counter() - start
+                first_cpu_s = services.excluded(start_cpu, start_service)
+            made = fake.calls[calls:]
+            return {
+                **answer,
+                "first_cpu_s": first_cpu_s,
+                "first_s": first_s,
+                "warm_s": 0.0,
+                "warm_cpu_s": 0.0,
+                "peak_bytes": 0,
+                "response_bytes": 0,
+                "service_calls": len(made),
+                "first_operations": dict(Counter(made)),
+                "metric_operations": dict(Counter(metrics.made)),
+                "s3_calls": traffic.calls,
+                "s3_operations": dict(Counter(bucket_calls.made)),
+                "s3_reads": traffic.reads,
+                "bytes_written": traffic.written,
+                "objects_written": 0,
+                "later_imports": sorted(later),
+            }
+
+    runs = [in_fork(work) for _ in range(FRESH_CONTAINERS)]
+    return {
+        **runs[0],
+        **{name: statistics.median(run[name] for run in runs) for name in ("first_cpu_s", "first_s")},
         "later_imports": sorted(set().union(*(run["later_imports"] for run in runs))),
     }
 
@@ -333,6 +404,10 @@ class Measure:
     warm_operations: Mapping[str, int] = field(default_factory=dict)
     s3_calls: int = 0
     rows: int = 0
+    #: CloudWatch calls by operation, cold and warm.
+    metric_operations: Mapping[str, int] = field(default_factory=dict)
+    warm_metric_operations: Mapping[str, int] = field(default_factory=dict)
+    s3_operations: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def cold_cpu_s(self) -> float:

@@ -8,7 +8,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from tools.bench.cases import ALL_WIDGETS, SITEWISE_FLEET_CASES, SITEWISE_REFRESH_S, SOURCES
+from tools.bench.cases import (
+    FLEET_LATEST_PAGE,
+    PUBLISHER,
+    SITEWISE_FLEET_CASES,
+    SITEWISE_REFRESH_S,
+    SITEWISE_WIDGETS,
+    SOURCES,
+    fleet_case_of,
+)
 from tools.bench.layers import HOST_PLATFORM
 from tools.bench.verdicts import (
     COLD_START_TARGET_S,
@@ -148,11 +156,9 @@ def _verdict_tables(groups: Mapping[str, Sequence[Verdict]]) -> list[str]:
 
 def _fleet_lines(measures: Sequence[Measure]) -> list[str]:
     """The fleet cases by size, view and widget: calls cold and warm by operation, response, CPU."""
-    cases = {(case.widget, case.case): case for case in SITEWISE_FLEET_CASES}
-    fleet = sorted(
-        (m for m in measures if (m.widget, m.case) in cases),
-        key=lambda m: (cases[(m.widget, m.case)].fleet_assets, SITEWISE_FLEET_CASES.index(cases[(m.widget, m.case)])),
-    )
+    cases = [(m, case) for m in measures if (case := fleet_case_of(m.widget, m.case))]
+    cases.sort(key=lambda pair: (pair[1].fleet_assets, SITEWISE_FLEET_CASES.index(pair[1]), pair[0].case))
+    fleet = [m for m, _ in cases]
     if not fleet:
         return []
     lines = [
@@ -161,19 +167,56 @@ def _fleet_lines(measures: Sequence[Measure]) -> list[str]:
         "",
         "One model bound at asset-model level, run on every asset of its asset model, added to the demo for its "
         "cases (and removed after): the list widgets' folded list (the fleet one row), and its assets' first and "
-        "last page and a filtered page, in a widget 900 px high. The fake answers 250 items per list page (AWS's) "
-        "and BatchGetAssetPropertyValue 16 entries per page (AWS documents 128 entries per request, not the "
-        "entries per answer).",
+        "last page and a filtered page, in a widget 900 px high; then the publisher's run five minutes before the "
+        "demo's now publishes the fleet's results so far (three hours of five-minute results per running asset, "
+        "`AnomalousPrediction` and `AnomalyScore`), its steady run at now adds the last one, and `fleet-heatmap` "
+        "(1,200 × 900 px) shows the last day. The fake answers 250 items per list page (AWS's) and "
+        f"BatchGetAssetPropertyValue all {FLEET_LATEST_PAGE} entries of a request in one page (AWS documents 128 "
+        "entries per request, not the entries per answer: an assumption). CloudWatch is moto's; its GetMetricData "
+        "is given each query's metric alone (moto scans every datapoint per query and period), the same answer.",
         "",
         "| widget | case | rows | SiteWise calls cold / warm | cold calls by operation | warm calls by operation "
-        "| response | cold render CPU | warm CPU |",
-        "|---|---|---:|---:|---|---|---:|---:|---:|",
+        "| CloudWatch calls cold / warm | response | cold render CPU | warm CPU |",
+        "|---|---|---:|---:|---|---|---|---:|---:|---:|",
     ]
     lines += [
         f"| {m.widget} | {m.case} | {m.rows or '-'} | {m.service_calls} / {m.warm_service_calls} | "
-        f"{_operations(m.first_operations)} | {_operations(m.warm_operations)} | {_kb(m.response_bytes)} | "
+        f"{_operations(m.first_operations)} | {_operations(m.warm_operations)} | "
+        f"{_operations(m.metric_operations)} / {_operations(m.warm_metric_operations)} | {_kb(m.response_bytes)} | "
         f"{_ms(m.first_cpu_s)} | {_ms(m.warm_cpu_s)} |"
         for m in fleet
+    ]
+    return lines
+
+
+def _publisher_lines(measures: Sequence[Measure]) -> list[str]:
+    """The publisher's steady run on each fleet: its calls by service and operation, and its CPU."""
+    from lookout_dashboards.config import load_settings
+
+    runs = [m for m in measures if m.widget == PUBLISHER]
+    if not runs:
+        return []
+    lines = [
+        "",
+        "## Fleet metrics publisher",
+        "",
+        "`publish-metrics` on the fleet above, through the handler's functions (`fleet_reader`, `fleet_publisher`, "
+        "`publish_fleets`, chunks published inline): after a run five minutes earlier, the scheduled run in a new "
+        "container (a fork with a new boto3 session and container) publishes one new five-minute result per "
+        "running asset (the stopped ones have none). It lists the account's models (the demo's other models "
+        f"too) but publishes this fleet alone, with METRIC_DETAIL={load_settings().metric_detail} (the demo's; the "
+        "template's default is Predictions, without the sensors' contributions). CPU as above, median of three "
+        "containers; *projected* adds the handler's import from the built layers at the template's MemorySize.",
+        "",
+        "| case | MemorySize | import CPU | run CPU (wall) | projected | results | SiteWise calls | by operation "
+        "| CloudWatch calls | S3 calls (GetObject) |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|---:|",
+    ]
+    lines += [
+        f"| {m.case} | {m.memory_mb} MB | {_ms(m.import_cpu_s)} | {_ms(m.first_cpu_s)} ({_ms(m.first_s)}) | "
+        f"{m.projected_s:.2f} s | {m.rows:,} | {m.service_calls} | {_operations(m.first_operations)} | "
+        f"{_operations(m.metric_operations)} | {m.s3_calls} ({m.s3_reads}) |"
+        for m in runs
     ]
     return lines
 
@@ -181,7 +224,9 @@ def _fleet_lines(measures: Sequence[Measure]) -> list[str]:
 def _sitewise_report(
     measures: Sequence[Measure], size_name: str, built_s: float, account: str, notes: Sequence[str]
 ) -> str:
-    ordered = sorted(measures, key=lambda m: ALL_WIDGETS.index(m.widget))
+    ordered = sorted(
+        (m for m in measures if m.widget != PUBLISHER), key=lambda m: SITEWISE_WIDGETS.index(m.widget)
+    )  # the publisher has a table of its own
     lines = [
         SECTION_TITLES["sitewise"],
         "",
@@ -213,20 +258,20 @@ def _sitewise_report(
             f"{m.service_calls} / {m.warm_service_calls} | {m.s3_calls} |"
         )
     lines += ["", "## SiteWise calls by operation", "", "| widget | case | cold | warm |", "|---|---|---|---|"]
-    fleets = {(case.widget, case.case) for case in SITEWISE_FLEET_CASES}  # in their own table below
     lines += [
         f"| {m.widget} | {m.case} | {_operations(m.first_operations)} | {_operations(m.warm_operations)} |"
         for m in ordered
-        if (m.widget, m.case) not in fleets
+        if not fleet_case_of(m.widget, m.case)  # in their own table below
     ]
     lines += _fleet_lines(measures)
+    lines += _publisher_lines(measures)
     lines += [
         "",
         "## Targets",
         "",
         "Warm render times are judged on CPU, less what the fake and moto spend answering, as the cold "
         "projection is; wall times beside.",
-        *_verdict_tables(sitewise_verdicts(ordered)),
+        *_verdict_tables(sitewise_verdicts([*ordered, *(m for m in measures if m.widget == PUBLISHER)])),
         "",
     ]
     return "\n".join(lines)

@@ -15,9 +15,12 @@ from typing import Any
 
 from tools.bench.cases import (
     ALL_WIDGETS,
+    FIRST_EVER,
+    FLEET_HEATMAP,
     FLEET_LATEST_PAGE,
     FLEET_PAGE_SIZE,
     MODEL_WIDGETS,
+    PUBLISHER,
     SCHEDULER_OF,
     SCHEDULER_WIDGETS,
     SITEWISE_CASES,
@@ -25,11 +28,13 @@ from tools.bench.cases import (
     SITEWISE_FLEET_SIZES,
     SITEWISE_MORE_MODELS,
     SITEWISE_REFRESH_S,
+    SITEWISE_WIDGETS,
     SOURCES,
     SiteWiseCase,
     fleet_cases,
     fleet_request,
 )
+from tools.bench.fleet import bench_publisher, indexed_metric_data
 from tools.bench.layers import ROOT, runtime_modules, shipped_packages, unzip_layers
 from tools.bench.measure import BuiltLayers, Measure, csv_read_and_parse, in_fork, put_objects, render_in_fork
 from tools.bench.report import _report, _sitewise_report, merged_report
@@ -50,7 +55,6 @@ def run_bench(
     """Bench each of `sources` on its demo account; its section of `output` is rewritten, the others kept.
     SiteWise's list widgets are measured on a fleet of each of `fleet_sizes` assets."""
     sys.path[:0] = [str(LIBRARY), str(ROOT)]
-    chosen = widgets or ALL_WIDGETS
     measures: list[Measure] = []
     sections: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="l4e-bench-") as scratch:
@@ -60,6 +64,7 @@ def run_bench(
         )
         for source in sources:
             bench_source = {"lookout": _bench_lookout, "sitewise": partial(_bench_sitewise, fleet_sizes)}[source]
+            chosen = widgets or {"lookout": ALL_WIDGETS, "sitewise": SITEWISE_WIDGETS}[source]
             found, sections[source] = bench_source(size_name, chosen, built, Path(scratch), notes)
             measures += found
     report = merged_report(output.read_text() if output and output.exists() else "", sections)
@@ -100,7 +105,7 @@ def _bench_lookout(
                 for widget in SCHEDULER_WIDGETS
             },
         }
-        for widget in chosen:
+        for widget in (widget for widget in chosen if widget in ALL_WIDGETS):
             written = scratch / f"written-{widget}.pickle"
             beside = partial(csv_read_and_parse, model) if widget == "model-anomalies" else None
             first = render_in_fork(widget, events[widget], account.fake, built.shipped, written, beside)
@@ -142,7 +147,7 @@ def _bench_sitewise(
     measures: list[Measure] = []
     try:
         started = time.perf_counter()
-        with sitewise_demo_account(SIZES[size_name]) as demo:
+        with indexed_metric_data(), sitewise_demo_account(SIZES[size_name]) as demo:
             built_s = time.perf_counter() - started
             keys = {"": f"{demo.models['pump-fleet']}_{demo.assets['pump-1']}"}
             keys["long-running"] = add_long_running_model(demo)
@@ -163,7 +168,7 @@ def _bench_sitewise(
                     if result["objects_written"]:  # a model's facts: later containers read them from the bucket
                         put_objects(written)
                         again = render(case.widget, event, demo.fake, built.shipped, written)
-                        first_ever = f"{case.case}, first render ever"
+                        first_ever = f"{case.case}{FIRST_EVER}"
                         measures.append(built.measure(case.widget, first_ever, result, environment))
                         result = again
                     measures.append(built.measure(case.widget, case.case, result, environment))
@@ -172,7 +177,11 @@ def _bench_sitewise(
             models = len(demo.fake.computation_models)
             for assets in fleet_sizes:  # each on the demo with that fleet only
                 fleet = add_fleet(demo, "bench", assets, anomalous=max(2, assets // 50), stopped=max(1, assets // 40))
-                run(fleet_cases(assets), fleet.model_id)
+                cases = fleet_cases(assets)
+                run([case for case in cases if case.widget != FLEET_HEATMAP], fleet.model_id)
+                if {FLEET_HEATMAP, PUBLISHER} & set(chosen):  # the heatmap reads what the publisher sent
+                    measures += bench_publisher(demo, fleet.model_id, assets, built, environment, PUBLISHER in chosen)
+                    run([case for case in cases if case.widget == FLEET_HEATMAP], fleet.model_id)
                 remove_fleet(demo, "bench")
             add_fleet_models(demo, SITEWISE_MORE_MODELS)
             more = f"demo + {SITEWISE_MORE_MODELS} models"

@@ -7,7 +7,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tools.bench.cases import SITEWISE_CASES, SITEWISE_DEMO, SITEWISE_FLEET_CASES, SITEWISE_RUN_HISTORY
+from tools.bench.cases import (
+    FLEET_TARGET_ASSETS,
+    PUBLISHER,
+    PUBLISHER_LIMITS,
+    SITEWISE_CASES,
+    SITEWISE_DEMO,
+    SITEWISE_FLEET_CASES,
+    SITEWISE_RUN_HISTORY,
+    fleet_case_of,
+    publisher_case,
+)
 
 if TYPE_CHECKING:
     from tools.bench.measure import Measure
@@ -168,13 +178,37 @@ def _list_verdicts(few: Measure, many: Measure) -> list[Verdict]:
     return verdicts
 
 
+def _publisher_verdicts(m: Measure) -> list[Verdict]:
+    """The steady run's SiteWise, PutMetricData and S3 calls against `PUBLISHER_LIMITS`; why: the calls made."""
+    made = {
+        "SiteWise calls": (m.service_calls, m.first_operations),
+        "PutMetricData calls": (m.metric_operations.get("PutMetricData", 0), m.metric_operations),
+        "S3 calls": (m.s3_calls, m.s3_operations),
+    }
+    return [
+        Verdict(
+            f"`{m.widget}` {m.case}: {name}",
+            str(calls),
+            f"≤ {limit}",
+            calls <= limit,
+            "" if calls <= limit else _operations(operations),
+        )
+        for name, limit in PUBLISHER_LIMITS.items()
+        for calls, operations in [made[name]]
+    ]
+
+
 def sitewise_verdicts(measures: Sequence[Measure]) -> dict[str, list[Verdict]]:
     """The issue's SiteWise targets, by widget: calls, warm CPU, response, list widgets' imports and growth."""
     allowed = {(case.widget, case.case): case.calls_allowed for case in SITEWISE_CASES}
     fleets = {(case.widget, case.case): case for case in SITEWISE_FLEET_CASES}
     groups: dict[str, list[Verdict]] = {}
     for m in measures:
-        if fleet := fleets.get((m.widget, m.case)):
+        if m.widget == PUBLISHER:
+            if m.case == publisher_case(FLEET_TARGET_ASSETS):
+                groups.setdefault("fleet metrics publisher", []).extend(_publisher_verdicts(m))
+            continue
+        if fleet := fleet_case_of(m.widget, m.case):
             verdicts = groups.setdefault("fleets", [])
             if fleet.calls_allowed:
                 verdicts += _calls_verdicts(m, fleet.calls_allowed, fleet.warm_calls_allowed)
