@@ -400,22 +400,28 @@ def wait_for_widgets(page: Any) -> None:
 
 
 #: Per list dashboard of the demo, the row whose dashboard the screenshots create.
-SCREENSHOT_ROWS = {
-    "IoT-SiteWise-Anomalies-Models-demo": "Pump fleet anomalies on Pump 1",
-    "IoT-SiteWise-Anomalies-Schedulers-demo": "Pump fleet anomalies on Pump 1",
-    "Lookout-for-Equipment-Models-demo": "pump-station-labeled",
-    "Lookout-for-Equipment-Schedulers-demo": "pump-station-live",
-}
+#: The rows whose Create the screenshots click: (list dashboard, the fleet whose Assets show the row, or
+#: None, the row), so each source has a model and a scheduler dashboard and SiteWise a fleet dashboard.
+SCREENSHOT_ROWS = (
+    ("IoT-SiteWise-Anomalies-Models-demo", "Pump fleet anomalies", "Pump fleet anomalies on Pump 1"),
+    ("IoT-SiteWise-Anomalies-Schedulers-demo", "Pump fleet anomalies", "Pump fleet anomalies on Pump 1"),
+    ("IoT-SiteWise-Anomalies-Schedulers-demo", None, "Fleet pump anomalies"),
+    ("Lookout-for-Equipment-Models-demo", None, "pump-station-labeled"),
+    ("Lookout-for-Equipment-Schedulers-demo", None, "pump-station-live"),
+)
 
 
 def take_screenshots(base_url: str, folder: Path) -> list[Path]:
-    """Create a model and a scheduler dashboard of each source as a user would, then save a PNG of every dashboard."""
+    """Create dashboards of each source as a user would (see `SCREENSHOT_ROWS`), then save a PNG of every one."""
     folder.mkdir(parents=True, exist_ok=True)
     saved = []
     with chromium_page() as page:
-        for dashboard, resource in SCREENSHOT_ROWS.items():
+        for dashboard, fleet, resource in SCREENSHOT_ROWS:
             page.goto(f"{base_url.rstrip('/')}/dashboards/{dashboard}")
             wait_for_widgets(page)
+            if fleet is not None:
+                page.locator("tr", has_text=fleet).first.locator("a.btn", has_text="Assets").click()
+                wait_for_widgets(page)
             create = page.locator("tr", has_text=resource).first.locator("a.btn", has_text="Create")
             if create.get_attribute("disabled") is None:
                 create.click()

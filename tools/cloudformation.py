@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 FUNCTIONS_TEMPLATE = Path(__file__).resolve().parents[1] / "cloudformation" / "functions.yaml"
+MAIN_TEMPLATE = FUNCTIONS_TEMPLATE.with_name("main.yaml")
 
 
 class CloudFormationLoader(yaml.SafeLoader):
@@ -38,6 +39,11 @@ class FunctionSettings:
 
     memory_mb: int
     environment: dict[str, str]
+
+
+def template_default(parameter: str, path: Path = MAIN_TEMPLATE) -> str:
+    """A root stack parameter's default: what a stack launched without changing it runs with."""
+    return str(load_template(path)["Parameters"][parameter]["Default"])
 
 
 def function_definitions(path: Path = FUNCTIONS_TEMPLATE) -> dict[str, dict[str, Any]]:

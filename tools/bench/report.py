@@ -204,8 +204,8 @@ def _publisher_lines(measures: Sequence[Measure]) -> list[str]:
         "`publish_fleets`, chunks published inline): after a run five minutes earlier, the scheduled run in a new "
         "container (a fork with a new boto3 session and container) publishes one new five-minute result per "
         "running asset (the stopped ones have none). It lists the account's models (the demo's other models "
-        f"too) but publishes this fleet alone, with METRIC_DETAIL={load_settings().metric_detail} (the demo's; the "
-        "template's default is Predictions, without the sensors' contributions). CPU as above, median of three "
+        f"too) but publishes this fleet alone, with METRIC_DETAIL={load_settings().metric_detail} (the stack "
+        "template's default). CPU as above, median of three "
         "containers; *projected* adds the handler's import from the built layers at the template's MemorySize.",
         "",
         "| case | MemorySize | import CPU | run CPU (wall) | projected | results | SiteWise calls | by operation "

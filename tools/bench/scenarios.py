@@ -38,7 +38,7 @@ from tools.bench.fleet import bench_publisher, indexed_metric_data
 from tools.bench.layers import ROOT, runtime_modules, shipped_packages, unzip_layers
 from tools.bench.measure import BuiltLayers, Measure, csv_read_and_parse, in_fork, put_objects, render_in_fork
 from tools.bench.report import _report, _sitewise_report, merged_report
-from tools.cloudformation import function_settings
+from tools.cloudformation import function_settings, template_default
 
 LIBRARY = ROOT / "layers" / "lookout-equipment" / "python"
 
@@ -141,7 +141,8 @@ def _bench_sitewise(
     from lookout_dashboards.config import IOT_SITEWISE
     from lookout_dashboards.fleets import page_size as rows_per_page
 
-    environment = {"DATA_SOURCE": IOT_SITEWISE}
+    # The metric detail a stack has unless told otherwise (MetricDetail's default), not the demo's.
+    environment = {"DATA_SOURCE": IOT_SITEWISE, "METRIC_DETAIL": template_default("MetricDetail")}
     before = os.environ.get("DATA_SOURCE")
     os.environ.update(environment)
     measures: list[Measure] = []
