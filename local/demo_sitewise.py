@@ -542,7 +542,7 @@ def add_fleet(
     Seeded by the key, vectorized over the assets: a thousand pumps take about a second."""
     fake, now = demo.fake, demo.now
     rng = np.random.default_rng([2025, *key.encode()])
-    created = now - timedelta(days=30)
+    created = now - timedelta(days=8)  # a day before its training, after the demo's own models
     asset_model_id = fake.add_asset_model(name, _properties(PUMP_SENSORS), created_at=created)
     width = max(3, len(str(assets)))
     asset_ids = tuple(

@@ -25,9 +25,11 @@ def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CACHE_DIR", str(tmp_path / "cache"))
 
 
-def params(widget: str, key: str) -> dict[str, str]:
+def params(widget: str, key: str, demo: Any) -> dict[str, str]:
     if widget.startswith("list-"):
         return {}
+    if widget.startswith("fleet-"):
+        return {"fleet": demo.fleets["pumps"].model_id}
     return {"model" if widget.startswith("model") else "scheduler": key}
 
 
@@ -84,12 +86,12 @@ def test_access_denied_is_explained_by_every_widget(sitewise_demo: Any) -> None:
         first = "ListComputationModels" if widget.startswith("list-") else "DescribeComputationModel"
         sitewise_demo.fake.fail(first, "AccessDeniedException")
 
-        page = render(widget, params(widget, key), 30)
+        page = render(widget, params(widget, key, sitewise_demo), 30)
 
         assert page.messages[0][0] == "error", widget
         assert "(AccessDeniedException): injected by the test" in page.messages[0][1], widget
         assert "svg" not in page.tags and not page.rows, widget
-    assert len(WIDGETS) == 10
+    assert len(WIDGETS) == 11
 
 
 def test_result_values_that_are_not_results_are_counted_not_fatal(sitewise_demo: Any) -> None:
