@@ -113,9 +113,8 @@ def publish_fleets(
         summary["queued"] = send(chunks)
         return summary
     for chunk in chunks:
-        name = f"{chunk.fleet.model_id} chunk {chunk.index}"
         if time_left() < MARGIN_S:
-            summary["left"].append(name)
+            summary["left"].append(chunk.name)
             continue
         summary = merged(summary, publish_chunks([chunk], publisher, now))
     return summary
@@ -125,14 +124,13 @@ def publish_chunks(chunks: list[Chunk], publisher: FleetPublisher, now: datetime
     """Publish each chunk; one that fails is named in `failed` (a queue retries its message)."""
     summary = new_summary()
     for chunk in chunks:
-        name = f"{chunk.fleet.model_id} chunk {chunk.index}"
         try:
             report = publisher.publish(chunk, now)
         except Exception as error:  # its message comes back, or the next run starts from its watermark
-            logger.exception("could not publish the metrics of %s", name)
-            summary["failed"].append(f"{name} ({error_text(error)})")
+            logger.exception("could not publish the metrics of %s", chunk.name)
+            summary["failed"].append(f"{chunk.name} ({error_text(error)})")
             continue
-        counted(summary, name, report)
+        counted(summary, chunk.name, report)
     return summary
 
 
@@ -203,7 +201,13 @@ def chunks_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     publisher = fleet_publisher(container, fleet_reader(container), time_left, run_time)
     failures = []
     for record in event.get("Records", []):
-        summary = publish_chunks([Chunk.from_message(record["body"])], publisher, now)
+        try:
+            chunk = Chunk.from_message(record["body"])
+        except ValueError as error:  # kept: after its retries the dead-letter queue holds it for a look
+            logger.error("message %s is not a chunk: %s", record.get("messageId"), error)
+            failures.append({"itemIdentifier": record["messageId"]})
+            continue
+        summary = publish_chunks([chunk], publisher, now)
         logger.info("metrics published: %s", summary)
         if summary["failed"]:
             failures.append({"itemIdentifier": record["messageId"]})

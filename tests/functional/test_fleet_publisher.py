@@ -328,3 +328,26 @@ def test_on_upgrade_a_call_left_in_flight_is_sent_once_a_damaged_watermark_is_no
     assert len(twice) == results_of(history) and sum(value == 2 for value in twice.values()) == sent  # that call only
     for asset in (damaged, unreadable):  # never published before: each point once
         assert set(samples(account.cloudwatch, fleet, asset).values()) == {1.0}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{not json",
+        "[]",
+        '{"model": "m", "property": "p", "chunk": 0, "assets": []}',
+        '{"model": "00000000-0000-4000-8000-000000000000", "property": "00000000-0000-4000-8000-000000000001",'
+        ' "chunk": -1, "assets": []}',
+        '{"model": "00000000-0000-4000-8000-000000000000", "property": "00000000-0000-4000-8000-000000000001",'
+        ' "chunk": 0, "assets": ["../../etc"]}',
+    ],
+)
+def test_a_message_that_is_not_a_chunk_is_reported_failed_and_publishes_nothing(account: Account, body: str) -> None:
+    from local.widget_events import load_handler
+
+    event = {"Records": [{"messageId": "hostile", "body": body}]}
+
+    answer = load_handler("publish-metrics").chunks_handler(event, None)
+
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "hostile"}]}
+    assert "PutMetricData" not in account.made

@@ -42,6 +42,7 @@ from .metrics_publisher import (
     without_refused,
 )
 from .sources.sitewise_fleet_results import PublishedFleet
+from .sources.sitewise_gateway import ID_PATTERN
 from .watermarks import (
     WATERMARK_PREFIX,
     AnotherRunError,
@@ -81,11 +82,24 @@ class Chunk:
             {"model": fleet.model_id, "property": fleet.result_property, "chunk": self.index, "assets": fleet.assets}
         )
 
+    @property
+    def name(self) -> str:
+        return f"{self.fleet.model_id} chunk {self.index}"
+
     @classmethod
     def from_message(cls, body: str) -> Chunk:
-        document = json.loads(body)
-        fleet = PublishedFleet(str(document["model"]), str(document["property"]), tuple(map(str, document["assets"])))
-        return cls(fleet, int(document["chunk"]))
+        """A queue message's chunk; ValueError unless its ids are SiteWise's and its index a whole number."""
+        try:
+            document = json.loads(body)
+            ids = [document["model"], document["property"], *document["assets"]]
+            index = document["chunk"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(f"unreadable chunk message: {error}") from None
+        if not all(isinstance(item, str) and ID_PATTERN.match(item) for item in ids):
+            raise ValueError("a chunk message names something that is not a SiteWise id")
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            raise ValueError(f"a chunk message's index is not a whole number: {index!r:.40}")
+        return cls(PublishedFleet(ids[0], ids[1], tuple(ids[2:])), index)
 
 
 @dataclass(frozen=True)
